@@ -1,0 +1,310 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../core/errors';
+import type { ListQuery, Page, StartAttempt, TaskStore, WriteResult } from '../core/ports';
+import { TRANSITIONS, type TransitionName } from '../core/state-machine';
+import type { Task } from '../core/task';
+import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, listSortKey, taskKey, tenantPk, tenantStatusPk, tenantTypePk } from './table-schema';
+
+/** Attributes the store adds to a task item; never returned to callers. */
+const KEY_ATTRIBUTES = [TABLE_KEY, SORT_ATTRIBUTE, ...Object.values(INDEXES).map((i) => i.partitionKey)];
+
+/** DynamoDB Query pages read per list call at most, so a sparse filter cannot make one request unbounded. */
+const MAX_QUERY_ROUNDS = 10;
+
+interface UpdateSpec {
+  set: Record<string, unknown>;
+  remove?: string[];
+  /** Extra condition ANDed with the transition's allowed source statuses. */
+  condition?: string;
+  conditionValues?: Record<string, unknown>;
+}
+
+/** TaskStore on DynamoDB: every status change is an UpdateItem conditional on the allowed source statuses. */
+export class DynamoTaskStore implements TaskStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly ttlDays: number,
+  ) {}
+
+  async create(task: Task): Promise<WriteResult> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.toItem(task),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEY },
+        }),
+      );
+      return { ok: true, task };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return { ok: false, current: await this.get(task.tenant, task.id) };
+      }
+      throw error;
+    }
+  }
+
+  async get(tenant: string, id: string): Promise<Task | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: taskKey(tenant, id) }, ConsistentRead: true }),
+    );
+    if (!Item || this.isExpired(Item)) return undefined;
+    return this.fromItem(Item);
+  }
+
+  async list(query: ListQuery): Promise<Page<Task>> {
+    const { indexName, partitionKey, partitionValue } = this.indexFor(query);
+    let startKey = this.decodeCursor(query.cursor, partitionKey, partitionValue);
+    const names: Record<string, string> = { '#ipk': partitionKey, '#exp': 'expires_at' };
+    const values: Record<string, unknown> = { ':ipk': partitionValue, ':now': Math.floor(Date.now() / 1000) };
+    let filter = '(attribute_not_exists(#exp) OR #exp > :now)';
+    if (query.status && query.type) {
+      names['#type'] = 'type';
+      values[':type'] = query.type;
+      filter += ' AND #type = :type';
+    }
+    const items: Record<string, unknown>[] = [];
+    let exhausted = false;
+    for (let round = 0; round < MAX_QUERY_ROUNDS && items.length < query.limit; round++) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#ipk = :ipk',
+          FilterExpression: filter,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+      if (!startKey) {
+        exhausted = true;
+        break;
+      }
+    }
+    const pageItems = items.slice(0, query.limit);
+    const last = pageItems.at(-1);
+    let nextCursor: string | undefined;
+    if (items.length > query.limit && last) nextCursor = this.encodeCursor(last, partitionKey);
+    else if (!exhausted && startKey) nextCursor = this.encodeCursor(startKey, partitionKey);
+    return { items: pageItems.map((item) => this.fromItem(item)), nextCursor };
+  }
+
+  async deletePending(tenant: string, id: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEY]: taskKey(tenant, id) },
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult> {
+    return this.transition(tenant, id, 'start', start.now, {
+      set: { attempts: start.attempt, progress: 0, started_at: start.now },
+      remove: ['next_attempt_at', 'progress_message'],
+      // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
+      // an older duplicate message (lower receive count) loses and is acknowledged.
+      condition: 'attempts < :attempt',
+      conditionValues: { ':attempt': start.attempt },
+    });
+  }
+
+  async progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      set: { progress, progress_message: message },
+      condition: '#status = :running AND attempts = :attempt AND progress <= :progress',
+      conditionValues: { ':running': 'running', ':attempt': attempt, ':progress': progress },
+    });
+  }
+
+  complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'complete', now, {
+      set: { progress: 100, result: result ?? null, ended_at: now, expires_at: this.expiry(now) },
+      remove: ['error', 'next_attempt_at', 'progress_message'],
+      // A cancellation requested after the last checkpoint still wins: the caller asked for it.
+      condition: 'attempts = :attempt AND (attribute_not_exists(cancel_requested) OR cancel_requested = :false)',
+      conditionValues: { ':attempt': attempt, ':false': false },
+    });
+  }
+
+  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'retry', now, {
+      set: { error, next_attempt_at: nextAttemptAt },
+      condition: 'attempts = :attempt',
+      conditionValues: { ':attempt': attempt },
+    });
+  }
+
+  fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'fail', now, {
+      set: { error, ended_at: now, expires_at: this.expiry(now) },
+      remove: ['next_attempt_at'],
+      ...(attempt === undefined ? {} : { condition: 'attempts = :attempt', conditionValues: { ':attempt': attempt } }),
+    });
+  }
+
+  cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'cancelRunning', now, {
+      set: { ended_at: now, expires_at: this.expiry(now) },
+      condition: 'attempts = :attempt',
+      conditionValues: { ':attempt': attempt },
+    });
+  }
+
+  cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'cancelWaiting', now, {
+      set: { ended_at: now, expires_at: this.expiry(now), cancel_requested: true },
+      remove: ['next_attempt_at'],
+    });
+  }
+
+  requestCancel(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      set: { cancel_requested: true },
+      condition: '#status = :running',
+      conditionValues: { ':running': 'running' },
+    });
+  }
+
+  /** Applies a named transition: sets the target status (and its index key) only from the allowed sources. */
+  private transition(tenant: string, id: string, name: TransitionName, now: string, spec: UpdateSpec): Promise<WriteResult> {
+    const { from, to } = TRANSITIONS[name];
+    const sources = from.map((_, i) => `:from${i}`);
+    const sourceValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+    const statusCondition = `#status IN (${sources.join(', ')})`;
+    return this.update(tenant, id, now, {
+      set: { ...spec.set, status: to, [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to) },
+      remove: spec.remove,
+      condition: spec.condition ? `${statusCondition} AND ${spec.condition}` : statusCondition,
+      conditionValues: { ...sourceValues, ...spec.conditionValues },
+    });
+  }
+
+  private async update(tenant: string, id: string, now: string, spec: UpdateSpec): Promise<WriteResult> {
+    const names: Record<string, string> = { '#status': 'status', '#pk': TABLE_KEY };
+    const values: Record<string, unknown> = { ...spec.conditionValues };
+    const sets: string[] = [];
+    const removes = [...(spec.remove ?? [])].map((attr, i) => {
+      names[`#r${i}`] = attr;
+      return `#r${i}`;
+    });
+    Object.entries({ ...spec.set, updated_at: now }).forEach(([attr, value], i) => {
+      names[`#s${i}`] = attr;
+      if (value === undefined) {
+        removes.push(`#s${i}`);
+        return;
+      }
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEY]: taskKey(tenant, id) },
+          UpdateExpression: expression,
+          ConditionExpression: spec.condition ? `attribute_exists(#pk) AND ${spec.condition}` : 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { ok: true, task: this.fromItem(out.Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { ok: false, current: await this.get(tenant, id) };
+      throw error;
+    }
+  }
+
+  private indexFor(query: ListQuery): { indexName: string; partitionKey: string; partitionValue: string } {
+    if (query.status) {
+      const index = INDEXES.byTenantStatus;
+      return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantStatusPk(query.tenant, query.status) };
+    }
+    if (query.type) {
+      const index = INDEXES.byTenantType;
+      return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantTypePk(query.tenant, query.type) };
+    }
+    const index = INDEXES.byTenant;
+    return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantPk(query.tenant) };
+  }
+
+  /** The cursor is the last returned item's key in the queried index, base64url-encoded. */
+  private encodeCursor(item: Record<string, unknown>, partitionKey: string): string {
+    const key = { [TABLE_KEY]: item[TABLE_KEY], [SORT_ATTRIBUTE]: item[SORT_ATTRIBUTE], [partitionKey]: item[partitionKey] };
+    return Buffer.from(JSON.stringify(key)).toString('base64url');
+  }
+
+  /** Decodes a cursor and checks it belongs to the same tenant and filter, so it cannot read another partition. */
+  private decodeCursor(cursor: string | undefined, partitionKey: string, partitionValue: string): Record<string, unknown> | undefined {
+    if (cursor === undefined) return undefined;
+    let key: unknown;
+    try {
+      key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      key = undefined;
+    }
+    const valid =
+      typeof key === 'object' &&
+      key !== null &&
+      (key as Record<string, unknown>)[partitionKey] === partitionValue &&
+      typeof (key as Record<string, unknown>)[TABLE_KEY] === 'string' &&
+      typeof (key as Record<string, unknown>)[SORT_ATTRIBUTE] === 'string' &&
+      Object.keys(key).length === 3;
+    if (!valid) {
+      throw new ValidationError('The cursor is not valid for this query; pass next_cursor from the previous page unchanged, with the same filters.', [
+        { field: 'cursor', rule: 'a next_cursor returned by this query' },
+      ]);
+    }
+    return key as Record<string, unknown>;
+  }
+
+  private toItem(task: Task): Record<string, unknown> {
+    return {
+      ...task,
+      [TABLE_KEY]: taskKey(task.tenant, task.id),
+      [SORT_ATTRIBUTE]: listSortKey(task.created_at, task.id),
+      [INDEXES.byTenant.partitionKey]: tenantPk(task.tenant),
+      [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(task.tenant, task.status),
+      [INDEXES.byTenantType.partitionKey]: tenantTypePk(task.tenant, task.type),
+    };
+  }
+
+  private fromItem(item: Record<string, unknown>): Task {
+    const task = { ...item };
+    for (const attr of KEY_ATTRIBUTES) delete task[attr];
+    return task as unknown as Task;
+  }
+
+  private isExpired(item: Record<string, unknown>): boolean {
+    return typeof item.expires_at === 'number' && item.expires_at <= Math.floor(Date.now() / 1000);
+  }
+
+  private expiry(now: string): number {
+    return Math.floor(Date.parse(now) / 1000) + this.ttlDays * 86_400;
+  }
+}
+

@@ -1,0 +1,40 @@
+/**
+ * The DynamoDB table layout, used by the store, the CDK stack and the local stack alike.
+ *
+ * One table, partition key `pk` only:
+ * - task:    pk = `TASK#<tenant>#<id>`
+ * - API key: pk = `KEY#<sha256 of the key>` and `KEYID#<key id>` (id → hash, for revocation)
+ * - rate-limit window: pk = `RATE#<tenant>#<window number>` (expires by TTL)
+ * Listing queries go through GSIs whose sort key is `<created_at>#<id>`, newest first.
+ */
+export const TABLE_KEY = 'pk';
+/** Epoch-seconds attribute that DynamoDB TTL deletes by. */
+export const TTL_ATTRIBUTE = 'expires_at';
+
+export const SORT_ATTRIBUTE = 'list_sk';
+
+export const INDEXES = {
+  /** All tasks of a tenant. */
+  byTenant: { name: 'by-tenant', partitionKey: 'tenant_pk' },
+  /** Tasks of a tenant in one status. */
+  byTenantStatus: { name: 'by-tenant-status', partitionKey: 'tenant_status_pk' },
+  /** Tasks of a tenant of one type. */
+  byTenantType: { name: 'by-tenant-type', partitionKey: 'tenant_type_pk' },
+  /** API keys of a tenant (sorted by creation). */
+  keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
+} as const;
+
+export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
+  indexName: index.name,
+  partitionKey: index.partitionKey,
+  sortKey: SORT_ATTRIBUTE,
+}));
+
+export const taskKey = (tenant: string, id: string): string => `TASK#${tenant}#${id}`;
+export const apiKeyKey = (hash: string): string => `KEY#${hash}`;
+export const tenantPk = (tenant: string): string => tenant;
+export const tenantStatusPk = (tenant: string, status: string): string => `${tenant}#${status}`;
+export const tenantTypePk = (tenant: string, type: string): string => `${tenant}#${type}`;
+export const listSortKey = (createdAt: string, id: string): string => `${createdAt}#${id}`;
+export const apiKeyIdKey = (keyId: string): string => `KEYID#${keyId}`;
+export const rateWindowKey = (tenant: string, window: number): string => `RATE#${tenant}#${window}`;

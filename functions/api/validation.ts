@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import { TASK_STATUSES } from '../core/task';
+import { issuesToDetails } from '../core/task-service';
+
+/** Request limits, explicit and documented in the README. */
+export const LIMITS = {
+  /** Largest request body; bigger ones get 413 before anything is written. */
+  maxBodyBytes: 256 * 1024,
+  defaultPageSize: 20,
+  maxPageSize: 100,
+  maxIdempotencyKeyLength: 255,
+  maxWebhookUrlLength: 2048,
+} as const;
+
+export const createTaskBody = z
+  .object({
+    type: z.string({ error: 'required, a string naming a task type' }).min(1),
+    payload: z.unknown().optional(),
+    webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(LIMITS.maxWebhookUrlLength).optional(),
+  })
+  .strict();
+
+export const listTasksQuery = z
+  .object({
+    status: z.enum(TASK_STATUSES).optional(),
+    type: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(LIMITS.maxPageSize).default(LIMITS.defaultPageSize),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .strict();
+
+/** Printable ASCII, as in the IETF Idempotency-Key draft's examples; length bounded. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function parseIdempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(raw)) {
+    throw new ValidationError('The Idempotency-Key header must be 1–255 printable ASCII characters without spaces.', [
+      { field: 'Idempotency-Key', rule: '1–255 printable ASCII characters' },
+    ]);
+  }
+  return raw;
+}
+
+/** Parses input with a schema or throws a 400 naming each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix = ''): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`The ${what} is not valid.`, issuesToDetails(parsed.error.issues, prefix));
+  return parsed.data;
+}

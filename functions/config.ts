@@ -1,0 +1,77 @@
+/**
+ * Runtime configuration, read once from environment variables. The CDK stack sets these
+ * (infra/constructs/runtime-environment.ts) and the local stack passes the same shape directly.
+ */
+export interface RuntimeConfig {
+  /** DynamoDB table holding tasks and API keys. */
+  tableName: string;
+  /** Queue URL per task type. */
+  queueUrls: Record<string, string>;
+  /** Days a finished task is kept before DynamoDB TTL removes it. */
+  finishedTaskTtlDays: number;
+  /** Tasks one tenant may create per second, sustained (token bucket refill rate). 0 disables the limit. */
+  rateLimitPerSecond: number;
+  /** Burst size of the per-tenant token bucket. */
+  rateLimitBurst: number;
+  /** Region for the AWS SDK clients. */
+  region: string;
+  /** Endpoint overrides (local emulators); unset in AWS. */
+  endpoints?: { dynamodb?: string; sqs?: string };
+}
+
+/** Names of the environment variables, shared with the CDK stack so the two cannot drift. */
+export const ENV = {
+  tableName: 'TASKLANE_TABLE',
+  finishedTaskTtlDays: 'TASKLANE_FINISHED_TASK_TTL_DAYS',
+  rateLimitPerSecond: 'TASKLANE_RATE_LIMIT_PER_SECOND',
+  rateLimitBurst: 'TASKLANE_RATE_LIMIT_BURST',
+  taskType: 'TASKLANE_TASK_TYPE',
+} as const;
+
+/** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */
+export function queueUrlEnvName(type: string): string {
+  return `TASKLANE_QUEUE_URL_${type.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`Environment variable ${name} is required but not set.`);
+  return value;
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) {
+    throw new ConfigError(`Environment variable ${name} must be a number ≥ ${min}; got "${raw}".`);
+  }
+  return value;
+}
+
+export const DEFAULTS = {
+  finishedTaskTtlDays: 30,
+  rateLimitPerSecond: 50,
+  rateLimitBurst: 100,
+} as const;
+
+/** Reads the configuration for the given task types; fails fast naming the missing or bad variable. */
+export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const queueUrls: Record<string, string> = {};
+  for (const type of typeNames) queueUrls[type] = required(env, queueUrlEnvName(type));
+  return {
+    tableName: required(env, ENV.tableName),
+    queueUrls,
+    finishedTaskTtlDays: number(env, ENV.finishedTaskTtlDays, DEFAULTS.finishedTaskTtlDays, 1),
+    rateLimitPerSecond: number(env, ENV.rateLimitPerSecond, DEFAULTS.rateLimitPerSecond, 0),
+    rateLimitBurst: number(env, ENV.rateLimitBurst, DEFAULTS.rateLimitBurst, 1),
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  };
+}

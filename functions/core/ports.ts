@@ -1,0 +1,68 @@
+import type { Task, TaskStatus } from './task';
+
+/** A page of results with an opaque cursor for the next page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface ListQuery {
+  tenant: string;
+  status?: TaskStatus;
+  type?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Result of a conditional write: `ok: false` means the condition failed (a lost race), with the current task if any. */
+export type WriteResult = { ok: true; task: Task } | { ok: false; current?: Task };
+
+export interface StartAttempt {
+  attempt: number;
+  now: string;
+}
+
+/** Persistence of tasks. Every status change is conditional on the allowed source statuses. */
+export interface TaskStore {
+  /** Inserts a new task; fails (ok: false, with the existing task) if the id is taken. */
+  create(task: Task): Promise<WriteResult>;
+  get(tenant: string, id: string): Promise<Task | undefined>;
+  list(query: ListQuery): Promise<Page<Task>>;
+  /** Removes a task that is still pending (used when enqueueing it failed). */
+  deletePending(tenant: string, id: string): Promise<void>;
+  startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult>;
+  /** Records progress of the running attempt; returns the task so the worker sees `cancel_requested`. */
+  progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult>;
+  complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult>;
+  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, now: string): Promise<WriteResult>;
+  fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult>;
+  cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
+  cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
+  requestCancel(tenant: string, id: string, now: string): Promise<WriteResult>;
+}
+
+/** The message a task type's queue carries: the record is the source of truth, so only its key travels. */
+export interface TaskMessage {
+  tenant: string;
+  task_id: string;
+}
+
+/** Sending work to a task type's queue. */
+export interface TaskQueue {
+  send(type: string, message: TaskMessage): Promise<void>;
+}
+
+/** Time source, injectable for tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The subset of a structured logger the core uses (Powertools Logger satisfies it). */
+export interface Log {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}

@@ -1,0 +1,26 @@
+import type { TaskStatus } from './task';
+
+/**
+ * Every status change, with the statuses it may start from. The store turns each entry into a
+ * DynamoDB ConditionExpression, so a lost race is a failed condition, never a silent overwrite.
+ * Terminal statuses appear in no `from` list: they are final.
+ */
+export const TRANSITIONS = {
+  /** A worker starts an attempt. `running` is allowed only for a later attempt (the previous one died). */
+  start: { from: ['pending', 'retrying', 'running'], to: 'running' },
+  /** An attempt failed and another is scheduled. */
+  retry: { from: ['running'], to: 'retrying' },
+  complete: { from: ['running'], to: 'completed' },
+  fail: { from: ['running', 'retrying', 'pending'], to: 'failed' },
+  /** The worker stopped a running task at a checkpoint after cancellation was requested. */
+  cancelRunning: { from: ['running'], to: 'canceled' },
+  /** The API cancels a task that is not running: it never runs. */
+  cancelWaiting: { from: ['pending', 'retrying'], to: 'canceled' },
+} as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+/** Whether `transition` may be applied to a task in `status` (the store enforces the same rule atomically). */
+export function canTransition(transition: TransitionName, status: TaskStatus): boolean {
+  return (TRANSITIONS[transition].from as readonly TaskStatus[]).includes(status);
+}

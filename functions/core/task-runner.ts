@@ -1,0 +1,119 @@
+import { PermanentTaskError, TaskCanceledError, TaskTimeoutError } from './errors';
+import type { Clock, Log, TaskMessage, TaskStore } from './ports';
+import { ProgressReporter } from './progress-reporter';
+import { decideAfterFailure } from './retry-policy';
+import { isTerminal, type Task, type TaskError } from './task';
+import type { TaskTypeDefinition } from '../task-types/definition';
+
+/** What the queue adapter does with the message after an attempt. */
+export type AttemptOutcome =
+  /** Delete the message: the task finished, or the delivery was a duplicate. */
+  | { kind: 'ack'; reason: 'completed' | 'canceled' | 'failed' | 'duplicate' | 'not_found' }
+  /** Keep the message and make it visible again after the backoff delay. */
+  | { kind: 'retry'; delaySeconds: number }
+  /** Retries are exhausted and the task is marked failed: keep the message so redrive moves it to the DLQ. */
+  | { kind: 'dead_letter' };
+
+export interface RunnerDeps {
+  store: TaskStore;
+  clock: Clock;
+  log: Log;
+  progressIntervalMs?: number;
+  random?: () => number;
+}
+
+export interface AttemptInput {
+  message: TaskMessage;
+  /** The delivery count of the message (SQS ApproximateReceiveCount): attempt n is the n-th delivery. */
+  attempt: number;
+  /** Milliseconds this attempt may run; defaults to the type's timeout. */
+  timeBudgetMs?: number;
+}
+
+function toTaskError(error: unknown): TaskError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/** Runs one attempt of a task: start (conditionally), run with progress and cancellation, record the outcome. */
+export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, input: AttemptInput): Promise<AttemptOutcome> {
+  const { tenant, task_id: id } = input.message;
+  const { attempt } = input;
+  const now = () => deps.clock.now().toISOString();
+
+  const started = await deps.store.startAttempt(tenant, id, { attempt, now: now() });
+  if (!started.ok) {
+    if (!started.current) return { kind: 'ack', reason: 'not_found' };
+    // Terminal, or another delivery of this task already owns a later attempt.
+    deps.log.info('delivery ignored', { status: started.current.status, attempts: started.current.attempts });
+    return { kind: 'ack', reason: 'duplicate' };
+  }
+  const task = started.task;
+  if (task.cancel_requested) return cancel(deps, task, attempt, now());
+
+  const parsed = type.payloadSchema.safeParse(task.payload);
+  if (!parsed.success) {
+    return fail(deps, type, task, attempt, new PermanentTaskError(`Stored payload no longer matches the "${type.name}" schema: ${parsed.error.message}`), true, now());
+  }
+
+  const controller = new AbortController();
+  const budgetMs = input.timeBudgetMs ?? type.settings.timeoutSeconds * 1000;
+  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(Math.round(budgetMs / 1000))), budgetMs);
+  const reporter = new ProgressReporter(
+    deps.store,
+    deps.clock,
+    { tenant, id, attempt },
+    () => controller.abort(new TaskCanceledError()),
+    deps.progressIntervalMs,
+  );
+  try {
+    const result = await type.run({
+      taskId: id,
+      tenant,
+      payload: parsed.data,
+      attempt,
+      maxAttempts: task.max_attempts,
+      progress: (percent, message) => {
+        controller.signal.throwIfAborted();
+        return reporter.report(percent, message);
+      },
+      signal: controller.signal,
+      log: deps.log,
+    });
+    const completed = await deps.store.complete(tenant, id, attempt, result, now());
+    if (completed.ok) return { kind: 'ack', reason: 'completed' };
+    if (completed.current?.cancel_requested && completed.current.status === 'running') return cancel(deps, completed.current, attempt, now());
+    return { kind: 'ack', reason: 'duplicate' };
+  } catch (error) {
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    if (reason instanceof TaskCanceledError || error instanceof TaskCanceledError) return cancel(deps, task, attempt, now());
+    return fail(deps, type, task, attempt, reason, reason instanceof PermanentTaskError, now());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string): Promise<AttemptOutcome> {
+  const canceled = await deps.store.cancelRunning(task.tenant, task.id, attempt, now);
+  deps.log.info(canceled.ok ? 'task canceled at a checkpoint' : 'cancel lost a race; record already moved on');
+  return { kind: 'ack', reason: 'canceled' };
+}
+
+async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, attempt: number, error: unknown, permanent: boolean, now: string): Promise<AttemptOutcome> {
+  const taskError = toTaskError(error);
+  const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings.backoff, deps.random);
+  if (decision.action === 'retry') {
+    const nextAttemptAt = new Date(Date.parse(now) + decision.delaySeconds * 1000).toISOString();
+    const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, now);
+    deps.log.warn('attempt failed; retrying', { error: taskError, delay_seconds: decision.delaySeconds });
+    if (retried.ok && retried.task.cancel_requested) {
+      await deps.store.cancelWaiting(task.tenant, task.id, now);
+      return { kind: 'ack', reason: 'canceled' };
+    }
+    if (!retried.ok && retried.current && isTerminal(retried.current.status)) return { kind: 'ack', reason: 'duplicate' };
+    return { kind: 'retry', delaySeconds: decision.delaySeconds };
+  }
+  await deps.store.fail(task.tenant, task.id, attempt, taskError, now);
+  deps.log.error(permanent ? 'attempt failed permanently' : 'last attempt failed', { error: taskError });
+  return permanent ? { kind: 'ack', reason: 'failed' } : { kind: 'dead_letter' };
+}

@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
+import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
+import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
+import { isTerminal, type Task } from './task';
+import { requireTaskType } from '../task-types/registry';
+
+export interface CreateTaskInput {
+  tenant: string;
+  type: string;
+  payload?: unknown;
+  webhook_url?: string;
+  idempotencyKey?: string;
+}
+
+export interface CreateTaskOutcome {
+  task: Task;
+  /** True when an earlier request with the same Idempotency-Key created the task. */
+  replayed: boolean;
+}
+
+export interface CancelOutcome {
+  task: Task;
+  /** `canceled`: it will never run; `requested`: running, it stops at its next checkpoint. */
+  outcome: 'canceled' | 'requested';
+}
+
+export interface TaskServiceDeps {
+  store: TaskStore;
+  queue: TaskQueue;
+  clock: Clock;
+  log: Log;
+}
+
+/** Turns zod issues into `{field, rule}` details that name the field and the rule. */
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: string): { field: string; rule: string }[] {
+  return issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix,
+    rule: issue.message,
+  }));
+}
+
+/** Task ids are ULIDs or UUIDs; anything else cannot exist, and is not worth a read. */
+const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
+
+/** Conditional writes lose races by design; a few re-reads settle them. */
+const MAX_RACE_RETRIES = 5;
+
+/** The API's use cases on tasks: create, read, list and cancel, all scoped to one tenant. */
+export class TaskService {
+  constructor(private readonly deps: TaskServiceDeps) {}
+
+  async create(input: CreateTaskInput): Promise<CreateTaskOutcome> {
+    const type = requireTaskType(input.type);
+    const parsed = type.payloadSchema.safeParse(input.payload ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));
+    }
+    const now = this.deps.clock.now().toISOString();
+    const fingerprint = input.idempotencyKey
+      ? requestFingerprint({ type: input.type, payload: input.payload ?? {}, webhook_url: input.webhook_url })
+      : undefined;
+    const task: Task = {
+      id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newTaskId(),
+      tenant: input.tenant,
+      type: type.name,
+      status: 'pending',
+      progress: 0,
+      payload: parsed.data,
+      attempts: 0,
+      max_attempts: type.settings.maxAttempts,
+      created_at: now,
+      updated_at: now,
+      webhook_url: input.webhook_url,
+      idempotency_key: input.idempotencyKey,
+      request_fingerprint: fingerprint,
+    };
+    const written = await this.deps.store.create(task);
+    if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
+    try {
+      await this.deps.queue.send(type.name, { tenant: task.tenant, task_id: task.id });
+    } catch (error) {
+      // Nothing half-written: remove the record so the client can simply retry the request.
+      this.deps.log.error('enqueue failed; removing the pending task', { task_id: task.id, error });
+      await this.deps.store.deletePending(task.tenant, task.id);
+      throw new ServiceUnavailableError('The task could not be queued; nothing was created. Retry the request.');
+    }
+    return { task, replayed: false };
+  }
+
+  async get(tenant: string, id: string): Promise<Task> {
+    const task = TASK_ID_PATTERN.test(id) ? await this.deps.store.get(tenant, id) : undefined;
+    if (!task) throw new NotFoundError(`No task with id "${id}".`);
+    return task;
+  }
+
+  list(query: ListQuery): Promise<Page<Task>> {
+    if (query.type) requireTaskType(query.type);
+    return this.deps.store.list(query);
+  }
+
+  async cancel(tenant: string, id: string): Promise<CancelOutcome> {
+    for (let round = 0; round < MAX_RACE_RETRIES; round++) {
+      const task = await this.get(tenant, id);
+      if (isTerminal(task.status)) {
+        throw new ConflictError('task_finished', `Task "${id}" already ended with status "${task.status}"; it cannot be canceled.`, {
+          status: task.status,
+        });
+      }
+      const now = this.deps.clock.now().toISOString();
+      if (task.status === 'running') {
+        const requested = await this.deps.store.requestCancel(tenant, id, now);
+        if (requested.ok) return { task: requested.task, outcome: 'requested' };
+      } else {
+        const canceled = await this.deps.store.cancelWaiting(tenant, id, now);
+        if (canceled.ok) return { task: canceled.task, outcome: 'canceled' };
+      }
+      // The status changed under us (a worker started or finished the task): look again.
+    }
+    throw new ServiceUnavailableError(`Task "${id}" kept changing while canceling; retry the request.`);
+  }
+
+  private replay(current: Task | undefined, fingerprint: string | undefined, key: string | undefined): CreateTaskOutcome {
+    if (!current || !key) {
+      // A ULID collision is not a realistic case; an expired idempotent task being deleted is.
+      throw new ServiceUnavailableError('The task id is being reused; retry the request.');
+    }
+    if (current.request_fingerprint !== fingerprint) {
+      throw new ConflictError(
+        'idempotency_key_reused',
+        `Idempotency-Key "${key}" was already used with a different request body (task "${current.id}").`,
+        { task_id: current.id },
+      );
+    }
+    return { task: current, replayed: true };
+  }
+}
+

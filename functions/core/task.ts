@@ -1,0 +1,87 @@
+/** The task model shared by the API, the workers and the store. */
+export const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 'canceled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'canceled']);
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export interface TaskError {
+  /** Error class name, e.g. `RetryableTaskError`. */
+  name: string;
+  message: string;
+}
+
+export interface Task {
+  id: string;
+  tenant: string;
+  type: string;
+  status: TaskStatus;
+  /** 0–100; never decreases within an attempt. */
+  progress: number;
+  progress_message?: string;
+  payload: unknown;
+  result?: unknown;
+  error?: TaskError;
+  /** Attempts started so far (1 while the first attempt runs). */
+  attempts: number;
+  max_attempts: number;
+  created_at: string;
+  updated_at: string;
+  started_at?: string;
+  ended_at?: string;
+  /** When the next attempt is due, while `retrying`. */
+  next_attempt_at?: string;
+  webhook_url?: string;
+  cancel_requested?: boolean;
+  idempotency_key?: string;
+  /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of the key. */
+  request_fingerprint?: string;
+  /** Epoch seconds after which a finished task is deleted (DynamoDB TTL); reads ignore expired tasks. */
+  expires_at?: number;
+}
+
+/** The public JSON shape of a task: internal bookkeeping fields are left out. */
+export interface TaskView {
+  task_id: string;
+  type: string;
+  status: TaskStatus;
+  progress: number;
+  progress_message?: string;
+  payload: unknown;
+  result?: unknown;
+  error?: TaskError;
+  attempts: number;
+  max_attempts: number;
+  created_at: string;
+  updated_at: string;
+  started_at?: string;
+  ended_at?: string;
+  next_attempt_at?: string;
+  webhook_url?: string;
+  cancel_requested?: boolean;
+}
+
+export function toView(task: Task): TaskView {
+  return {
+    task_id: task.id,
+    type: task.type,
+    status: task.status,
+    progress: task.progress,
+    progress_message: task.progress_message,
+    payload: task.payload,
+    result: task.result,
+    error: task.error,
+    attempts: task.attempts,
+    max_attempts: task.max_attempts,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    started_at: task.started_at,
+    ended_at: task.ended_at,
+    next_attempt_at: task.next_attempt_at,
+    webhook_url: task.webhook_url,
+    cancel_requested: task.cancel_requested || undefined,
+  };
+}

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { Log } from '../core/ports';
+import type { BackoffSettings } from '../core/retry-policy';
+
+/** What task code sees while it runs. */
+export interface TaskContext<P> {
+  taskId: string;
+  tenant: string;
+  /** The validated payload. */
+  payload: P;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /**
+   * Reports progress (0–100) and is the task's cancellation checkpoint: it throws
+   * TaskCanceledError once cancellation was requested. Writes are coalesced to about one a second.
+   */
+  progress(percent: number, message?: string): Promise<void>;
+  /** Aborted when the task is canceled or the attempt's timeout elapses. */
+  signal: AbortSignal;
+  log: Log;
+}
+
+/** Per-type settings: everything the worker, the CDK stack and the local stack derive per type. */
+export interface TaskTypeSettings {
+  /** Longest one attempt may run; also the worker Lambda's timeout. */
+  timeoutSeconds: number;
+  /** Attempts before the task fails and its message goes to the DLQ (SQS maxReceiveCount). */
+  maxAttempts: number;
+  backoff: BackoffSettings;
+  /** Messages per worker invocation (event source mapping BatchSize). */
+  batchSize: number;
+  /** Concurrent worker invocations (event source mapping ScalingConfig.MaximumConcurrency, 2–1000). */
+  maxConcurrency: number;
+  /** Worker Lambda memory. */
+  memoryMb: number;
+}
+
+export interface TaskTypeDefinition<S extends z.ZodType = z.ZodType> {
+  /** Lower-case name used in the API (`type`) and in resource names. */
+  name: string;
+  description: string;
+  payloadSchema: S;
+  settings: TaskTypeSettings;
+  run(ctx: TaskContext<z.output<S>>): Promise<unknown>;
+}
+
+/** Declares a task type with its payload type inferred from the schema. */
+export function defineTaskType<S extends z.ZodType>(definition: TaskTypeDefinition<S>): TaskTypeDefinition<S> {
+  return definition;
+}

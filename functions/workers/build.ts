@@ -1,0 +1,32 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
+import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { ENV, loadConfig, type RuntimeConfig } from '../config';
+import { systemClock } from '../core/ports';
+import { createLogger } from '../shared/logger';
+import { requireTaskType, taskTypeNames } from '../task-types/registry';
+import { createSqsWorker } from './sqs-worker';
+
+/** Wires the worker of one task type to its store and queue; the local stack calls this too. */
+export function buildWorker(config: RuntimeConfig, typeName: string, clients: AwsClients, logger: Logger, progressIntervalMs?: number) {
+  const type = requireTaskType(typeName);
+  const queueUrl = config.queueUrls[type.name];
+  if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
+  return createSqsWorker({
+    type,
+    store: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    sqs: clients.sqs,
+    queueUrl,
+    clock: systemClock,
+    logger,
+    progressIntervalMs,
+  });
+}
+
+/** The Lambda wiring: configuration from the environment the CDK stack sets. */
+export function buildWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const typeName = env[ENV.taskType];
+  if (!typeName) throw new Error(`Environment variable ${ENV.taskType} is required but not set.`);
+  const config = loadConfig(taskTypeNames(), env);
+  return buildWorker(config, typeName, createAwsClients(config), createLogger(`tasklane-worker-${typeName}`));
+}

@@ -1,0 +1,62 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GSI_DEFINITIONS, SORT_ATTRIBUTE, TABLE_KEY } from '../functions/adapters/table-schema';
+import type { TaskTypeDefinition } from '../functions/task-types/definition';
+import { queueSettings } from '../functions/task-types/queue-settings';
+
+/** Creates the tasks table with its indexes (no-op if it already exists, e.g. with --data-dir). */
+export async function createTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  const attributes = new Set<string>([TABLE_KEY, SORT_ATTRIBUTE, ...GSI_DEFINITIONS.map((g) => g.partitionKey)]);
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [{ AttributeName: TABLE_KEY, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: GSI_DEFINITIONS.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: [
+            { AttributeName: g.partitionKey, KeyType: 'HASH' },
+            { AttributeName: g.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+export interface ProvisionedQueue {
+  type: TaskTypeDefinition;
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+}
+
+/** Creates a task type's queue and DLQ with the redrive policy. */
+export async function createTypeQueues(sqs: SQSClient, type: TaskTypeDefinition): Promise<ProvisionedQueue> {
+  const settings = queueSettings(type);
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: settings.dlqName, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),
+  );
+  const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: settings.queueName,
+      Attributes: {
+        VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(settings.queueRetentionSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+      },
+    }),
+  );
+  return { type, queueUrl: queue.QueueUrl!, queueArn: await queueArn(sqs, queue.QueueUrl!), dlqUrl: dlq.QueueUrl! };
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return out.Attributes!.QueueArn!;
+}

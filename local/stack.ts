@@ -1,0 +1,133 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { createAwsClients, type AwsClients } from '../functions/adapters/aws-clients';
+import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
+import { buildApi } from '../functions/api/build';
+import type { TenantResolver } from '../functions/api/app';
+import { DEFAULTS, type RuntimeConfig } from '../functions/config';
+import { authenticate, extractApiKey, generateApiKey, hashApiKey, type ApiKeyStore } from '../functions/core/api-keys';
+import { createLogger } from '../functions/shared/logger';
+import { TASK_TYPES } from '../functions/task-types/registry';
+import { buildWorker } from '../functions/workers/build';
+import { startEmulators, type Emulators } from './emulators';
+import { EventSourcePoller } from './event-source-poller';
+import { localLambdaContext } from './lambda-context';
+import { createTable, createTypeQueues, type ProvisionedQueue } from './provision';
+
+export interface LocalStackOptions {
+  /** API port; 0 picks a free one. */
+  port?: number;
+  /** Persist DynamoDB data in this folder between runs. */
+  dataDir?: string;
+  /** API key for tenant `local`; generated when unset. */
+  apiKey?: string;
+  /** Per-tenant creation limit; 0 disables it. */
+  rateLimitPerSecond?: number;
+  rateLimitBurst?: number;
+  /** Progress write interval of the workers (ms). */
+  progressIntervalMs?: number;
+  /** Long-poll wait of the local event source pollers (s). */
+  pollWaitSeconds?: number;
+  /** Start the event-source pollers (default true); tests that deliver messages by hand turn them off. */
+  workers?: boolean;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  apiKey: string;
+  endpoints: { dynamodb: string; sqs: string };
+  config: RuntimeConfig;
+  queues: ProvisionedQueue[];
+  apiKeys: ApiKeyStore;
+  clients: AwsClients;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_TENANT = 'local';
+const REGION = 'us-east-1';
+
+/**
+ * The whole system in one process: emulators, table and queues from the registry, the API
+ * (same Hono app as the Lambda), and one event-source poller per task type invoking the same
+ * worker handler the Lambda runs.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const emulators: Emulators = await startEmulators({ dataDir: options.dataDir });
+  const stopped: Array<() => Promise<void>> = [() => emulators.stop()];
+  const stop = async () => {
+    for (const step of stopped.reverse()) await step();
+  };
+  try {
+    const endpoints = { dynamodb: emulators.dynamodb, sqs: emulators.sqs };
+    const clients = createAwsClients({ region: REGION, endpoints });
+    const tableName = 'tasklane-local';
+    await createTable(clients.dynamo, tableName);
+    const queues = await Promise.all(TASK_TYPES.map((type) => createTypeQueues(clients.sqs, type)));
+    const config: RuntimeConfig = {
+      tableName,
+      queueUrls: Object.fromEntries(queues.map((q) => [q.type.name, q.queueUrl])),
+      finishedTaskTtlDays: DEFAULTS.finishedTaskTtlDays,
+      rateLimitPerSecond: options.rateLimitPerSecond ?? DEFAULTS.rateLimitPerSecond,
+      rateLimitBurst: options.rateLimitBurst ?? DEFAULTS.rateLimitBurst,
+      region: REGION,
+      endpoints,
+    };
+
+    const apiKeys = new DynamoApiKeyStore(clients.dynamo, tableName);
+    const apiKey = await ensureLocalKey(apiKeys, options.apiKey);
+    // The same check the AWS authorizer makes, as middleware.
+    const resolveTenant: TenantResolver = (c) => authenticate(apiKeys, extractApiKey((name) => c.req.header(name)));
+    const app = buildApi(config, clients, createLogger('tasklane-api'), resolveTenant);
+    const server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: '127.0.0.1' }) as Server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    stopped.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+
+    const pollers = (options.workers === false ? [] : queues).map(({ type, queueUrl, queueArn }) => {
+      const poller = new EventSourcePoller({
+        sqs: clients.sqs,
+        queueUrl,
+        queueArn,
+        region: REGION,
+        batchSize: type.settings.batchSize,
+        maxConcurrency: type.settings.maxConcurrency,
+        handler: buildWorker(config, type.name, clients, createLogger(`tasklane-worker-${type.name}`), options.progressIntervalMs),
+        context: () => localLambdaContext(`tasklane-worker-${type.name}`, type.settings.timeoutSeconds, type.settings.memoryMb),
+        waitTimeSeconds: options.pollWaitSeconds,
+        onError: (error) => console.error(`[tasklane] poller for ${type.name}:`, error),
+      });
+      poller.start();
+      return poller;
+    });
+    // Pollers stop first (finishing in-flight work), before the server and the emulators go.
+    stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
+
+    const { port } = server.address() as AddressInfo;
+    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, config, queues, apiKeys, clients, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function ensureLocalKey(store: ApiKeyStore, preset: string | undefined): Promise<string> {
+  const generated = generateApiKey();
+  const secret = preset ?? generated.secret;
+  try {
+    await store.put({ key_id: generated.keyId, tenant: LOCAL_TENANT, hash: hashApiKey(secret), created_at: new Date().toISOString(), description: 'local stack' });
+  } catch (error) {
+    // The preset key survives in --data-dir from an earlier run.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  return secret;
+}

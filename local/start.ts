@@ -1,0 +1,81 @@
+/** `npm start`: the whole system on this machine, no Docker and no AWS account. */
+import { parseArgs } from 'node:util';
+import { LOCAL_TENANT, startLocalStack } from './stack';
+import { TASK_TYPES } from '../functions/task-types/registry';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm start -- [--port N] [--data-dir DIR]
+
+  --port N        API port (default: $PORT or 3000)
+  --data-dir DIR  keep DynamoDB data in DIR between runs (default: in memory)
+
+Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
+TASKLANE_RATE_LIMIT_BURST, POWERTOOLS_LOG_LEVEL (default WARN locally).`);
+  process.exit(0);
+}
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// The SDK's notice about its future Node 22 requirement is for us (see README, Troubleshooting), not for every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`tasklane: --port/PORT must be a port number 0–65535 (got "${values.port ?? process.env.PORT}")`);
+  process.exit(2);
+}
+const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+
+const started = Date.now();
+const stack = await startLocalStack({
+  port,
+  dataDir: values['data-dir'],
+  apiKey: process.env.TASKLANE_API_KEY || undefined,
+  rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
+  rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
+}).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') console.error(`tasklane: port ${port} is in use; stop the other process or set PORT / --port.`);
+  else console.error('tasklane: the local stack failed to start:', error);
+  process.exit(1);
+});
+
+console.log(`Tasklane local stack ready in ${Date.now() - started} ms
+
+  API          ${stack.apiUrl}
+  API key      ${stack.apiKey}   (tenant "${LOCAL_TENANT}")
+  DynamoDB     ${stack.endpoints.dynamodb}   (dynalite, table ${stack.config.tableName}${values['data-dir'] ? `, data in ${values['data-dir']}` : ', in memory'})
+  SQS / S3     ${stack.endpoints.sqs}   (fauxqs)
+  Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
+${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqUrl}`).join('\n')}
+
+Try it:
+  curl -s -X POST ${stack.apiUrl}/tasks -H 'Authorization: Bearer ${stack.apiKey}' -H 'Content-Type: application/json' -d '{"type":"generic","payload":{"steps":5,"step_ms":200}}'
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping (finishing in-flight attempts)…`);
+  const force = setTimeout(() => {
+    console.error('tasklane: still busy after 10 s; exiting anyway.');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  stack.stop().then(
+    () => process.exit(0),
+    (error) => {
+      console.error('tasklane: error while stopping:', error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,0 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TaskView } from '../../functions/core/task';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A tiny client for the local API, authenticated with one tenant's key. */
+export function apiClient(baseUrl: string, apiKey: string | undefined) {
+  const request = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    request,
+    create: (type: string, payload: unknown, headers?: Record<string, string>) => request<TaskView>('POST', '/tasks', { type, payload }, headers),
+    get: (id: string) => request<TaskView>('GET', `/tasks/${id}`),
+    cancel: (id: string) => request<TaskView>('DELETE', `/tasks/${id}`),
+    list: (query = '') => request<{ items: TaskView[]; next_cursor: string | null }>('GET', `/tasks${query}`),
+    /** Polls a task until `done` holds, recording every status seen on the way. */
+    async waitFor(id: string, done: (task: TaskView) => boolean, timeoutMs = 30_000): Promise<{ task: TaskView; seen: string[] }> {
+      const seen: string[] = [];
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const { body } = await request<TaskView>('GET', `/tasks/${id}`);
+        if (seen.at(-1) !== body.status) seen.push(body.status);
+        if (done(body)) return { task: body, seen };
+        await sleep(25);
+      }
+      throw new Error(`task ${id} did not reach the expected state within ${timeoutMs} ms; statuses seen: ${seen.join(' → ')}`);
+    },
+  };
+}
+
+export const isTerminalView = (task: TaskView) => ['completed', 'failed', 'canceled'].includes(task.status);

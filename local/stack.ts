@@ -7,7 +7,7 @@ import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { buildApi } from '../functions/api/build';
 import type { TenantResolver } from '../functions/api/app';
 import { DEFAULTS, type RuntimeConfig } from '../functions/config';
-import { authenticate, extractApiKey, generateApiKey, hashApiKey, type ApiKeyStore } from '../functions/core/api-keys';
+import { authenticate, extractApiKey, issueApiKey, type ApiKeyStore } from '../functions/core/api-keys';
 import { createLogger } from '../functions/shared/logger';
 import { TASK_TYPES } from '../functions/task-types/registry';
 import { buildWorker } from '../functions/workers/build';
@@ -121,13 +121,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 async function ensureLocalKey(store: ApiKeyStore, preset: string | undefined): Promise<string> {
-  const generated = generateApiKey();
-  const secret = preset ?? generated.secret;
   try {
-    await store.put({ key_id: generated.keyId, tenant: LOCAL_TENANT, hash: hashApiKey(secret), created_at: new Date().toISOString(), description: 'local stack' });
+    return (await issueApiKey(store, LOCAL_TENANT, { secret: preset, description: 'local stack' })).secret;
   } catch (error) {
     // The preset key survives in --data-dir from an earlier run.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (preset && error instanceof ConditionalCheckFailedException) return preset;
+    throw error;
   }
-  return secret;
 }

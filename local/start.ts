@@ -1,6 +1,7 @@
 /** `npm start`: the whole system on this machine, no Docker and no AWS account. */
 import { parseArgs } from 'node:util';
 import { LOCAL_TENANT, startLocalStack } from './stack';
+import { removeLocalState, writeLocalState } from '../cli/local-state';
 import { TASK_TYPES } from '../functions/task-types/registry';
 
 const { values } = parseArgs({
@@ -45,6 +46,8 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
+writeLocalState({ apiUrl: stack.apiUrl, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, pid: process.pid });
+
 console.log(`Tasklane local stack ready in ${Date.now() - started} ms
 
   API          ${stack.apiUrl}
@@ -57,6 +60,7 @@ ${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqU
 Try it:
   curl -s -X POST ${stack.apiUrl}/tasks -H 'Authorization: Bearer ${stack.apiKey}' -H 'Content-Type: application/json' -d '{"type":"generic","payload":{"steps":5,"step_ms":200}}'
 
+More keys:  npx tasklane keys create --tenant acme --local
 Ctrl-C stops everything.`);
 
 let stopping = false;
@@ -69,6 +73,7 @@ const shutdown = (signal: string) => {
     process.exit(1);
   }, 10_000);
   force.unref();
+  removeLocalState();
   stack.stop().then(
     () => process.exit(0),
     (error) => {

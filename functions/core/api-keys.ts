@@ -54,3 +54,25 @@ export async function authenticate(store: ApiKeyStore, secret: string | undefine
   if (!record || record.revoked_at) return undefined;
   return record.tenant;
 }
+
+/** Creates and stores a key for a tenant; the secret is returned once and never stored. */
+export async function issueApiKey(
+  store: ApiKeyStore,
+  tenant: string,
+  options: { description?: string; secret?: string; now?: Date } = {},
+): Promise<{ record: ApiKeyRecord; secret: string }> {
+  if (!TENANT_PATTERN.test(tenant)) {
+    throw new Error(`tenant must match ${TENANT_PATTERN} (lower-case letters, digits, dashes; at most 63 characters); got "${tenant}"`);
+  }
+  const generated = generateApiKey();
+  const secret = options.secret ?? generated.secret;
+  const record: ApiKeyRecord = {
+    key_id: generated.keyId,
+    tenant,
+    hash: hashApiKey(secret),
+    created_at: (options.now ?? new Date()).toISOString(),
+    description: options.description,
+  };
+  await store.put(record);
+  return { record, secret };
+}

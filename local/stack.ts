@@ -101,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: REGION,
         batchSize: type.settings.batchSize,
         maxConcurrency: type.settings.maxConcurrency,
-        handler: buildWorker(config, type.name, clients, createLogger(`tasklane-worker-${type.name}`), options.progressIntervalMs),
+        handler: buildWorker(config, type.name, clients, createLogger(`tasklane-worker-${type.name}`), { progressIntervalMs: options.progressIntervalMs }),
         context: () => localLambdaContext(`tasklane-worker-${type.name}`, type.settings.timeoutSeconds, type.settings.memoryMb),
         waitTimeSeconds: options.pollWaitSeconds,
         onError: (error) => console.error(`[tasklane] poller for ${type.name}:`, error),

@@ -5,7 +5,9 @@ import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { loadConfig, type RuntimeConfig } from '../config';
+import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
+import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
 import { createLogger } from '../shared/logger';
@@ -13,7 +15,7 @@ import { taskTypeNames } from '../task-types/registry';
 import { createApp, type TenantResolver } from './app';
 
 /** Wires the API to DynamoDB and SQS; the tenant resolver differs between AWS and the local stack. */
-export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Logger, resolveTenant: TenantResolver) {
+export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Logger, resolveTenant: TenantResolver, metrics: TaskMetrics = noMetrics) {
   const rateLimiter =
     config.rateLimitPerSecond > 0
       ? new DynamoRateLimiter(
@@ -30,6 +32,7 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     clock: systemClock,
     log: logger,
+    metrics,
   });
   return createApp({ tasks, resolveTenant, rateLimiter, log: logger });
 }
@@ -47,5 +50,5 @@ export const tenantFromAuthorizer: TenantResolver = async (c) => {
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */
 export function buildApiFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildApi(config, createAwsClients(config), createLogger('tasklane-api'), tenantFromAuthorizer);
+  return buildApi(config, createAwsClients(config), createLogger('tasklane-api'), tenantFromAuthorizer, new PowertoolsTaskMetrics());
 }

@@ -1,4 +1,5 @@
 import { PermanentTaskError, TaskCanceledError, TaskTimeoutError } from './errors';
+import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, Log, TaskMessage, TaskStore } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
@@ -18,6 +19,7 @@ export interface RunnerDeps {
   store: TaskStore;
   clock: Clock;
   log: Log;
+  metrics?: TaskMetrics;
   progressIntervalMs?: number;
   random?: () => number;
 }
@@ -49,6 +51,9 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
     return { kind: 'ack', reason: 'duplicate' };
   }
   const task = started.task;
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.count('started', type.name);
+  const startedAt = deps.clock.now().getTime();
   if (task.cancel_requested) return cancel(deps, task, attempt, now());
 
   const parsed = type.payloadSchema.safeParse(task.payload);
@@ -81,10 +86,15 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
       log: deps.log,
     });
     const completed = await deps.store.complete(tenant, id, attempt, result, now());
-    if (completed.ok) return { kind: 'ack', reason: 'completed' };
+    metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
+    if (completed.ok) {
+      metrics.count('completed', type.name);
+      return { kind: 'ack', reason: 'completed' };
+    }
     if (completed.current?.cancel_requested && completed.current.status === 'running') return cancel(deps, completed.current, attempt, now());
     return { kind: 'ack', reason: 'duplicate' };
   } catch (error) {
+    metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof TaskCanceledError || error instanceof TaskCanceledError) return cancel(deps, task, attempt, now());
     return fail(deps, type, task, attempt, reason, reason instanceof PermanentTaskError, now());
@@ -95,25 +105,30 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
 
 async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string): Promise<AttemptOutcome> {
   const canceled = await deps.store.cancelRunning(task.tenant, task.id, attempt, now);
+  if (canceled.ok) (deps.metrics ?? noMetrics).count('canceled', task.type);
   deps.log.info(canceled.ok ? 'task canceled at a checkpoint' : 'cancel lost a race; record already moved on');
   return { kind: 'ack', reason: 'canceled' };
 }
 
 async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, attempt: number, error: unknown, permanent: boolean, now: string): Promise<AttemptOutcome> {
+  const metrics = deps.metrics ?? noMetrics;
   const taskError = toTaskError(error);
   const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings.backoff, deps.random);
   if (decision.action === 'retry') {
     const nextAttemptAt = new Date(Date.parse(now) + decision.delaySeconds * 1000).toISOString();
     const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, now);
     deps.log.warn('attempt failed; retrying', { error: taskError, delay_seconds: decision.delaySeconds });
+    if (retried.ok) metrics.count('retried', type.name);
     if (retried.ok && retried.task.cancel_requested) {
-      await deps.store.cancelWaiting(task.tenant, task.id, now);
+      const canceled = await deps.store.cancelWaiting(task.tenant, task.id, now);
+      if (canceled.ok) metrics.count('canceled', type.name);
       return { kind: 'ack', reason: 'canceled' };
     }
     if (!retried.ok && retried.current && isTerminal(retried.current.status)) return { kind: 'ack', reason: 'duplicate' };
     return { kind: 'retry', delaySeconds: decision.delaySeconds };
   }
-  await deps.store.fail(task.tenant, task.id, attempt, taskError, now);
+  const failed = await deps.store.fail(task.tenant, task.id, attempt, taskError, now);
+  if (failed.ok) metrics.count('failed', type.name);
   deps.log.error(permanent ? 'attempt failed permanently' : 'last attempt failed', { error: taskError });
   return permanent ? { kind: 'ack', reason: 'failed' } : { kind: 'dead_letter' };
 }

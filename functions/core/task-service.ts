@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
 import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
+import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
 import { isTerminal, type Task } from './task';
 import { requireTaskType } from '../task-types/registry';
@@ -30,6 +31,7 @@ export interface TaskServiceDeps {
   queue: TaskQueue;
   clock: Clock;
   log: Log;
+  metrics?: TaskMetrics;
 }
 
 /** Turns zod issues into `{field, rule}` details that name the field and the rule. */
@@ -85,6 +87,7 @@ export class TaskService {
       await this.deps.store.deletePending(task.tenant, task.id);
       throw new ServiceUnavailableError('The task could not be queued; nothing was created. Retry the request.');
     }
+    (this.deps.metrics ?? noMetrics).count('created', type.name);
     return { task, replayed: false };
   }
 
@@ -113,7 +116,10 @@ export class TaskService {
         if (requested.ok) return { task: requested.task, outcome: 'requested' };
       } else {
         const canceled = await this.deps.store.cancelWaiting(tenant, id, now);
-        if (canceled.ok) return { task: canceled.task, outcome: 'canceled' };
+        if (canceled.ok) {
+          (this.deps.metrics ?? noMetrics).count('canceled', task.type);
+          return { task: canceled.task, outcome: 'canceled' };
+        }
       }
       // The status changed under us (a worker started or finished the task): look again.
     }

@@ -2,13 +2,21 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
+import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
+import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
-export function buildWorker(config: RuntimeConfig, typeName: string, clients: AwsClients, logger: Logger, progressIntervalMs?: number) {
+export function buildWorker(
+  config: RuntimeConfig,
+  typeName: string,
+  clients: AwsClients,
+  logger: Logger,
+  options: { metrics?: TaskMetrics; progressIntervalMs?: number } = {},
+) {
   const type = requireTaskType(typeName);
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
@@ -19,7 +27,8 @@ export function buildWorker(config: RuntimeConfig, typeName: string, clients: Aw
     queueUrl,
     clock: systemClock,
     logger,
-    progressIntervalMs,
+    metrics: options.metrics ?? noMetrics,
+    progressIntervalMs: options.progressIntervalMs,
   });
 }
 
@@ -28,5 +37,7 @@ export function buildWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const typeName = env[ENV.taskType];
   if (!typeName) throw new Error(`Environment variable ${ENV.taskType} is required but not set.`);
   const config = loadConfig(taskTypeNames(), env);
-  return buildWorker(config, typeName, createAwsClients(config), createLogger(`tasklane-worker-${typeName}`));
+  return buildWorker(config, typeName, createAwsClients(config), createLogger(`tasklane-worker-${typeName}`), {
+    metrics: new PowertoolsTaskMetrics(),
+  });
 }

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { TaskMetrics } from '../core/metrics';
 import type { Clock, TaskMessage, TaskStore } from '../core/ports';
 import { runAttempt } from '../core/task-runner';
 import type { TaskTypeDefinition } from '../task-types/definition';
@@ -13,6 +14,7 @@ export interface SqsWorkerDeps {
   queueUrl: string;
   clock: Clock;
   logger: Logger;
+  metrics: TaskMetrics;
   progressIntervalMs?: number;
 }
 
@@ -50,9 +52,10 @@ export function createSqsWorker(deps: SqsWorkerDeps): (event: SQSEvent, context?
     const log = deps.logger.createChild({
       persistentKeys: { task_id: message.task_id, tenant: message.tenant, type: deps.type.name, attempt },
     });
+    deps.metrics.queueWait(deps.type.name, deps.clock.now().getTime() - Number(record.attributes.SentTimestamp));
     const remaining = context?.getRemainingTimeInMillis?.();
     const outcome = await runAttempt(
-      { store: deps.store, clock: deps.clock, log, progressIntervalMs: deps.progressIntervalMs },
+      { store: deps.store, clock: deps.clock, log, metrics: deps.metrics, progressIntervalMs: deps.progressIntervalMs },
       deps.type,
       { message, attempt, timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS) },
     );

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskView } from '../../functions/core/task';
 
+/** A task as the API returns it, or the API's JSON error. */
+type TaskBody = TaskView & { error?: any };
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -24,10 +27,10 @@ export function apiClient(baseUrl: string, apiKey: string | undefined) {
   };
   return {
     request,
-    create: (type: string, payload: unknown, headers?: Record<string, string>) => request<TaskView>('POST', '/tasks', { type, payload }, headers),
-    get: (id: string) => request<TaskView>('GET', `/tasks/${id}`),
-    cancel: (id: string) => request<TaskView>('DELETE', `/tasks/${id}`),
-    list: (query = '') => request<{ items: TaskView[]; next_cursor: string | null }>('GET', `/tasks${query}`),
+    create: (type: string, payload: unknown, headers?: Record<string, string>) => request<TaskBody>('POST', '/tasks', { type, payload }, headers),
+    get: (id: string) => request<TaskBody>('GET', `/tasks/${id}`),
+    cancel: (id: string) => request<TaskBody>('DELETE', `/tasks/${id}`),
+    list: (query = '') => request<{ items: TaskView[]; next_cursor: string | null; error?: any }>('GET', `/tasks${query}`),
     /** Polls a task until `done` holds, recording every status seen on the way. */
     async waitFor(id: string, done: (task: TaskView) => boolean, timeoutMs = 30_000): Promise<{ task: TaskView; seen: string[] }> {
       const seen: string[] = [];

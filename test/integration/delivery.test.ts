@@ -21,7 +21,7 @@ describe('worker deliveries (local stack, messages delivered by hand)', () => {
     stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0 });
     api = apiClient(stack.apiUrl, stack.apiKey);
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
-    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), 0);
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
     /** Receives what is on the queue and invokes the worker once with it, as the event source mapping would. */
     deliver = async () => {
       const out = await stack.clients.sqs.send(
@@ -60,7 +60,7 @@ describe('worker deliveries (local stack, messages delivered by hand)', () => {
       new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
     );
     const record = toSqsRecord(first.Messages![0]!, queue.queueArn, 'us-east-1');
-    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), 0);
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
     await worker({ Records: [record] }, localLambdaContext('w', 60));
     const completed = await api.get(created.body.task_id);
 

@@ -1,0 +1,45 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { TaskEvent, TaskMetrics } from '../core/metrics';
+
+export const METRICS_NAMESPACE = 'Tasklane';
+/** One service name for every function, so the `service` dimension is the same wherever a metric comes from. */
+export const METRICS_SERVICE = 'tasklane';
+
+/** CloudWatch metric name of a task event, e.g. `TasksCompleted`; the CDK dashboard uses the same names. */
+export function taskEventMetricName(event: TaskEvent): string {
+  return `Tasks${event[0]!.toUpperCase()}${event.slice(1)}`;
+}
+
+export const ATTEMPT_DURATION_METRIC = 'AttemptDuration';
+export const QUEUE_WAIT_METRIC = 'QueueWait';
+
+/**
+ * Task metrics as CloudWatch Embedded Metric Format log lines (Powertools Metrics), dimension
+ * `TaskType`. Each value is flushed at once (singleMetric), so no invocation can lose them.
+ */
+export class PowertoolsTaskMetrics implements TaskMetrics {
+  private readonly metrics: Metrics;
+
+  constructor() {
+    this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  }
+
+  count(event: TaskEvent, type: string): void {
+    this.emit(type, taskEventMetricName(event), MetricUnit.Count, 1);
+  }
+
+  attemptDuration(type: string, milliseconds: number): void {
+    this.emit(type, ATTEMPT_DURATION_METRIC, MetricUnit.Milliseconds, milliseconds);
+  }
+
+  queueWait(type: string, milliseconds: number): void {
+    this.emit(type, QUEUE_WAIT_METRIC, MetricUnit.Milliseconds, Math.max(0, milliseconds));
+  }
+
+  private emit(type: string, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void {
+    const single = this.metrics.singleMetric();
+    single.addDimension('TaskType', type);
+    single.addMetric(name, unit, value);
+    single.publishStoredMetrics();
+  }
+}

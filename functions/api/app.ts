@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { PayloadTooLargeError, RateLimitedError, UnauthorizedError, ValidationError } from '../core/errors';
+import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors';
 import type { Log } from '../core/ports';
-import type { RateLimiter } from '../core/rate-limiter';
 import { toView } from '../core/task';
 import type { TaskService } from '../core/task-service';
 import { TASK_TYPES } from '../task-types/registry';
@@ -16,7 +15,6 @@ export type TenantResolver = (c: { req: { header(name: string): string | undefin
 export interface ApiDeps {
   tasks: TaskService;
   resolveTenant: TenantResolver;
-  rateLimiter: RateLimiter;
   log: Log;
 }
 
@@ -65,10 +63,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
-    const tenant = c.get('tenant');
-    const wait = await deps.rateLimiter.take(tenant);
-    if (wait > 0) throw new RateLimitedError(wait);
-    const { task, replayed } = await deps.tasks.create({ tenant, ...body, idempotencyKey });
+    const { task, replayed } = await deps.tasks.create({ tenant: c.get('tenant'), ...body, idempotencyKey });
     c.header('Location', `/tasks/${encodeURIComponent(task.id)}`);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(toView(task), 202);

@@ -33,8 +33,9 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
     clock: systemClock,
     log: logger,
     metrics,
+    rateLimiter,
   });
-  return createApp({ tasks, resolveTenant, rateLimiter, log: logger });
+  return createApp({ tasks, resolveTenant, log: logger });
 }
 
 /**

@@ -67,7 +67,8 @@ export async function issueApiKey(
   const generated = generateApiKey();
   const secret = options.secret ?? generated.secret;
   const record: ApiKeyRecord = {
-    key_id: generated.keyId,
+    // A preset secret in our format keeps its own id, so the id shown matches the key's prefix.
+    key_id: keyIdOf(secret) ?? generated.keyId,
     tenant,
     hash: hashApiKey(secret),
     created_at: (options.now ?? new Date()).toISOString(),

@@ -11,7 +11,8 @@ export const TRANSITIONS = {
   /** An attempt failed and another is scheduled. */
   retry: { from: ['running'], to: 'retrying' },
   complete: { from: ['running'], to: 'completed' },
-  fail: { from: ['running', 'retrying', 'pending'], to: 'failed' },
+  /** The last attempt failed; or (`retrying`) the sweeper fails a task whose worker died on its final attempt. */
+  fail: { from: ['running', 'retrying'], to: 'failed' },
   /** The worker stopped a running task at a checkpoint after cancellation was requested. */
   cancelRunning: { from: ['running'], to: 'canceled' },
   /** The API cancels a task that is not running: it never runs. */

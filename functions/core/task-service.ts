@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, RateLimitedError, ServiceUnavailableError, ValidationError } from './errors';
 import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
 import { noMetrics, type TaskMetrics } from './metrics';
+import type { RateLimiter } from './rate-limiter';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
 import { isTerminal, type Task } from './task';
 import { requireTaskType } from '../task-types/registry';
@@ -32,14 +33,19 @@ export interface TaskServiceDeps {
   clock: Clock;
   log: Log;
   metrics?: TaskMetrics;
+  /** Per-tenant creation limit, taken after validation so rejected requests cost nothing. */
+  rateLimiter?: RateLimiter;
 }
 
 /** Turns zod issues into `{field, rule}` details that name the field and the rule. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: string): { field: string; rule: string }[] {
-  return issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix,
-    rule: issue.message,
-  }));
+  const field = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix;
+  return issues.flatMap((issue) =>
+    // zod reports unknown keys on the parent object; name each key as the field instead.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: field([...issue.path, key]), rule: 'unknown field; remove it' }))
+      : [{ field: field(issue.path), rule: issue.message }],
+  );
 }
 
 /** Task ids are ULIDs or UUIDs; anything else cannot exist, and is not worth a read. */
@@ -58,6 +64,8 @@ export class TaskService {
     if (!parsed.success) {
       throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));
     }
+    const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
+    if (wait > 0) throw new RateLimitedError(wait);
     const now = this.deps.clock.now().toISOString();
     const fingerprint = input.idempotencyKey
       ? requestFingerprint({ type: input.type, payload: input.payload ?? {}, webhook_url: input.webhook_url })
@@ -78,17 +86,32 @@ export class TaskService {
       request_fingerprint: fingerprint,
     };
     const written = await this.deps.store.create(task);
-    if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
-    try {
-      await this.deps.queue.send(type.name, { tenant: task.tenant, task_id: task.id });
-    } catch (error) {
-      // Nothing half-written: remove the record so the client can simply retry the request.
-      this.deps.log.error('enqueue failed; removing the pending task', { task_id: task.id, error });
-      await this.deps.store.deletePending(task.tenant, task.id);
-      throw new ServiceUnavailableError('The task could not be queued; nothing was created. Retry the request.');
+    if (!written.ok) {
+      const replayed = this.replay(written.current, fingerprint, input.idempotencyKey);
+      // A replay of a task still pending may follow a create whose send failed: send again. A
+      // second message is harmless, since only one delivery can start attempt 1.
+      if (replayed.task.status === 'pending') await this.enqueue(replayed.task);
+      return replayed;
     }
+    await this.enqueue(task);
     (this.deps.metrics ?? noMetrics).count('created', type.name);
     return { task, replayed: false };
+  }
+
+  private async enqueue(task: Task): Promise<void> {
+    try {
+      await this.deps.queue.send(task.type, { tenant: task.tenant, task_id: task.id });
+    } catch (error) {
+      // Nothing half-written: remove the record so the client can simply retry the request.
+      this.deps.log.error('enqueue failed; removing the pending task', { task_id: task.id, error: String(error) });
+      try {
+        await this.deps.store.deletePending(task.tenant, task.id);
+      } catch (deleteError) {
+        // Still a 503: the record stays pending, and a retried request (same Idempotency-Key) sends again.
+        this.deps.log.error('removing the pending task failed too', { task_id: task.id, error: String(deleteError) });
+      }
+      throw new ServiceUnavailableError('The task could not be queued; nothing was started. Retry the request.');
+    }
   }
 
   async get(tenant: string, id: string): Promise<Task> {

@@ -1,0 +1,184 @@
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
+import { ValidationError } from '../../functions/core/errors';
+import type { WriteResult } from '../../functions/core/ports';
+import { FIXED_NOW, taskItem } from '../helpers/factories';
+
+const TABLE = 'tasklane-tasks';
+const NOW = FIXED_NOW.toISOString();
+const ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const store = new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE, 30);
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+const throttled = () =>
+  new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: { httpStatusCode: 400 } });
+
+/** A stored item: the task plus the key attributes the store adds and strips. */
+function storedItem(overrides: Parameters<typeof taskItem>[0] = {}) {
+  const task = taskItem(overrides);
+  return { ...task, pk: `TASK#${task.tenant}#${task.id}`, list_sk: `${task.created_at}#${task.id}`, tenant_pk: task.tenant, tenant_status_pk: `${task.tenant}#${task.status}`, tenant_type_pk: `${task.tenant}#${task.type}` };
+}
+
+const cursorOf = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoTaskStore', () => {
+  describe('conditional transitions', () => {
+    const transitions: { name: string; write: () => Promise<WriteResult> }[] = [
+      { name: 'startAttempt', write: () => store.startAttempt('acme', ID, { attempt: 2, now: NOW }) },
+      { name: 'complete', write: () => store.complete('acme', ID, 2, { ok: 1 }, NOW) },
+      { name: 'retry', write: () => store.retry('acme', ID, 2, { name: 'Error', message: 'boom' }, NOW, NOW) },
+      { name: 'fail', write: () => store.fail('acme', ID, 2, { name: 'Error', message: 'boom' }, NOW) },
+      { name: 'cancelWaiting', write: () => store.cancelWaiting('acme', ID, NOW) },
+      { name: 'requestCancel', write: () => store.requestCancel('acme', ID, NOW) },
+      { name: 'progress', write: () => store.progress('acme', ID, 2, 50, 'half', NOW) },
+    ];
+
+    it.each(transitions)('$name returns ok: false with the current task when the condition fails', async ({ write }) => {
+      // Prepare
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({ Item: storedItem({ status: 'completed', attempts: 2, result: { done: true } }) });
+
+      // Act
+      const result = await write();
+
+      // Assess
+      expect(result).toEqual({ ok: false, current: taskItem({ status: 'completed', attempts: 2, result: { done: true } }) });
+      const get = ddb.commandCalls(GetCommand);
+      expect(get).toHaveLength(1);
+      expect(get[0]!.args[0].input).toEqual({ TableName: TABLE, Key: { pk: `TASK#acme#${ID}` }, ConsistentRead: true });
+    });
+
+    it('returns ok: false without a task when the condition failed because the task is gone', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({});
+
+      // Act
+      const result = await store.complete('acme', ID, 1, null, NOW);
+
+      // Assess
+      expect(result).toEqual({ ok: false, current: undefined });
+    });
+
+    it.each(transitions)('$name rethrows a throttling error instead of reporting a lost race', async ({ write }) => {
+      // Prepare
+      ddb.on(UpdateCommand).rejects(throttled());
+
+      // Act & Assess
+      await expect(write()).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    });
+
+    it('conditions complete on the running status and the attempt, and strips key attributes from the result', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({ Attributes: storedItem({ status: 'completed', attempts: 2, progress: 100 }) });
+
+      // Act
+      const result = await store.complete('acme', ID, 2, { ok: 1 }, NOW);
+
+      // Assess
+      expect(result).toEqual({ ok: true, task: taskItem({ status: 'completed', attempts: 2, progress: 100 }) });
+      const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+      expect(input.ConditionExpression).toContain('#status IN (:from0)');
+      expect(input.ConditionExpression).toContain('attempts = :attempt');
+      expect(input.ExpressionAttributeValues).toMatchObject({ ':from0': 'running', ':attempt': 2 });
+    });
+  });
+
+  describe('create', () => {
+    it('returns the existing task when the id is taken', async () => {
+      // Prepare
+      ddb.on(PutCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({ Item: storedItem({ idempotency_key: 'order-4711' }) });
+
+      // Act
+      const result = await store.create(taskItem({ idempotency_key: 'order-4711' }));
+
+      // Assess
+      expect(result).toEqual({ ok: false, current: taskItem({ idempotency_key: 'order-4711' }) });
+    });
+
+    it('rethrows a throttling error', async () => {
+      // Prepare
+      ddb.on(PutCommand).rejects(throttled());
+
+      // Act & Assess
+      await expect(store.create(taskItem())).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    });
+  });
+
+  describe('get', () => {
+    it('hides a finished task whose TTL passed but that DynamoDB has not deleted yet', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({ Item: storedItem({ status: 'completed', expires_at: Math.floor(Date.now() / 1000) - 60 }) });
+
+      // Act & Assess
+      await expect(store.get('acme', ID)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('deletePending', () => {
+    it('ignores a task that is no longer pending', async () => {
+      // Prepare
+      ddb.on(DeleteCommand).rejects(conditionFailed());
+
+      // Act & Assess
+      await expect(store.deletePending('acme', ID)).resolves.toBeUndefined();
+    });
+
+    it('rethrows a throttling error', async () => {
+      // Prepare
+      ddb.on(DeleteCommand).rejects(throttled());
+
+      // Act & Assess
+      await expect(store.deletePending('acme', ID)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    });
+  });
+
+  describe('list', () => {
+    const ownKey = { pk: `TASK#acme#${ID}`, list_sk: `2025-03-04T05:00:00.000Z#${ID}`, tenant_pk: 'acme' };
+
+    it.each([
+      { case: 'another tenant', query: {}, cursor: cursorOf({ ...ownKey, pk: `TASK#globex#${ID}`, tenant_pk: 'globex' }) },
+      { case: 'another status filter', query: { status: 'running' as const }, cursor: cursorOf({ ...ownKey, tenant_pk: undefined, tenant_status_pk: 'acme#pending' }) },
+      { case: 'an unfiltered query, used with a status filter', query: { status: 'running' as const }, cursor: cursorOf(ownKey) },
+      { case: 'extra attributes', query: {}, cursor: cursorOf({ ...ownKey, status: 'pending' }) },
+      { case: 'not base64 JSON', query: {}, cursor: 'not-a-cursor' },
+      { case: 'JSON null', query: {}, cursor: cursorOf(null as unknown as Record<string, unknown>) },
+    ])('rejects a cursor from $case with a ValidationError naming cursor, before querying', async ({ query, cursor }) => {
+      // Act
+      const error = await store.list({ tenant: 'acme', limit: 20, cursor, ...query }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).status).toBe(400);
+      expect((error as ValidationError).details).toEqual([expect.objectContaining({ field: 'cursor' })]);
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+
+    it('accepts its own next_cursor and passes it on as the start key', async () => {
+      // Prepare
+      ddb.on(QueryCommand)
+        .resolvesOnce({ Items: [storedItem()], LastEvaluatedKey: ownKey })
+        .resolvesOnce({ Items: [] });
+      const first = await store.list({ tenant: 'acme', limit: 1 });
+
+      // Act
+      const second = await store.list({ tenant: 'acme', limit: 1, cursor: first.nextCursor });
+
+      // Assess
+      expect(first.nextCursor).toEqual(expect.any(String));
+      expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual(ownKey);
+      expect(second).toEqual({ items: [], nextCursor: undefined });
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { TRANSITIONS, canTransition, type TransitionName } from '../../functions/core/state-machine';
+import { TASK_STATUSES, type TaskStatus } from '../../functions/core/task';
+
+/** Every status, written out by hand so that a new status has to be placed in the table below. */
+const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'completed', 'failed', 'canceled'];
+
+/**
+ * DESIGN.md "Transitions", by hand:
+ * - pending → running → completed | failed | canceled
+ * - running → retrying → running
+ * - pending | retrying → canceled at once (cancelWaiting); running is canceled by its worker (cancelRunning)
+ * - terminal states are final: never a source.
+ * `start` from `running` is the redelivery after a worker died mid-attempt (DESIGN: only the final
+ * attempt's death is left to the sweeper, so earlier ones must be restartable by the next delivery).
+ */
+const DESIGN: Record<TransitionName, { to: TaskStatus; from: readonly TaskStatus[] }> = {
+  start: { to: 'running', from: ['pending', 'retrying', 'running'] },
+  retry: { to: 'retrying', from: ['running'] },
+  complete: { to: 'completed', from: ['running'] },
+  // `retrying` too: the sweeper fails a task whose worker died on its final attempt (DESIGN, Queues).
+  fail: { to: 'failed', from: ['running', 'retrying'] },
+  cancelRunning: { to: 'canceled', from: ['running'] },
+  cancelWaiting: { to: 'canceled', from: ['pending', 'retrying'] },
+};
+
+const cells = (Object.keys(DESIGN) as TransitionName[]).flatMap((transition) =>
+  STATUSES.map((status) => ({ transition, status, allowed: DESIGN[transition].from.includes(status) })),
+);
+
+describe('canTransition', () => {
+  it('covers exactly the statuses and transitions of the table', () => {
+    // Assess
+    expect([...TASK_STATUSES].sort()).toEqual([...STATUSES].sort());
+    expect(Object.keys(TRANSITIONS).sort()).toEqual(Object.keys(DESIGN).sort());
+  });
+
+  it.each(cells)(
+    '$transition from $status → $allowed',
+    ({ transition, status, allowed }) => {
+      // Act
+      const result = canTransition(transition, status);
+
+      // Assess
+      expect(result).toBe(allowed);
+    },
+  );
+
+  it.each(['completed', 'failed', 'canceled'] as const)('never leaves the terminal status %s', (status) => {
+    // Act
+    const allowed = (Object.keys(DESIGN) as TransitionName[]).filter((transition) => canTransition(transition, status));
+
+    // Assess
+    expect(allowed).toEqual([]);
+  });
+});
+
+describe('TRANSITIONS', () => {
+  it.each(Object.entries(DESIGN))('%s leads to the status DESIGN names', (transition, { to }) => {
+    // Assess
+    expect(TRANSITIONS[transition as TransitionName].to).toBe(to);
+  });
+});

@@ -1,0 +1,96 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { TaskMessage } from '../../functions/core/ports';
+import type { Task } from '../../functions/core/task';
+
+/** Region, account and queue every factory agrees on, so ARNs and URLs line up across a test. */
+export const AWS_REGION = 'us-east-1';
+export const AWS_ACCOUNT = '123456789012';
+export const QUEUE_NAME = 'tasklane-generic';
+export const QUEUE_URL = `https://sqs.${AWS_REGION}.amazonaws.com/${AWS_ACCOUNT}/${QUEUE_NAME}`;
+export const QUEUE_ARN = `arn:aws:sqs:${AWS_REGION}:${AWS_ACCOUNT}:${QUEUE_NAME}`;
+
+/** A fixed instant for tests that need a clock: 2025-03-04T05:06:07.000Z. */
+export const FIXED_NOW = new Date('2025-03-04T05:06:07.000Z');
+
+export interface SqsRecordOptions {
+  body?: string;
+  /** SQS ApproximateReceiveCount: the worker treats it as the attempt number. */
+  receiveCount?: number;
+  messageId?: string;
+  receiptHandle?: string;
+  /** Epoch milliseconds the message was sent. */
+  sentAt?: number;
+}
+
+/** The body of a task message as the API enqueues it. */
+export function taskMessageBody(message: TaskMessage): string {
+  return JSON.stringify(message);
+}
+
+/** An SQS record as Lambda's event source mapping delivers it, with every system attribute set. */
+export function sqsRecord(options: SqsRecordOptions = {}): SQSRecord {
+  const body = options.body ?? taskMessageBody({ tenant: 'acme', task_id: '01JNK8Z6S4Y5Q3W2E1R0T9P8N7' });
+  const sentAt = options.sentAt ?? FIXED_NOW.getTime() - 2_000;
+  return {
+    messageId: options.messageId ?? randomUUID(),
+    receiptHandle: options.receiptHandle ?? `AQEB${randomBytes(96).toString('base64')}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: String(sentAt),
+      SenderId: 'AROAIWPX5BD2BHG722MW4:tasklane-api',
+      ApproximateFirstReceiveTimestamp: String(sentAt + 40),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body, 'utf8').digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: QUEUE_ARN,
+    awsRegion: AWS_REGION,
+  };
+}
+
+/** An SQS event carrying the given records (at most the event source mapping's batch size in real life). */
+export function sqsEvent(records: SQSRecord[]): SQSEvent {
+  return { Records: records };
+}
+
+/** A task as the store holds it; by default a freshly created `generic` task of tenant `acme`. */
+export function taskItem(overrides: Partial<Task> = {}): Task {
+  const created = '2025-03-04T05:00:00.000Z';
+  return {
+    id: '01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+    tenant: 'acme',
+    type: 'generic',
+    status: 'pending',
+    progress: 0,
+    payload: { steps: 3, step_ms: 1000, fail_attempts: 0 },
+    attempts: 0,
+    max_attempts: 5,
+    created_at: created,
+    updated_at: created,
+    ...overrides,
+  };
+}
+
+/** A Lambda invocation context with a fixed remaining time. */
+export function lambdaContext(options: { functionName?: string; remainingMs?: number } = {}): Context {
+  const functionName = options.functionName ?? 'tasklane-worker-generic';
+  const unsupported = () => {
+    throw new Error('callback-style completion is not used by Tasklane handlers');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${AWS_REGION}:${AWS_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `2025/03/04/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => options.remainingMs ?? 900_000,
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}

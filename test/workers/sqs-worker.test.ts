@@ -1,0 +1,159 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
+import { RetryableTaskError } from '../../functions/core/errors';
+import { noMetrics, type TaskMetrics } from '../../functions/core/metrics';
+import type { Task } from '../../functions/core/task';
+import { createLogger } from '../../functions/shared/logger';
+import { defineTaskType } from '../../functions/task-types/definition';
+import { createSqsWorker } from '../../functions/workers/sqs-worker';
+import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody } from '../helpers/factories';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+
+const ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
+const body = taskMessageBody({ tenant: 'acme', task_id: ID });
+
+/** A stored item as GetItem / UpdateItem return it: the task plus its key attributes. */
+function stored(overrides: Partial<Task>) {
+  const task = taskItem({ payload: { n: 1 }, max_attempts: 3, ...overrides });
+  return { ...task, pk: `TASK#${task.tenant}#${task.id}`, list_sk: `${task.created_at}#${task.id}`, tenant_pk: task.tenant };
+}
+
+function setup(run: () => Promise<unknown>) {
+  const spy = vi.fn(run);
+  const queueWaits: number[] = [];
+  const metrics: TaskMetrics = { ...noMetrics, queueWait: (_type, ms) => queueWaits.push(ms) };
+  const type = defineTaskType({
+    name: 'generic',
+    description: 'test double',
+    payloadSchema: z.object({ n: z.number() }),
+    settings: { timeoutSeconds: 60, maxAttempts: 3, backoff: { baseSeconds: 20, capSeconds: 20 }, batchSize: 10, maxConcurrency: 2, memoryMb: 256 },
+    run: spy,
+  });
+  const worker = createSqsWorker({
+    type,
+    store: new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks', 30),
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    queueUrl: QUEUE_URL,
+    clock: { now: () => FIXED_NOW },
+    logger: createLogger('tasklane-worker-test'),
+    metrics,
+  });
+  return { worker, run: spy, queueWaits };
+}
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+beforeEach(() => {
+  ddb.reset();
+  sqs.reset();
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+});
+
+describe('createSqsWorker', () => {
+  it('acknowledges a duplicate delivery of a completed task without running the task code', async () => {
+    // Prepare
+    const { worker, run } = setup(async () => ({ done: true }));
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: stored({ status: 'completed', attempts: 1, progress: 100, result: { done: true } }) });
+    const record = sqsRecord({ body, receiveCount: 2 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(run).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':attempt': 2 });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { case: 'a body that is not JSON', bad: 'tenant=acme&task_id=1' },
+    { case: 'JSON that is not a task message', bad: JSON.stringify({ tenant: 'acme' }) },
+    { case: 'a task id that is not a string', bad: JSON.stringify({ tenant: 'acme', task_id: 42 }) },
+  ])('reports $case in batchItemFailures and acknowledges the rest of the batch', async ({ bad }) => {
+    // Prepare
+    const { worker, run } = setup(async () => ({ done: true }));
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: stored({ status: 'completed', attempts: 1 }) });
+    const malformed = sqsRecord({ body: bad });
+    const duplicate = sqsRecord({ body, receiveCount: 2 });
+
+    // Act
+    const response = await worker(sqsEvent([malformed, duplicate]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: malformed.messageId }] });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('runs a pending task and acknowledges it once completed', async () => {
+    // Prepare
+    const { worker, run, queueWaits } = setup(async () => ({ done: true }));
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'completed', attempts: 1, progress: 100 }) });
+    const record = sqsRecord({ body, receiveCount: 1, sentAt: FIXED_NOW.getTime() - 2_500 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(run.mock.calls[0]).toEqual([expect.objectContaining({ taskId: ID, tenant: 'acme', payload: { n: 1 }, attempt: 1, maxAttempts: 3 })]);
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':from0': 'running', ':attempt': 1 });
+    expect(queueWaits).toEqual([2_500]);
+  });
+
+  it('keeps a retryable failure on the queue, delayed by the backoff', async () => {
+    // Prepare
+    const { worker } = setup(async () => {
+      throw new RetryableTaskError('upstream returned 503');
+    });
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'retrying', attempts: 1 }) });
+    const record = sqsRecord({ body, receiveCount: 1 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand);
+    expect(visibility).toHaveLength(1);
+    const input = visibility[0]!.args[0].input;
+    expect(input).toMatchObject({ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle });
+    expect(input.VisibilityTimeout).toBeGreaterThanOrEqual(10);
+    expect(input.VisibilityTimeout).toBeLessThanOrEqual(20);
+  });
+
+  it('fails the task on its last attempt and makes the message visible at once for the DLQ', async () => {
+    // Prepare
+    const { worker } = setup(async () => {
+      throw new RetryableTaskError('upstream returned 503');
+    });
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 3 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'failed', attempts: 3 }) });
+    const record = sqsRecord({ body, receiveCount: 3 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':s0': { name: 'RetryableTaskError', message: 'upstream returned 503' } });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input.VisibilityTimeout).toBe(0);
+  });
+});

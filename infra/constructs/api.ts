@@ -1,0 +1,197 @@
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  JsonSchemaType,
+  JsonSchemaVersion,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type MethodOptions,
+  RequestAuthorizer,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { TasklaneConfig } from '../config';
+import { thresholdAlarm } from './alarm';
+import { ApiGatewayAccount } from './api-gateway-account';
+import { addJsonGatewayResponses } from './gateway-responses';
+import { TasklaneFunction } from './tasklane-function';
+
+export interface TasklaneApiProps {
+  config: TasklaneConfig;
+  alarmAction: IAlarmAction;
+}
+
+/** One line of JSON per request, with the tenant the authorizer resolved. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: AccessLogField.contextRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    userAgent: AccessLogField.contextIdentityUserAgent(),
+    httpMethod: AccessLogField.contextHttpMethod(),
+    resourcePath: AccessLogField.contextResourcePath(),
+    path: AccessLogField.contextPath(),
+    status: AccessLogField.contextStatus(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    tenant: AccessLogField.contextAuthorizer('tenant'),
+    authorizerError: AccessLogField.contextAuthorizerError(),
+    errorType: AccessLogField.contextErrorResponseType(),
+    xrayTraceId: AccessLogField.contextXrayTraceId(),
+  }),
+);
+
+/**
+ * The public REST API: explicit routes proxied to the API function, a REQUEST authorizer resolving
+ * API keys to tenants on every route but GET /health, request validation, logs, tracing, throttling.
+ */
+export class TasklaneApi extends Construct {
+  readonly restApi: RestApi;
+  readonly handler: TasklaneFunction;
+  readonly authorizerFunction: TasklaneFunction;
+
+  constructor(scope: Construct, id: string, props: TasklaneApiProps) {
+    super(scope, id);
+    const { config, alarmAction } = props;
+    const synchronousOnly = 'Invoked synchronously by API Gateway only; Lambda dead-letter queues apply to asynchronous invocations alone.';
+
+    this.handler = new TasklaneFunction(this, 'Handler', {
+      entry: 'functions/api/handler.ts',
+      description: 'Tasklane HTTP API',
+      // API Gateway gives up after 29 s; running longer would only cost money.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+      timeout: Duration.seconds(29),
+      memoryMb: 512,
+      logRetention: config.logRetentionDays,
+      noDeadLetterQueueBecause: synchronousOnly,
+    });
+    this.authorizerFunction = new TasklaneFunction(this, 'Authorizer', {
+      entry: 'functions/auth/authorizer.ts',
+      description: 'Tasklane API key authorizer',
+      // One GetItem; API Gateway waits at most 10 s for an authorizer anyway.
+      timeout: Duration.seconds(10),
+      memoryMb: 256,
+      logRetention: config.logRetentionDays,
+      noDeadLetterQueueBecause: synchronousOnly,
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
+    this.restApi = new RestApi(this, 'RestApi', {
+      // Named by stage so that two stages in one account keep their metrics (dimension ApiName) apart.
+      restApiName: `tasklane-${config.stage}`,
+      description: `Tasklane task API (${config.stage})`,
+      // Clients call from the region; EDGE would put an unconfigured CloudFront distribution in front.
+      endpointTypes: [EndpointType.REGIONAL],
+      // Set below by ApiGatewayAccount with an inline policy instead of an AWS managed one.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: config.stage,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+        // Errors only: INFO logs every request twice over (access logs already have one line each).
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Full request/response logging would copy task payloads and results into the logs.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: config.apiThrottle.rateLimit,
+        throttlingBurstLimit: config.apiThrottle.burstLimit,
+      },
+    });
+    // The output the RestApi creates anyway, under a readable name.
+    (this.restApi.node.findChild('Endpoint') as CfnOutput).overrideLogicalId('ApiUrl');
+    if (config.manageApiGatewayAccount) {
+      this.restApi.deploymentStage.node.addDependency(new ApiGatewayAccount(this, 'GatewayAccount'));
+    }
+    addJsonGatewayResponses(this.restApi);
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are programs holding tenant API keys, not users signing in: the REQUEST authorizer on every method but GET /health resolves the key to a tenant. A Cognito user pool would add nothing but another credential to manage.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL by default (about $5/month plus per-request fees per stage): the stage is throttled, every route but /health needs an API key, and tasks are rate-limited per tenant. Associate a web ACL with the stage where an account requires one.',
+      },
+    );
+
+    this.addRoutes(config);
+    this.addAlarms(alarmAction);
+  }
+
+  private addRoutes(config: TasklaneConfig): void {
+    const api = this.restApi;
+    // One permission for the whole API rather than one per method, keeping the function policy small.
+    const integration = new LambdaIntegration(this.handler.fn, { scopePermissionToMethod: false });
+    const authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
+      handler: this.authorizerFunction.fn,
+      // A cached decision needs an identity source, and API Gateway rejects a request lacking it
+      // before the authorizer runs: with caching on, keys travel in Authorization only. With the
+      // cache TTL at 0 there is no identity source, and `x-api-key` works as it does locally.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
+      identitySources: config.authorizerCacheTtlSeconds > 0 ? [IdentitySource.header('Authorization')] : [],
+      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+    });
+    const validator = api.addRequestValidator('RequestValidator', { validateRequestBody: true, validateRequestParameters: true });
+    const secured: MethodOptions = { authorizer, authorizationType: AuthorizationType.CUSTOM, requestValidator: validator };
+    const withId: MethodOptions = { ...secured, requestParameters: { 'method.request.path.id': true } };
+    // The shape only; the API itself checks the details and answers with field-level messages.
+    const createTaskModel = api.addModel('CreateTaskModel', {
+      contentType: 'application/json',
+      schema: {
+        schema: JsonSchemaVersion.DRAFT4,
+        title: 'CreateTask',
+        type: JsonSchemaType.OBJECT,
+        required: ['type'],
+        properties: { type: { type: JsonSchemaType.STRING, minLength: 1 } },
+      },
+    });
+
+    const health = api.root.addResource('health').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
+    Validations.of(health).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'GET /health is the liveness probe for load balancers and uptime checks, which hold no API key; it returns a constant and reads no data.',
+    });
+
+    const tasks = api.root.addResource('tasks');
+    tasks.addMethod('GET', integration, secured);
+    tasks.addMethod('POST', integration, { ...secured, requestModels: { 'application/json': createTaskModel } });
+    const task = tasks.addResource('{id}');
+    task.addMethod('GET', integration, withId);
+    task.addMethod('DELETE', integration, withId);
+    api.root.addResource('task-types').addMethod('GET', integration, secured);
+  }
+
+  private addAlarms(action: IAlarmAction): void {
+    thresholdAlarm(this, 'ServerErrorsAlarm', {
+      metric: this.restApi.metricServerError({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane API answered with 5xx.',
+      action,
+    });
+    thresholdAlarm(this, 'HandlerErrorsAlarm', {
+      metric: this.handler.fn.metricErrors({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane API function crashed or timed out.',
+      action,
+    });
+    thresholdAlarm(this, 'HandlerThrottlesAlarm', {
+      metric: this.handler.fn.metricThrottles({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane API function was throttled: the account concurrency is exhausted.',
+      action,
+    });
+    // No alarm on the authorizer's Errors: a denied key is a thrown "Unauthorized", which Lambda counts
+    // as an error. A broken authorizer shows as API 5xx (AUTHORIZER_FAILURE) above.
+  }
+}

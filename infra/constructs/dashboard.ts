@@ -1,0 +1,95 @@
+import { Aws, CfnOutput } from 'aws-cdk-lib';
+import { Dashboard, GraphWidget, type IWidget, Metric, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  ATTEMPT_DURATION_METRIC,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  QUEUE_WAIT_METRIC,
+  taskEventMetricName,
+} from '../../functions/adapters/powertools-metrics';
+import type { TaskEvent } from '../../functions/core/metrics';
+import { Construct } from 'constructs';
+import type { TasklaneApi } from './api';
+import type { TaskTypeQueue } from './task-type-queue';
+
+export interface TasklaneDashboardProps {
+  api: TasklaneApi;
+  /** One row each, in registry order. */
+  taskTypes: readonly TaskTypeQueue[];
+}
+
+/** Four graphs of six columns fill one row of the 24-column dashboard grid. */
+const WIDTH = 6;
+const HEIGHT = 6;
+
+function graph(title: string, left: Metric[], right: Metric[] = []): GraphWidget {
+  return new GraphWidget({ title, left, right, width: WIDTH, height: HEIGHT });
+}
+
+/** A CloudWatch dashboard with a row for the API and a row per task type, generated from the registry. */
+export class TasklaneDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: TasklaneDashboardProps) {
+    super(scope, id);
+    this.dashboard = new Dashboard(this, 'Dashboard');
+    this.dashboard.addWidgets(...apiRow(props.api));
+    for (const taskType of props.taskTypes) this.dashboard.addWidgets(...taskTypeRow(taskType));
+
+    new CfnOutput(this, 'Url', {
+      description: 'CloudWatch dashboard of the API and every task type',
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`,
+    }).overrideLogicalId('DashboardUrl');
+  }
+}
+
+function apiRow(api: TasklaneApi): IWidget[] {
+  const { restApi, handler } = api;
+  return [
+    new TextWidget({ markdown: '## API', width: 24, height: 1 }),
+    graph('Requests', [restApi.metricCount({ statistic: 'Sum' })]),
+    graph('Errors', [restApi.metricClientError({ statistic: 'Sum' }), restApi.metricServerError({ statistic: 'Sum' })]),
+    graph('Latency (p50, p99)', [restApi.metricLatency({ statistic: 'p50' }), restApi.metricLatency({ statistic: 'p99' })], [
+      restApi.metricIntegrationLatency({ statistic: 'p99' }),
+    ]),
+    graph('API function errors and throttles', [handler.fn.metricErrors({ statistic: 'Sum' }), handler.fn.metricThrottles({ statistic: 'Sum' })]),
+  ];
+}
+
+/** A metric the functions emit in Embedded Metric Format, with the same dimensions they use. */
+function taskMetric(typeName: string, metricName: string, statistic: string): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: METRICS_SERVICE, TaskType: typeName },
+    statistic,
+  });
+}
+
+const OUTCOMES: TaskEvent[] = ['created', 'completed', 'failed', 'canceled', 'retried'];
+
+function taskTypeRow(taskType: TaskTypeQueue): IWidget[] {
+  const { queue, deadLetterQueue, worker } = taskType;
+  const name = taskType.typeName;
+  return [
+    new TextWidget({ markdown: `## Task type \`${taskType.typeName}\``, width: 24, height: 1 }),
+    graph(
+      'Queue depth and age of oldest (s)',
+      [
+        queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+        queue.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum' }),
+      ],
+      [queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
+    ),
+    graph('Dead-letter queue depth', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })]),
+    graph('Worker invocations, errors, throttles', [
+      worker.fn.metricInvocations({ statistic: 'Sum' }),
+      worker.fn.metricErrors({ statistic: 'Sum' }),
+      worker.fn.metricThrottles({ statistic: 'Sum' }),
+    ]),
+    graph('Worker duration (p50, p99)', [worker.fn.metricDuration({ statistic: 'p50' }), worker.fn.metricDuration({ statistic: 'p99' })]),
+    graph('Tasks by outcome', OUTCOMES.map((event) => taskMetric(name, taskEventMetricName(event), 'Sum'))),
+    graph('Attempt duration (p50, p99)', [taskMetric(name, ATTEMPT_DURATION_METRIC, 'p50'), taskMetric(name, ATTEMPT_DURATION_METRIC, 'p99')]),
+    graph('Queue wait (p50, p99)', [taskMetric(name, QUEUE_WAIT_METRIC, 'p50'), taskMetric(name, QUEUE_WAIT_METRIC, 'p99')]),
+  ];
+}

@@ -1,0 +1,62 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { ENV, queueUrlEnvName } from '../../functions/config';
+import type { TasklaneConfig } from '../config';
+import type { TasksTable } from './tasks-table';
+
+export interface RuntimeEnvironmentProps {
+  tasks: TasksTable;
+  /** Queue of every task type, by type name. */
+  queues: ReadonlyMap<string, IQueue>;
+  config: TasklaneConfig;
+}
+
+/** Item-level actions on the table itself; listing queries also run against the indexes. */
+const TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+const INDEX_ACTIONS = ['dynamodb:Query'];
+
+/**
+ * The one place configuration crosses from infrastructure to runtime: each method sets exactly the
+ * environment variables functions/config.ts reads and grants exactly what that code path calls.
+ */
+export class RuntimeEnvironment {
+  constructor(private readonly props: RuntimeEnvironmentProps) {}
+
+  /** The API: tasks read/written, and sent to every type's queue. */
+  configureApi(fn: LambdaFunction): void {
+    this.setTaskEnvironment(fn);
+    this.grantTaskTable(fn);
+    for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
+  }
+
+  /** A worker of one type: tasks read/written. Consuming its own queue is granted by its event source. */
+  configureWorker(fn: LambdaFunction, typeName: string): void {
+    this.setTaskEnvironment(fn);
+    fn.addEnvironment(ENV.taskType, typeName);
+    this.grantTaskTable(fn);
+  }
+
+  /** The authorizer: looks API keys up by their hash, nothing else. */
+  configureAuthorizer(fn: LambdaFunction): void {
+    const { table } = this.props.tasks;
+    fn.addEnvironment(ENV.tableName, table.tableName);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+  }
+
+  /** Everything `loadConfig` in functions/config.ts requires, for every task type (it reads them all). */
+  private setTaskEnvironment(fn: LambdaFunction): void {
+    const { tasks, queues, config } = this.props;
+    fn.addEnvironment(ENV.tableName, tasks.table.tableName);
+    for (const [typeName, queue] of queues) fn.addEnvironment(queueUrlEnvName(typeName), queue.queueUrl);
+    fn.addEnvironment(ENV.finishedTaskTtlDays, String(config.finishedTaskTtlDays));
+    fn.addEnvironment(ENV.rateLimitPerSecond, String(config.rateLimitPerSecond));
+    fn.addEnvironment(ENV.rateLimitBurst, String(config.rateLimitBurst));
+  }
+
+  private grantTaskTable(fn: LambdaFunction): void {
+    const { tasks } = this.props;
+    fn.addToRolePolicy(new PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: [tasks.table.tableArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: INDEX_ACTIONS, resources: tasks.indexArns }));
+  }
+}

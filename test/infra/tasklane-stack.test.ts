@@ -1,0 +1,345 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GSI_DEFINITIONS, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema';
+import { ENV, queueUrlEnvName } from '../../functions/config';
+import { TASK_TYPES } from '../../functions/task-types/registry';
+import { type SynthesizedStack, synthTasklane } from './helpers/synth';
+import { asArray, policyStatements, referencedId, resourcesOf, routesOf, statementsOfFunction, taskTypeResources, type StatementJson } from './helpers/template';
+
+let synth: SynthesizedStack;
+
+beforeAll(() => {
+  synth = synthTasklane();
+});
+
+describe('TasklaneStack', () => {
+  describe.each(TASK_TYPES.map((type) => [type.name, type] as const))('task type %s', (name, type) => {
+    const { settings } = type;
+
+    it('redrives to its own DLQ after settings.maxAttempts receives', () => {
+      // Act
+      const { queue, dlqId, queueId } = taskTypeResources(synth.template, name);
+
+      // Assess
+      expect(dlqId).not.toBe(queueId);
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(settings.maxAttempts);
+    });
+
+    it('sets the visibility timeout to 6 × settings.timeoutSeconds', () => {
+      const { queue } = taskTypeResources(synth.template, name);
+
+      expect(queue.Properties.VisibilityTimeout).toBe(6 * settings.timeoutSeconds);
+    });
+
+    it('keeps DLQ messages longer than the queue keeps them', () => {
+      const { queue, dlq } = taskTypeResources(synth.template, name);
+
+      expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+      expect(dlq.Properties.MessageRetentionPeriod).toBeGreaterThan(queue.Properties.MessageRetentionPeriod);
+    });
+
+    it('encrypts the queue and the DLQ with SQS-managed keys', () => {
+      const { queue, dlq } = taskTypeResources(synth.template, name);
+
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.Properties.SqsManagedSseEnabled).toBe(true);
+    });
+
+    it('feeds the worker with the batch size, partial batch failures and maximum concurrency of the type', () => {
+      const { mapping } = taskTypeResources(synth.template, name);
+
+      expect(mapping.Properties).toMatchObject({
+        BatchSize: settings.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: settings.maxConcurrency },
+      });
+    });
+
+    it('runs the worker on nodejs24.x arm64 with the timeout, memory and task type of the entry', () => {
+      const { worker } = taskTypeResources(synth.template, name);
+
+      expect(worker.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: settings.timeoutSeconds,
+        MemorySize: settings.memoryMb,
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
+    });
+
+    it('lets the worker change message visibility on its own queue only', () => {
+      const { worker, queueId } = taskTypeResources(synth.template, name);
+
+      const sqsStatements = statementsOfFunction(synth.template, worker).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('sqs:')),
+      );
+
+      expect(sqsStatements).toEqual([
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
+          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        }),
+      ]);
+    });
+
+    it('alarms as soon as the DLQ holds a message', () => {
+      const { dlqId } = taskTypeResources(synth.template, name);
+
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it('alarms on the age of the oldest message and on worker errors and throttles', () => {
+      const { queueId, workerId } = taskTypeResources(synth.template, name);
+
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      });
+      for (const metric of ['Errors', 'Throttles']) {
+        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: workerId } }],
+        });
+      }
+    });
+
+    it('outputs the queue and DLQ URLs', () => {
+      const { queueId, dlqId } = taskTypeResources(synth.template, name);
+      const prefix = name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
+      synth.template.hasOutput(`${prefix}QueueUrl`, { Value: { Ref: queueId } });
+      synth.template.hasOutput(`${prefix}DlqUrl`, { Value: { Ref: dlqId } });
+    });
+  });
+
+  describe('queues', () => {
+    it('deny every request that does not use TLS, on queues and DLQs alike', () => {
+      const queueIds = Object.keys(resourcesOf(synth.template, 'AWS::SQS::Queue'));
+      const policies = Object.values(resourcesOf(synth.template, 'AWS::SQS::QueuePolicy'));
+
+      const protectedIds = policies
+        .filter((p) =>
+          p.Properties.PolicyDocument.Statement.some(
+            (s: StatementJson) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+          ),
+        )
+        .flatMap((p) => p.Properties.Queues.map(referencedId));
+
+      expect(protectedIds.sort()).toEqual(queueIds.sort());
+    });
+  });
+
+  describe('tasks table', () => {
+    it('is on demand with point-in-time recovery, TTL and encryption', () => {
+      synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: TABLE_KEY, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    });
+
+    it('has exactly the GSIs of table-schema.ts, projecting all attributes', () => {
+      const [table] = Object.values(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
+
+      expect(table!.Properties.GlobalSecondaryIndexes).toEqual(
+        GSI_DEFINITIONS.map((gsi) => ({
+          IndexName: gsi.indexName,
+          KeySchema: [
+            { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+            { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+    });
+
+    it('is retained, and protected from deletion, when the stack is deleted', () => {
+      synth.template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      });
+    });
+  });
+
+  describe('REST API', () => {
+    it('serves exactly the documented routes, with no catch-all proxy', () => {
+      expect([...routesOf(synth.template).keys()].sort()).toEqual(
+        ['GET /health', 'GET /tasks', 'POST /tasks', 'GET /tasks/{id}', 'DELETE /tasks/{id}', 'GET /task-types'].sort(),
+      );
+    });
+
+    it('requires the authorizer on every method except GET /health', () => {
+      const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'));
+
+      for (const [route, method] of routesOf(synth.template)) {
+        const expected = route === 'GET /health' ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
+        expect({ route, ...method.Properties }).toMatchObject({ route, ...expected });
+      }
+    });
+
+    it('authorizes by the Authorization header with the configured cache TTL', () => {
+      synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: synth.config.authorizerCacheTtlSeconds,
+      });
+    });
+
+    it('validates parameters and bodies of every authorized method', () => {
+      const [validatorId, validator] = Object.entries(resourcesOf(synth.template, 'AWS::ApiGateway::RequestValidator'))[0]!;
+
+      expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+      for (const [route, method] of routesOf(synth.template)) {
+        if (route !== 'GET /health') expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
+      }
+    });
+
+    it('proxies every route to the API function', () => {
+      const apiFunctionId = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('HTTP API'),
+      )![0];
+
+      for (const method of routesOf(synth.template).values()) {
+        expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+        expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFunctionId);
+      }
+    });
+
+    it('writes JSON access logs, error execution logs, metrics and X-Ray traces on the stage, throttled as configured', () => {
+      const [stage] = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::Stage'));
+
+      expect(stage!.Properties).toMatchObject({
+        StageName: 'test',
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+        MethodSettings: [
+          {
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            MetricsEnabled: true,
+            ThrottlingRateLimit: synth.config.apiThrottle.rateLimit,
+            ThrottlingBurstLimit: synth.config.apiThrottle.burstLimit,
+          },
+        ],
+      });
+      expect(JSON.parse(stage!.Properties.AccessLogSetting.Format)).toMatchObject({ requestId: '$context.requestId', tenant: '$context.authorizer.tenant' });
+    });
+
+    it('sets the region-wide API Gateway CloudWatch role before the stage is deployed', () => {
+      const [accountId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Account'));
+
+      synth.template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.arrayWith([accountId]) });
+    });
+
+    it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'THROTTLED'])('answers %s with the JSON error shape', (type) => {
+      const response = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::GatewayResponse')).find((r) => r.Properties.ResponseType === type);
+      const sample = response!.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"some message"');
+
+      expect(JSON.parse(sample)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    });
+
+    it('gives the API function every variable functions/config.ts reads, and its grants', () => {
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('HTTP API'))!;
+
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining([
+          ENV.tableName,
+          ENV.finishedTaskTtlDays,
+          ENV.rateLimitPerSecond,
+          ENV.rateLimitBurst,
+          ...TASK_TYPES.map((t) => queueUrlEnvName(t.name)),
+        ]),
+      );
+      expect(fn.Properties.Environment.Variables[ENV.finishedTaskTtlDays]).toBe(String(synth.config.finishedTaskTtlDays));
+    });
+
+    it('lets the authorizer read single items and nothing else', () => {
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('authorizer'))!;
+
+      const dataActions = statementsOfFunction(synth.template, fn)
+        .flatMap((s) => asArray(s.Action))
+        .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+
+      expect(dataActions).toEqual(['dynamodb:GetItem']);
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(['NODE_OPTIONS', ENV.tableName]);
+    });
+
+    it('alarms on 5xx answers and on API function errors and throttles', () => {
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Sum' });
+      for (const metric of ['Errors', 'Throttles']) {
+        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^ApiHandlerFunction') } }],
+        });
+      }
+    });
+  });
+
+  describe('IAM', () => {
+    it('attaches no AWS managed policy to any role', () => {
+      for (const role of Object.values(resourcesOf(synth.template, 'AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('grants on "*" only the X-Ray actions that support no resource-level permissions', () => {
+      const wildcardActions = policyStatements(synth.template)
+        .filter((s) => asArray(s.Resource).includes('*'))
+        .flatMap((s) => asArray(s.Action));
+
+      expect(new Set(wildcardActions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    });
+  });
+
+  describe('observability', () => {
+    it('keeps every log group for the configured retention', () => {
+      const groups = Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'));
+
+      // A log group per function (API, authorizer, one worker per type) plus the access logs.
+      expect(groups).toHaveLength(3 + TASK_TYPES.length);
+      for (const group of groups) expect(group.Properties.RetentionInDays).toBe(synth.config.logRetentionDays);
+    });
+
+    it('notifies the alarm topic of every alarm and of its recovery', () => {
+      const [topicId] = Object.keys(resourcesOf(synth.template, 'AWS::SNS::Topic'));
+
+      for (const alarm of Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+      }
+    });
+
+    it('has a dashboard with an API row and a row per task type', () => {
+      const [dashboard] = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+
+      expect(body).toContain('## API');
+      for (const type of TASK_TYPES) expect(body).toContain(`## Task type \`${type.name}\``);
+    });
+
+    it.each(TASK_TYPES.map((t) => t.name))('graphs the EMF task metrics of %s with the dimensions the functions emit', (name) => {
+      const [dashboard] = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+
+      for (const metric of ['TasksCompleted', 'TasksFailed', 'AttemptDuration', 'QueueWait']) {
+        expect(body).toContain(`[\\"Tasklane\\",\\"${metric}\\",\\"TaskType\\",\\"${name}\\",\\"service\\",\\"tasklane\\"`);
+      }
+    });
+
+    it.each(['ApiUrl', 'TableName', 'DashboardUrl', 'AlarmTopicArn'])('outputs %s', (name) => {
+      synth.template.hasOutput(name, {});
+    });
+  });
+});

@@ -86,13 +86,7 @@ export class TaskService {
       request_fingerprint: fingerprint,
     };
     const written = await this.deps.store.create(task);
-    if (!written.ok) {
-      const replayed = this.replay(written.current, fingerprint, input.idempotencyKey);
-      // A replay of a task still pending may follow a create whose send failed: send again. A
-      // second message is harmless, since only one delivery can start attempt 1.
-      if (replayed.task.status === 'pending') await this.enqueue(replayed.task);
-      return replayed;
-    }
+    if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
     await this.enqueue(task);
     (this.deps.metrics ?? noMetrics).count('created', type.name);
     return { task, replayed: false };
@@ -107,7 +101,7 @@ export class TaskService {
       try {
         await this.deps.store.deletePending(task.tenant, task.id);
       } catch (deleteError) {
-        // Still a 503: the record stays pending, and a retried request (same Idempotency-Key) sends again.
+        // Still a 503. The record stays pending without a message; the sweeper re-enqueues such tasks.
         this.deps.log.error('removing the pending task failed too', { task_id: task.id, error: String(deleteError) });
       }
       throw new ServiceUnavailableError('The task could not be queued; nothing was started. Retry the request.');

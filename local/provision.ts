@@ -6,7 +6,7 @@ import { queueSettings } from '../functions/task-types/queue-settings';
 
 /** Creates the tasks table with its indexes (no-op if it already exists, e.g. with --data-dir). */
 export async function createTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
-  const attributes = new Set<string>([TABLE_KEY, SORT_ATTRIBUTE, ...GSI_DEFINITIONS.map((g) => g.partitionKey)]);
+  const attributes = new Set<string>([TABLE_KEY, ...GSI_DEFINITIONS.flatMap((g) => [g.partitionKey, g.sortKey])]);
   try {
     await dynamo.send(
       new CreateTableCommand({

@@ -11,7 +11,9 @@ import { ValidationError } from '../core/errors';
 import type { ListQuery, Page, StartAttempt, TaskStore, WriteResult } from '../core/ports';
 import { TRANSITIONS, type TransitionName } from '../core/state-machine';
 import type { Task } from '../core/task';
-import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, listSortKey, taskKey, tenantPk, tenantStatusPk, tenantTypePk } from './table-schema';
+import { sweepShard } from '../core/sweep-policy';
+import { isTerminal } from '../core/task';
+import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, listSortKey, sweepPk, taskKey, tenantPk, tenantStatusPk, tenantTypePk } from './table-schema';
 
 /** Attributes the store adds to a task item; never returned to callers. */
 const KEY_ATTRIBUTES = [TABLE_KEY, SORT_ATTRIBUTE, ...Object.values(INDEXES).map((i) => i.partitionKey)];
@@ -122,7 +124,7 @@ export class DynamoTaskStore implements TaskStore {
 
   startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult> {
     return this.transition(tenant, id, 'start', start.now, {
-      set: { attempts: start.attempt, progress: 0, started_at: start.now },
+      set: { attempts: start.attempt, progress: 0, started_at: start.now, sweep_at: start.sweepAt },
       remove: ['next_attempt_at', 'progress_message'],
       // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
       // an older duplicate message (lower receive count) loses and is acknowledged.
@@ -149,9 +151,9 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, now: string): Promise<WriteResult> {
+  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult> {
     return this.transition(tenant, id, 'retry', now, {
-      set: { error, next_attempt_at: nextAttemptAt },
+      set: { error, next_attempt_at: nextAttemptAt, sweep_at: sweepAt },
       condition: 'attempts = :attempt',
       conditionValues: { ':attempt': attempt },
     });
@@ -188,15 +190,39 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
+  async listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.sweep.name,
+        KeyConditionExpression: '#spk = :spk AND #sat <= :now',
+        ExpressionAttributeNames: { '#spk': INDEXES.sweep.partitionKey, '#sat': INDEXES.sweep.sortKey },
+        ExpressionAttributeValues: { ':spk': sweepPk(shard), ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => this.fromItem(item));
+  }
+
+  claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      set: { sweep_at: next },
+      condition: 'sweep_at = :expected AND #status IN (:p, :r, :rt)',
+      conditionValues: { ':expected': expected, ':p': 'pending', ':r': 'running', ':rt': 'retrying' },
+    });
+  }
+
   /** Applies a named transition: sets the target status (and its index key) only from the allowed sources. */
   private transition(tenant: string, id: string, name: TransitionName, now: string, spec: UpdateSpec): Promise<WriteResult> {
     const { from, to } = TRANSITIONS[name];
     const sources = from.map((_, i) => `:from${i}`);
     const sourceValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const statusCondition = `#status IN (${sources.join(', ')})`;
+    // A terminal task leaves the sparse sweep index.
+    const remove = isTerminal(to) ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
     return this.update(tenant, id, now, {
       set: { ...spec.set, status: to, [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to) },
-      remove: spec.remove,
+      remove,
       condition: spec.condition ? `${statusCondition} AND ${spec.condition}` : statusCondition,
       conditionValues: { ...sourceValues, ...spec.conditionValues },
     });
@@ -290,6 +316,7 @@ export class DynamoTaskStore implements TaskStore {
       [INDEXES.byTenant.partitionKey]: tenantPk(task.tenant),
       [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(task.tenant, task.status),
       [INDEXES.byTenantType.partitionKey]: tenantTypePk(task.tenant, task.type),
+      ...(task.sweep_at ? { [INDEXES.sweep.partitionKey]: sweepPk(sweepShard(task.id)) } : {}),
     };
   }
 

@@ -22,12 +22,14 @@ export const INDEXES = {
   byTenantType: { name: 'by-tenant-type', partitionKey: 'tenant_type_pk' },
   /** API keys of a tenant (sorted by creation). */
   keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
+  /** Sparse: tasks not yet terminal, by sweep shard, sorted by when the sweeper should look at them. */
+  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at' },
 } as const;
 
 export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
   indexName: index.name,
   partitionKey: index.partitionKey,
-  sortKey: SORT_ATTRIBUTE,
+  sortKey: 'sortKey' in index ? index.sortKey : SORT_ATTRIBUTE,
 }));
 
 export const taskKey = (tenant: string, id: string): string => `TASK#${tenant}#${id}`;
@@ -36,5 +38,6 @@ export const tenantPk = (tenant: string): string => tenant;
 export const tenantStatusPk = (tenant: string, status: string): string => `${tenant}#${status}`;
 export const tenantTypePk = (tenant: string, type: string): string => `${tenant}#${type}`;
 export const listSortKey = (createdAt: string, id: string): string => `${createdAt}#${id}`;
+export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
 export const apiKeyIdKey = (keyId: string): string => `KEYID#${keyId}`;
 export const rateWindowKey = (tenant: string, window: number): string => `RATE#${tenant}#${window}`;

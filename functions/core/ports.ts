@@ -20,6 +20,8 @@ export type WriteResult = { ok: true; task: Task } | { ok: false; current?: Task
 export interface StartAttempt {
   attempt: number;
   now: string;
+  /** When the sweeper should consider this attempt lost if no later write happened. */
+  sweepAt: string;
 }
 
 /** Persistence of tasks. Every status change is conditional on the allowed source statuses. */
@@ -34,17 +36,26 @@ export interface TaskStore {
   /** Records progress of the running attempt; returns the task so the worker sees `cancel_requested`. */
   progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult>;
   complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult>;
-  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, now: string): Promise<WriteResult>;
+  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult>;
   fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult>;
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
   requestCancel(tenant: string, id: string, now: string): Promise<WriteResult>;
+  /** Tasks of one sweep shard whose `sweep_at` has passed, oldest first. */
+  listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]>;
+  /** Moves `sweep_at` on, only if it is still `expected` (so concurrent sweepers act once). */
+  claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
 }
 
 /** The message a task type's queue carries: the record is the source of truth, so only its key travels. */
 export interface TaskMessage {
   tenant: string;
   task_id: string;
+  /**
+   * Attempts already made before this message existed (set when the sweeper re-enqueues a task
+   * whose message was lost): the delivery's attempt number is attempt_base + receive count.
+   */
+  attempt_base?: number;
 }
 
 /** Sending work to a task type's queue. */

@@ -3,6 +3,7 @@ import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, Log, TaskMessage, TaskStore } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
+import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task, type TaskError } from './task';
 import type { TaskTypeDefinition } from '../task-types/definition';
 
@@ -26,7 +27,7 @@ export interface RunnerDeps {
 
 export interface AttemptInput {
   message: TaskMessage;
-  /** The delivery count of the message (SQS ApproximateReceiveCount): attempt n is the n-th delivery. */
+  /** Attempt number: the message's delivery count (SQS ApproximateReceiveCount) plus its attempt_base. */
   attempt: number;
   /** Milliseconds this attempt may run; defaults to the type's timeout. */
   timeBudgetMs?: number;
@@ -43,7 +44,8 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
   const { attempt } = input;
   const now = () => deps.clock.now().toISOString();
 
-  const started = await deps.store.startAttempt(tenant, id, { attempt, now: now() });
+  const startedAtIso = now();
+  const started = await deps.store.startAttempt(tenant, id, { attempt, now: startedAtIso, sweepAt: sweepAtForAttempt(startedAtIso, type) });
   if (!started.ok) {
     if (!started.current) return { kind: 'ack', reason: 'not_found' };
     // Terminal, or another delivery of this task already owns a later attempt.
@@ -116,7 +118,7 @@ async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, atte
   const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings.backoff, deps.random);
   if (decision.action === 'retry') {
     const nextAttemptAt = new Date(Date.parse(now) + decision.delaySeconds * 1000).toISOString();
-    const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, now);
+    const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, sweepAtForRetry(nextAttemptAt), now);
     deps.log.warn('attempt failed; retrying', { error: taskError, delay_seconds: decision.delaySeconds });
     if (retried.ok) metrics.count('retried', type.name);
     if (retried.ok && retried.task.cancel_requested) {

@@ -4,6 +4,7 @@ import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
 import { noMetrics, type TaskMetrics } from './metrics';
 import type { RateLimiter } from './rate-limiter';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
+import { sweepAtForPending } from './sweep-policy';
 import { isTerminal, type Task } from './task';
 import { requireTaskType } from '../task-types/registry';
 
@@ -81,6 +82,7 @@ export class TaskService {
       max_attempts: type.settings.maxAttempts,
       created_at: now,
       updated_at: now,
+      sweep_at: sweepAtForPending(now),
       webhook_url: input.webhook_url,
       idempotency_key: input.idempotencyKey,
       request_fingerprint: fingerprint,

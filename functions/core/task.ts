@@ -39,6 +39,11 @@ export interface Task {
   idempotency_key?: string;
   /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of the key. */
   request_fingerprint?: string;
+  /**
+   * When the sweeper should look at this task if nothing else has touched it (sparse index; unset
+   * once the task is terminal). See core/sweeper.ts.
+   */
+  sweep_at?: string;
   /** Epoch seconds after which a finished task is deleted (DynamoDB TTL); reads ignore expired tasks. */
   expires_at?: number;
 }

@@ -30,11 +30,16 @@ class KeepMessage extends Error {
 const DEADLINE_MARGIN_MS = 5_000;
 
 function parseMessage(record: SQSRecord): TaskMessage {
-  const body = JSON.parse(record.body) as Partial<TaskMessage>;
-  if (typeof body.tenant !== 'string' || typeof body.task_id !== 'string') {
+  let body: Partial<TaskMessage>;
+  try {
+    body = JSON.parse(record.body) as Partial<TaskMessage>;
+  } catch {
+    body = {};
+  }
+  if (typeof body.tenant !== 'string' || typeof body.task_id !== 'string' || (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base))) {
     throw new KeepMessage(`message ${record.messageId} is not a task message; it will reach the DLQ`);
   }
-  return { tenant: body.tenant, task_id: body.task_id };
+  return { tenant: body.tenant, task_id: body.task_id, attempt_base: body.attempt_base };
 }
 
 /**
@@ -48,7 +53,7 @@ export function createSqsWorker(deps: SqsWorkerDeps): (event: SQSEvent, context?
 
   const handleRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
     const message = parseMessage(record);
-    const attempt = Number(record.attributes.ApproximateReceiveCount);
+    const attempt = (message.attempt_base ?? 0) + Number(record.attributes.ApproximateReceiveCount);
     const log = deps.logger.createChild({
       persistentKeys: { task_id: message.task_id, tenant: message.tenant, type: deps.type.name, attempt },
     });

@@ -33,9 +33,9 @@ beforeEach(() => {
 describe('DynamoTaskStore', () => {
   describe('conditional transitions', () => {
     const transitions: { name: string; write: () => Promise<WriteResult> }[] = [
-      { name: 'startAttempt', write: () => store.startAttempt('acme', ID, { attempt: 2, now: NOW }) },
+      { name: 'startAttempt', write: () => store.startAttempt('acme', ID, { attempt: 2, now: NOW, sweepAt: NOW }) },
       { name: 'complete', write: () => store.complete('acme', ID, 2, { ok: 1 }, NOW) },
-      { name: 'retry', write: () => store.retry('acme', ID, 2, { name: 'Error', message: 'boom' }, NOW, NOW) },
+      { name: 'retry', write: () => store.retry('acme', ID, 2, { name: 'Error', message: 'boom' }, NOW, NOW, NOW) },
       { name: 'fail', write: () => store.fail('acme', ID, 2, { name: 'Error', message: 'boom' }, NOW) },
       { name: 'cancelWaiting', write: () => store.cancelWaiting('acme', ID, NOW) },
       { name: 'requestCancel', write: () => store.requestCancel('acme', ID, NOW) },

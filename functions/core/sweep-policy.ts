@@ -1,0 +1,40 @@
+import { queueSettings } from '../task-types/queue-settings';
+import type { TaskTypeDefinition } from '../task-types/definition';
+
+/** Timing of the sweeper's safety net; the values are what "well after" means in practice. */
+export const SWEEP = {
+  /** A pending task not started this long after creation (or re-enqueue) gets a new message. */
+  pendingGraceSeconds: 300,
+  /** Slack after a message should have come back before its attempt is considered lost. */
+  marginSeconds: 60,
+  /** The sweep index is sharded so that no single index partition takes every active task's writes. */
+  shards: 8,
+} as const;
+
+const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+/** For a new (or re-enqueued) pending task. */
+export function sweepAtForPending(now: string): string {
+  return plus(now, SWEEP.pendingGraceSeconds);
+}
+
+/**
+ * For a running attempt: if its worker dies, SQS redelivers the message once the visibility
+ * timeout passes and the next attempt moves `sweep_at` on. Still untouched after that, the message
+ * is gone (the final attempt's message went to the DLQ, or it was lost).
+ */
+export function sweepAtForAttempt(now: string, type: TaskTypeDefinition): string {
+  return plus(now, queueSettings(type).visibilityTimeoutSeconds + SWEEP.marginSeconds);
+}
+
+/** For a task waiting for its next attempt: the delayed message should be back by then. */
+export function sweepAtForRetry(nextAttemptAt: string): string {
+  return plus(nextAttemptAt, SWEEP.pendingGraceSeconds);
+}
+
+/** The sweep shard of a task id (stable, spread evenly). */
+export function sweepShard(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % SWEEP.shards;
+}

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TaskTypeDefinition } from '../functions/task-types/definition';
 import { TASK_TYPES } from '../functions/task-types/registry';
@@ -7,6 +7,7 @@ import { AlarmTopic } from './constructs/alarm-topic';
 import { TasklaneApi } from './constructs/api';
 import { TasklaneDashboard } from './constructs/dashboard';
 import { RuntimeEnvironment } from './constructs/runtime-environment';
+import { ScheduledJob } from './constructs/scheduled-job';
 import { TaskTypeQueue } from './constructs/task-type-queue';
 import { TasksTable } from './constructs/tasks-table';
 
@@ -34,6 +35,16 @@ export class TasklaneStack extends Stack {
     runtime.configureApi(api.handler.fn);
     runtime.configureAuthorizer(api.authorizerFunction.fn);
     for (const q of queues) runtime.configureWorker(q.worker.fn, q.typeName);
+
+    const sweeper = new ScheduledJob(this, 'Sweeper', {
+      entry: 'functions/scheduled/sweeper.ts',
+      description: 'Tasklane sweeper (re-enqueues lost messages, fails tasks whose final attempt died)',
+      every: Duration.minutes(1),
+      timeout: Duration.seconds(50),
+      logRetention: config.logRetentionDays,
+      alarmAction: alarms.action,
+    });
+    runtime.configureSweeper(sweeper.function.fn);
 
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues });
     new CfnOutput(this, 'TableName', { value: tasks.table.tableName, description: 'DynamoDB table of tasks and API keys' });

@@ -15,6 +15,8 @@ import { startEmulators, type Emulators } from './emulators';
 import { EventSourcePoller } from './event-source-poller';
 import { localLambdaContext } from './lambda-context';
 import { createTable, createTypeQueues, type ProvisionedQueue } from './provision';
+import { startSchedules } from './schedules';
+import { buildSweeper } from '../functions/scheduled/build-sweeper';
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
@@ -32,6 +34,8 @@ export interface LocalStackOptions {
   pollWaitSeconds?: number;
   /** Start the event-source pollers (default true); tests that deliver messages by hand turn them off. */
   workers?: boolean;
+  /** How often the schedules run (sweeper); 0 turns them off (tests run them by hand). */
+  scheduleIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -46,6 +50,8 @@ export interface LocalStack {
 }
 
 export const LOCAL_TENANT = 'local';
+/** Locally the schedules run more often than AWS's every minute, so effects show up quickly. */
+const DEFAULT_SCHEDULE_INTERVAL_MS = 10_000;
 const REGION = 'us-east-1';
 
 /**
@@ -109,6 +115,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       poller.start();
       return poller;
     });
+    const schedules = startSchedules(options.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS, [
+      { name: 'sweeper', run: buildSweeper(config, clients, createLogger('tasklane-sweeper')) },
+    ]);
+    stopped.push(() => schedules.stop());
     // Pollers stop first (finishing in-flight work), before the server and the emulators go.
     stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 

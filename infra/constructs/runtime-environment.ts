@@ -30,6 +30,11 @@ export class RuntimeEnvironment {
     for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
   }
 
+  /** The sweeper: tasks read/written, and re-sent to any type's queue. */
+  configureSweeper(fn: LambdaFunction): void {
+    this.configureApi(fn);
+  }
+
   /** A worker of one type: tasks read/written. Consuming its own queue is granted by its event source. */
   configureWorker(fn: LambdaFunction, typeName: string): void {
     this.setTaskEnvironment(fn);

@@ -1,0 +1,87 @@
+import type { TaskMetrics } from './metrics';
+import { noMetrics } from './metrics';
+import type { Clock, Log, TaskQueue, TaskStore } from './ports';
+import { SWEEP, sweepAtForAttempt, sweepAtForPending } from './sweep-policy';
+import type { Task } from './task';
+import type { TaskTypeDefinition } from '../task-types/definition';
+
+export interface SweeperDeps {
+  store: TaskStore;
+  queue: TaskQueue;
+  clock: Clock;
+  log: Log;
+  findType: (name: string) => TaskTypeDefinition | undefined;
+  metrics?: TaskMetrics;
+  /** Called after the sweeper failed a task (webhooks hang off this). */
+  onFailed?: (task: Task) => Promise<void>;
+}
+
+export interface SweepReport {
+  due: number;
+  reenqueued: number;
+  failed: number;
+  /** Lost a race to a worker, the API or another sweeper: nothing to do. */
+  skipped: number;
+}
+
+/** Due tasks read per shard and run; the rest wait for the next run (the schedule is every minute). */
+const MAX_PER_SHARD = 100;
+
+/**
+ * The safety net behind "every accepted task reaches a terminal status":
+ * - a task still `pending` past its grace period (its message was never sent or was lost) gets a new message;
+ * - a `running`/`retrying` task whose attempt should have come back by now: on its final attempt
+ *   (the message went to the DLQ with the worker dead) it is failed; otherwise it gets a new message
+ *   that continues its attempt count.
+ * Every change is conditional on `sweep_at` (or the attempt) being unchanged, so running it next to
+ * workers, or twice at once, acts at most once per task.
+ */
+export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
+  const now = deps.clock.now().toISOString();
+  const report: SweepReport = { due: 0, reenqueued: 0, failed: 0, skipped: 0 };
+  for (let shard = 0; shard < SWEEP.shards; shard++) {
+    const due = await deps.store.listDueForSweep(shard, now, MAX_PER_SHARD);
+    report.due += due.length;
+    for (const task of due) {
+      const outcome = await sweepOne(deps, task, now);
+      report[outcome]++;
+    }
+  }
+  if (report.due > 0) deps.log.info('sweep finished', { ...report });
+  return report;
+}
+
+async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'reenqueued' | 'failed' | 'skipped'> {
+  const type = deps.findType(task.type);
+  if (!type || !task.sweep_at) return 'skipped';
+  const log = { task_id: task.id, tenant: task.tenant, type: task.type, status: task.status, attempts: task.attempts };
+
+  if (task.status !== 'pending' && task.attempts >= task.max_attempts) {
+    const failed = await deps.store.fail(
+      task.tenant,
+      task.id,
+      task.attempts,
+      {
+        name: 'AttemptLost',
+        message: `Attempt ${task.attempts} of ${task.max_attempts} stopped without recording an outcome (the worker crashed or timed out); no attempts are left.`,
+      },
+      now,
+    );
+    if (!failed.ok) return 'skipped';
+    deps.log.warn('sweeper failed a task whose final attempt was lost', log);
+    (deps.metrics ?? noMetrics).count('failed', task.type);
+    await deps.onFailed?.(failed.task);
+    return 'failed';
+  }
+
+  const next = task.status === 'pending' ? sweepAtForPending(now) : sweepAtForAttempt(now, type);
+  const claimed = await deps.store.claimSweep(task.tenant, task.id, task.sweep_at, next, now);
+  if (!claimed.ok) return 'skipped';
+  await deps.queue.send(task.type, {
+    tenant: task.tenant,
+    task_id: task.id,
+    ...(task.attempts > 0 ? { attempt_base: task.attempts } : {}),
+  });
+  deps.log.warn('sweeper re-enqueued a task whose message was lost', log);
+  return 'reenqueued';
+}

@@ -1,0 +1,30 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ScheduledEvent } from 'aws-lambda';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
+import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
+import { SqsTaskQueue } from '../adapters/sqs-task-queue';
+import { loadConfig, type RuntimeConfig } from '../config';
+import { noMetrics, type TaskMetrics } from '../core/metrics';
+import { systemClock, type Clock } from '../core/ports';
+import { sweep } from '../core/sweeper';
+import { createLogger } from '../shared/logger';
+import { findTaskType, taskTypeNames } from '../task-types/registry';
+
+/** Wires the sweeper to the table and queues; the local stack calls this on a timer. */
+export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } = {}) {
+  const deps = {
+    store: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+    clock: options.clock ?? systemClock,
+    log: logger,
+    findType: findTaskType,
+    metrics: options.metrics ?? noMetrics,
+  };
+  return (_event?: ScheduledEvent) => sweep(deps);
+}
+
+export function buildSweeperFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(taskTypeNames(), env);
+  return buildSweeper(config, createAwsClients(config), createLogger('tasklane-sweeper'), { metrics: new PowertoolsTaskMetrics() });
+}

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV, queueUrlEnvName } from '../../functions/config';
+import { TASK_TYPES } from '../../functions/task-types/registry';
+import { type SynthesizedStack, synthTasklane } from './helpers/synth';
+import { asArray, referencedId, resourcesOf, statementsOfFunction } from './helpers/template';
+
+let synth: SynthesizedStack;
+
+beforeAll(() => {
+  synth = synthTasklane();
+});
+
+/** The scheduled function whose description starts with `prefix`, and its schedule rule. */
+function job(prefix: string) {
+  const functions = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'));
+  const [id, fn] = functions.find(([, f]) => String(f.Properties.Description).startsWith(prefix))!;
+  const rules = Object.values(resourcesOf(synth.template, 'AWS::Events::Rule'));
+  const rule = rules.find((r) => r.Properties.Targets.some((t: { Arn: unknown }) => referencedId(t.Arn) === id));
+  return { id, fn, rule };
+}
+
+describe('scheduled jobs', () => {
+  it('runs the sweeper every minute without retries of a missed run', () => {
+    const { rule } = job('Tasklane sweeper');
+
+    expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    expect(rule?.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+  });
+
+  it('gives the sweeper the table and every queue, and lets it send to each', () => {
+    const { fn } = job('Tasklane sweeper');
+    const variables = fn.Properties.Environment.Variables;
+    const statements = statementsOfFunction(synth.template, fn);
+
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining([ENV.tableName, ...TASK_TYPES.map((t) => queueUrlEnvName(t.name))]));
+    const sendTargets = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage')).flatMap((s) => asArray(s.Resource));
+    expect(sendTargets).toHaveLength(TASK_TYPES.length);
+    expect(statements.some((s) => asArray(s.Action).includes('dynamodb:UpdateItem'))).toBe(true);
+  });
+
+  it('alarms on sweeper errors', () => {
+    const { id } = job('Tasklane sweeper');
+    const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));
+
+    expect(
+      alarms.some((a) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id)),
+    ).toBe(true);
+  });
+});

@@ -1,19 +1,13 @@
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { createAwsClients } from '../functions/adapters/aws-clients';
 import { issueApiKey, type ApiKeyRecord } from '../functions/core/api-keys';
+import { CliError } from './errors';
 import { readLocalState, LOCAL_STATE_FILE } from './local-state';
 
 export interface KeysTarget {
   local: boolean;
   table?: string;
   region?: string;
-}
-
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliError';
-  }
 }
 
 /** The key store of the running local stack (`--local`) or of a deployed table (`--table`, AWS credentials). */

@@ -1,11 +1,16 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where `npm start` records its endpoints so the CLI can reach the running local stack. */
-export const LOCAL_STATE_FILE = join(process.cwd(), '.tasklane-local.json');
+/** The file `npm start` records its endpoints in, so the CLI can reach the running local stack. */
+export const LOCAL_STATE_FILENAME = '.tasklane-local.json';
+
+/** Where `npm start` in the current folder records its endpoints. */
+export const LOCAL_STATE_FILE = join(process.cwd(), LOCAL_STATE_FILENAME);
 
 export interface LocalState {
   apiUrl: string;
+  /** The key of tenant `local`, for `tasklane … --local`. */
+  apiKey: string;
   dynamodb: string;
   sqs: string;
   tableName: string;
@@ -13,16 +18,17 @@ export interface LocalState {
 }
 
 export function writeLocalState(state: LocalState): void {
-  writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function removeLocalState(): void {
   rmSync(LOCAL_STATE_FILE, { force: true });
 }
 
-export function readLocalState(): LocalState | undefined {
+/** The running local stack's endpoints, from the state file in `dir` (default: the current folder). */
+export function readLocalState(dir = process.cwd()): LocalState | undefined {
   try {
-    return JSON.parse(readFileSync(LOCAL_STATE_FILE, 'utf8')) as LocalState;
+    return JSON.parse(readFileSync(join(dir, LOCAL_STATE_FILENAME), 'utf8')) as LocalState;
   } catch {
     return undefined;
   }

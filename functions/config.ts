@@ -16,7 +16,11 @@ export interface RuntimeConfig {
   /** Region for the AWS SDK clients. */
   region: string;
   /** Endpoint overrides (local emulators); unset in AWS. */
-  endpoints?: { dynamodb?: string; sqs?: string };
+  endpoints?: { dynamodb?: string; sqs?: string; s3?: string };
+  /** Bucket the flush writes event batches to (flush function only). */
+  eventsBucket?: string;
+  /** Function the API invokes asynchronously for an early flush once a full batch waits. */
+  flushFunctionName?: string;
 }
 
 /** Names of the environment variables, shared with the CDK stack so the two cannot drift. */
@@ -26,6 +30,8 @@ export const ENV = {
   rateLimitPerSecond: 'TASKLANE_RATE_LIMIT_PER_SECOND',
   rateLimitBurst: 'TASKLANE_RATE_LIMIT_BURST',
   taskType: 'TASKLANE_TASK_TYPE',
+  eventsBucket: 'TASKLANE_EVENTS_BUCKET',
+  flushFunctionName: 'TASKLANE_FLUSH_FUNCTION',
 } as const;
 
 /** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */
@@ -73,5 +79,7 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
     rateLimitPerSecond: number(env, ENV.rateLimitPerSecond, DEFAULTS.rateLimitPerSecond, 0),
     rateLimitBurst: number(env, ENV.rateLimitBurst, DEFAULTS.rateLimitBurst, 1),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    eventsBucket: env[ENV.eventsBucket] || undefined,
+    flushFunctionName: env[ENV.flushFunctionName] || undefined,
   };
 }

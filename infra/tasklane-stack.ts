@@ -8,6 +8,10 @@ import { TasklaneApi } from './constructs/api';
 import { TasklaneDashboard } from './constructs/dashboard';
 import { RuntimeEnvironment } from './constructs/runtime-environment';
 import { ScheduledJob } from './constructs/scheduled-job';
+import { EventsBucket } from './constructs/events-bucket';
+import { thresholdAlarm } from './constructs/alarm';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { METRICS_NAMESPACE, METRICS_SERVICE, OLDEST_WAITING_EVENT_AGE_METRIC } from '../functions/adapters/powertools-metrics';
 import { TaskTypeQueue } from './constructs/task-type-queue';
 import { TasksTable } from './constructs/tasks-table';
 
@@ -32,8 +36,31 @@ export class TasklaneStack extends Stack {
     const api = new TasklaneApi(this, 'Api', { config, alarmAction: alarms.action });
 
     const runtime = new RuntimeEnvironment({ tasks, queues: new Map(queues.map((q) => [q.typeName, q.queue])), config });
-    runtime.configureApi(api.handler.fn);
+    const eventsBucket = new EventsBucket(this, 'Events');
+    const flush = new ScheduledJob(this, 'Flush', {
+      entry: 'functions/scheduled/flush.ts',
+      description: 'Tasklane event flush (buffered events into batches in S3)',
+      every: Duration.minutes(1),
+      timeout: Duration.seconds(55),
+      logRetention: config.logRetentionDays,
+      alarmAction: alarms.action,
+    });
+    runtime.configureFlush(flush.function.fn, eventsBucket.bucket);
+    thresholdAlarm(flush, 'OldestEventAlarm', {
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: OLDEST_WAITING_EVENT_AGE_METRIC,
+        dimensionsMap: { service: METRICS_SERVICE },
+        statistic: 'Maximum',
+      }),
+      // The flush runs every minute: an event five minutes old means the flush is failing or falling behind.
+      threshold: 300,
+      description: 'The oldest buffered event waited over 5 minutes for a flush.',
+      action: alarms.action,
+    });
+    runtime.configureApi(api.handler.fn, flush.function.fn);
     runtime.configureAuthorizer(api.authorizerFunction.fn);
+    runtime.configureStream(api.streamFunction.fn);
     for (const q of queues) runtime.configureWorker(q.worker.fn, q.typeName);
 
     const sweeper = new ScheduledJob(this, 'Sweeper', {
@@ -48,6 +75,7 @@ export class TasklaneStack extends Stack {
 
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues });
     new CfnOutput(this, 'TableName', { value: tasks.table.tableName, description: 'DynamoDB table of tasks and API keys' });
+    new CfnOutput(this, 'EventsBucketName', { value: eventsBucket.bucket.bucketName, description: 'S3 bucket of flushed event batches' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic every alarm notifies' });
   }
 }

@@ -1,3 +1,4 @@
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GSI_DEFINITIONS, SORT_ATTRIBUTE, TABLE_KEY } from '../functions/adapters/table-schema';
@@ -20,7 +21,7 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
             { AttributeName: g.partitionKey, KeyType: 'HASH' },
             { AttributeName: g.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: g.projection },
         })),
       }),
     );
@@ -59,4 +60,13 @@ export async function createTypeQueues(sqs: SQSClient, type: TaskTypeDefinition)
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   return out.Attributes!.QueueArn!;
+}
+
+/** Creates a bucket (no-op if it exists). */
+export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou || error instanceof BucketAlreadyExists)) throw error;
+  }
 }

@@ -5,6 +5,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type AwsClients } from '../functions/adapters/aws-clients';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { buildApi } from '../functions/api/build';
+import type { WatchSettings } from '../functions/core/task-watch';
+import { loadDashboardHtml } from '../functions/dashboard/page';
 import type { TenantResolver } from '../functions/api/app';
 import { DEFAULTS, type RuntimeConfig } from '../functions/config';
 import { authenticate, extractApiKey, issueApiKey, type ApiKeyStore } from '../functions/core/api-keys';
@@ -14,9 +16,12 @@ import { buildWorker } from '../functions/workers/build';
 import { startEmulators, type Emulators } from './emulators';
 import { EventSourcePoller } from './event-source-poller';
 import { localLambdaContext } from './lambda-context';
-import { createTable, createTypeQueues, type ProvisionedQueue } from './provision';
+import { createBucket, createTable, createTypeQueues, type ProvisionedQueue } from './provision';
 import { startSchedules } from './schedules';
 import { buildSweeper } from '../functions/scheduled/build-sweeper';
+import { buildFlush } from '../functions/scheduled/build-flush';
+import { createS3Client } from '../functions/adapters/s3-client';
+import { localFlushTrigger } from './flush-trigger';
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
@@ -36,6 +41,8 @@ export interface LocalStackOptions {
   workers?: boolean;
   /** How often the schedules run (sweeper); 0 turns them off (tests run them by hand). */
   scheduleIntervalMs?: number;
+  /** Timing of task streams (tests shorten heartbeats and the maximum duration). */
+  stream?: Partial<WatchSettings>;
 }
 
 export interface LocalStack {
@@ -53,6 +60,7 @@ export const LOCAL_TENANT = 'local';
 /** Locally the schedules run more often than AWS's every minute, so effects show up quickly. */
 const DEFAULT_SCHEDULE_INTERVAL_MS = 10_000;
 const REGION = 'us-east-1';
+export const EVENTS_BUCKET = 'tasklane-events';
 
 /**
  * The whole system in one process: emulators, table and queues from the registry, the API
@@ -79,13 +87,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       rateLimitBurst: options.rateLimitBurst ?? DEFAULTS.rateLimitBurst,
       region: REGION,
       endpoints,
+      eventsBucket: EVENTS_BUCKET,
     };
+    await createBucket(createS3Client(config), EVENTS_BUCKET);
+    const runFlush = buildFlush(config, clients, createLogger('tasklane-flush'));
+    // The early flush the API asks for once a full batch waits (AWS: an asynchronous Lambda invoke).
+    const flushTrigger = localFlushTrigger(runFlush);
 
     const apiKeys = new DynamoApiKeyStore(clients.dynamo, tableName);
     const apiKey = await ensureLocalKey(apiKeys, options.apiKey);
     // The same check the AWS authorizer makes, as middleware.
     const resolveTenant: TenantResolver = (c) => authenticate(apiKeys, extractApiKey((name) => c.req.header(name)));
-    const app = buildApi(config, clients, createLogger('tasklane-api'), resolveTenant);
+    const app = buildApi(config, clients, createLogger('tasklane-api'), resolveTenant, {
+      flushTrigger,
+      stream: options.stream,
+      // Loopback only, for the local tenant: the dashboard opens ready to use.
+      dashboard: { html: loadDashboardHtml(), apiKey },
+    });
     const server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: '127.0.0.1' }) as Server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -117,7 +135,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const schedules = startSchedules(options.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS, [
       { name: 'sweeper', run: buildSweeper(config, clients, createLogger('tasklane-sweeper')) },
+      { name: 'flush', run: () => runFlush() },
     ]);
+    stopped.push(() => flushTrigger.idle());
     stopped.push(() => schedules.stop());
     // Pollers stop first (finishing in-flight work), before the server and the emulators go.
     stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));

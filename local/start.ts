@@ -1,6 +1,6 @@
 /** `npm start`: the whole system on this machine, no Docker and no AWS account. */
 import { parseArgs } from 'node:util';
-import { LOCAL_TENANT, startLocalStack } from './stack';
+import { EVENTS_BUCKET, LOCAL_TENANT, startLocalStack } from './stack';
 import { removeLocalState, writeLocalState } from '../cli/local-state';
 import { TASK_TYPES } from '../functions/task-types/registry';
 
@@ -8,15 +8,17 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string' },
     'data-dir': { type: 'string' },
+    'schedule-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--port N] [--data-dir DIR]
+  console.log(`Usage: npm start -- [--port N] [--data-dir DIR] [--schedule-ms N]
 
   --port N        API port (default: $PORT or 3000)
   --data-dir DIR  keep DynamoDB data in DIR between runs (default: in memory)
+  --schedule-ms N how often the sweeper and the event flush run (default 10000; AWS: every minute)
 
 Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
 TASKLANE_RATE_LIMIT_BURST, POWERTOOLS_LOG_LEVEL (default WARN locally).`);
@@ -31,12 +33,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`tasklane: --port/PORT must be a port number 0–65535 (got "${values.port ?? process.env.PORT}")`);
   process.exit(2);
 }
+const scheduleMs = values['schedule-ms'];
+if (scheduleMs !== undefined && !(Number.isInteger(Number(scheduleMs)) && Number(scheduleMs) >= 0)) {
+  console.error(`tasklane: --schedule-ms must be a whole number of milliseconds ≥ 0 (got "${scheduleMs}")`);
+  process.exit(2);
+}
 const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 const started = Date.now();
 const stack = await startLocalStack({
   port,
   dataDir: values['data-dir'],
+  scheduleIntervalMs: scheduleMs === undefined ? undefined : Number(scheduleMs),
   apiKey: process.env.TASKLANE_API_KEY || undefined,
   rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
   rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
@@ -46,19 +54,22 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
-writeLocalState({ apiUrl: stack.apiUrl, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, pid: process.pid });
+writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, pid: process.pid });
 
 console.log(`Tasklane local stack ready in ${Date.now() - started} ms
 
   API          ${stack.apiUrl}
+  Dashboard    ${stack.apiUrl}/   (opens with the key below)
   API key      ${stack.apiKey}   (tenant "${LOCAL_TENANT}")
   DynamoDB     ${stack.endpoints.dynamodb}   (dynalite, table ${stack.config.tableName}${values['data-dir'] ? `, data in ${values['data-dir']}` : ', in memory'})
-  SQS / S3     ${stack.endpoints.sqs}   (fauxqs)
+  SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET})
   Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
 ${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqUrl}`).join('\n')}
 
 Try it:
   curl -s -X POST ${stack.apiUrl}/tasks -H 'Authorization: Bearer ${stack.apiKey}' -H 'Content-Type: application/json' -d '{"type":"generic","payload":{"steps":5,"step_ms":200}}'
+
+  npx tasklane create generic --payload '{"steps":5,"step_ms":200}' --watch --local
 
 More keys:  npx tasklane keys create --tenant acme --local
 Ctrl-C stops everything.`);

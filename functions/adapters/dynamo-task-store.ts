@@ -8,12 +8,13 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/errors';
-import type { ListQuery, Page, StartAttempt, TaskStore, WriteResult } from '../core/ports';
+import type { ListQuery, Page, ReadOptions, StartAttempt, TaskStore, WriteResult } from '../core/ports';
 import { TRANSITIONS, type TransitionName } from '../core/state-machine';
 import type { Task } from '../core/task';
 import { sweepShard } from '../core/sweep-policy';
 import { isTerminal } from '../core/task';
 import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, listSortKey, sweepPk, taskKey, tenantPk, tenantStatusPk, tenantTypePk } from './table-schema';
+import { FEED_ATTRIBUTES, HISTORY_LIMIT, feedUpdate, initialFeed, readFeed, type FeedChange } from './task-feed-attributes';
 
 /** Attributes the store adds to a task item; never returned to callers. */
 const KEY_ATTRIBUTES = [TABLE_KEY, SORT_ATTRIBUTE, ...Object.values(INDEXES).map((i) => i.partitionKey)];
@@ -27,6 +28,10 @@ interface UpdateSpec {
   /** Extra condition ANDed with the transition's allowed source statuses. */
   condition?: string;
   conditionValues?: Record<string, unknown>;
+  /** What the write adds to the task's change feed (status and progress writes only). */
+  feed?: FeedChange;
+  /** The attempt a status change belongs to, for its history entry; unknown (and so the task's) when unset. */
+  attempt?: number;
 }
 
 /** TaskStore on DynamoDB: every status change is an UpdateItem conditional on the allowed source statuses. */
@@ -38,16 +43,17 @@ export class DynamoTaskStore implements TaskStore {
   ) {}
 
   async create(task: Task): Promise<WriteResult> {
+    const item = this.toItem(task);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: this.toItem(task),
+          Item: item,
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE_KEY },
         }),
       );
-      return { ok: true, task };
+      return { ok: true, task: this.fromItem(item) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return { ok: false, current: await this.get(task.tenant, task.id) };
@@ -56,9 +62,9 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
-  async get(tenant: string, id: string): Promise<Task | undefined> {
+  async get(tenant: string, id: string, options: ReadOptions = {}): Promise<Task | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: taskKey(tenant, id) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: taskKey(tenant, id) }, ConsistentRead: options.consistent ?? true }),
     );
     if (!Item || this.isExpired(Item)) return undefined;
     return this.fromItem(Item);
@@ -124,6 +130,7 @@ export class DynamoTaskStore implements TaskStore {
 
   startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult> {
     return this.transition(tenant, id, 'start', start.now, {
+      attempt: start.attempt,
       set: { attempts: start.attempt, progress: 0, started_at: start.now, sweep_at: start.sweepAt },
       remove: ['next_attempt_at', 'progress_message'],
       // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
@@ -136,6 +143,7 @@ export class DynamoTaskStore implements TaskStore {
   async progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult> {
     return this.update(tenant, id, now, {
       set: { progress, progress_message: message },
+      feed: { kind: 'progress' },
       condition: '#status = :running AND attempts = :attempt AND progress <= :progress',
       conditionValues: { ':running': 'running', ':attempt': attempt, ':progress': progress },
     });
@@ -143,6 +151,7 @@ export class DynamoTaskStore implements TaskStore {
 
   complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
     return this.transition(tenant, id, 'complete', now, {
+      attempt,
       set: { progress: 100, result: result ?? null, ended_at: now, expires_at: this.expiry(now) },
       remove: ['error', 'next_attempt_at', 'progress_message'],
       // A cancellation requested after the last checkpoint still wins: the caller asked for it.
@@ -153,6 +162,7 @@ export class DynamoTaskStore implements TaskStore {
 
   retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult> {
     return this.transition(tenant, id, 'retry', now, {
+      attempt,
       set: { error, next_attempt_at: nextAttemptAt, sweep_at: sweepAt },
       condition: 'attempts = :attempt',
       conditionValues: { ':attempt': attempt },
@@ -161,6 +171,7 @@ export class DynamoTaskStore implements TaskStore {
 
   fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
     return this.transition(tenant, id, 'fail', now, {
+      attempt,
       set: { error, ended_at: now, expires_at: this.expiry(now) },
       remove: ['next_attempt_at'],
       ...(attempt === undefined ? {} : { condition: 'attempts = :attempt', conditionValues: { ':attempt': attempt } }),
@@ -169,6 +180,7 @@ export class DynamoTaskStore implements TaskStore {
 
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
     return this.transition(tenant, id, 'cancelRunning', now, {
+      attempt,
       set: { ended_at: now, expires_at: this.expiry(now) },
       condition: 'attempts = :attempt',
       conditionValues: { ':attempt': attempt },
@@ -212,20 +224,48 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  /** Applies a named transition: sets the target status (and its index key) only from the allowed sources. */
-  private transition(tenant: string, id: string, name: TransitionName, now: string, spec: UpdateSpec): Promise<WriteResult> {
+  /**
+   * Applies a named transition: sets the target status (and its index key) only from the allowed
+   * sources, and records the change in the task's feed.
+   */
+  private async transition(tenant: string, id: string, name: TransitionName, now: string, spec: UpdateSpec): Promise<WriteResult> {
     const { from, to } = TRANSITIONS[name];
     const sources = from.map((_, i) => `:from${i}`);
     const sourceValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const statusCondition = `#status IN (${sources.join(', ')})`;
     // A terminal task leaves the sparse sweep index.
     const remove = isTerminal(to) ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
-    return this.update(tenant, id, now, {
+    const progress = typeof spec.set.progress === 'number' ? spec.set.progress : undefined;
+    const written = await this.update(tenant, id, now, {
       set: { ...spec.set, status: to, [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to) },
       remove,
       condition: spec.condition ? `${statusCondition} AND ${spec.condition}` : statusCondition,
       conditionValues: { ...sourceValues, ...spec.conditionValues },
+      feed: { kind: 'status', entry: { status: to, at: now, ...(spec.attempt === undefined ? {} : { attempt: spec.attempt }), ...(progress === undefined ? {} : { progress }) } },
     });
+    const length = written.ok ? (written.task.status_history?.length ?? 0) : 0;
+    if (length > HISTORY_LIMIT) await this.trimHistory(tenant, id, length - HISTORY_LIMIT);
+    return written;
+  }
+
+  /** Drops the oldest status changes; a second write, since an update cannot know a list's length. */
+  private async trimHistory(tenant: string, id: string, excess: number): Promise<void> {
+    const paths = Array.from({ length: excess }, (_, i) => `#history[${i}]`);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_KEY]: taskKey(tenant, id) },
+          UpdateExpression: `REMOVE ${paths.join(', ')}`,
+          // Another transition may have trimmed already; never cut below the limit.
+          ConditionExpression: 'size(#history) >= :length',
+          ExpressionAttributeNames: { '#history': FEED_ATTRIBUTES.history },
+          ExpressionAttributeValues: { ':length': HISTORY_LIMIT + excess },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async update(tenant: string, id: string, now: string, spec: UpdateSpec): Promise<WriteResult> {
@@ -245,6 +285,12 @@ export class DynamoTaskStore implements TaskStore {
       values[`:s${i}`] = value;
       sets.push(`#s${i} = :s${i}`);
     });
+    if (spec.feed) {
+      const feed = feedUpdate(spec.feed);
+      sets.push(...feed.sets);
+      Object.assign(names, feed.names);
+      Object.assign(values, feed.values);
+    }
     const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
     try {
       const out = await this.db.send(
@@ -317,13 +363,14 @@ export class DynamoTaskStore implements TaskStore {
       [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(task.tenant, task.status),
       [INDEXES.byTenantType.partitionKey]: tenantTypePk(task.tenant, task.type),
       ...(task.sweep_at ? { [INDEXES.sweep.partitionKey]: sweepPk(sweepShard(task.id)) } : {}),
+      ...initialFeed(task),
     };
   }
 
   private fromItem(item: Record<string, unknown>): Task {
     const task = { ...item };
-    for (const attr of KEY_ATTRIBUTES) delete task[attr];
-    return task as unknown as Task;
+    for (const attr of [...KEY_ATTRIBUTES, ...Object.values(FEED_ATTRIBUTES)]) delete task[attr];
+    return { ...task, ...readFeed(item) } as unknown as Task;
   }
 
   private isExpired(item: Record<string, unknown>): boolean {

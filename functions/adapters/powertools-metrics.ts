@@ -43,3 +43,12 @@ export class PowertoolsTaskMetrics implements TaskMetrics {
     single.publishStoredMetrics();
   }
 }
+
+export const OLDEST_WAITING_EVENT_AGE_METRIC = 'OldestWaitingEventAge';
+
+/** Age of the oldest buffered event a flush saw (seconds); the stack alarms on it. */
+export function reportOldestWaitingEventAge(seconds: number): void {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  metrics.addMetric(OLDEST_WAITING_EVENT_AGE_METRIC, MetricUnit.Seconds, seconds);
+  metrics.publishStoredMetrics();
+}

@@ -5,6 +5,8 @@
  * - task:    pk = `TASK#<tenant>#<id>`
  * - API key: pk = `KEY#<sha256 of the key>` and `KEYID#<key id>` (id → hash, for revocation)
  * - rate-limit window: pk = `RATE#<tenant>#<window number>` (expires by TTL)
+ * - buffered event: pk = `EVT#<tenant>#<event id>`; batch: `BATCH#<tenant>#<batch id>`;
+ *   flush lease: `FLUSHLOCK#<tenant>`
  * Listing queries go through GSIs whose sort key is `<created_at>#<id>`, newest first.
  */
 export const TABLE_KEY = 'pk';
@@ -24,12 +26,20 @@ export const INDEXES = {
   keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
   /** Sparse: tasks not yet terminal, by sweep shard, sorted by when the sweeper should look at them. */
   sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at' },
+  /**
+   * Buffered events by buffer shard, sorted by `<tenant>#<event id>` (arrival order per tenant).
+   * Keys only: the flush reads the events themselves with a consistent BatchGetItem.
+   */
+  eventsWaiting: { name: 'events-waiting', partitionKey: 'evt_wait_pk', sortKey: 'evt_wait_sk', projection: 'KEYS_ONLY' },
+  /** Batches of a tenant, newest first. */
+  batchesByTenant: { name: 'batches-by-tenant', partitionKey: 'batch_tenant_pk' },
 } as const;
 
 export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
   indexName: index.name,
   partitionKey: index.partitionKey,
   sortKey: 'sortKey' in index ? index.sortKey : SORT_ATTRIBUTE,
+  projection: 'projection' in index ? index.projection : ('ALL' as const),
 }));
 
 export const taskKey = (tenant: string, id: string): string => `TASK#${tenant}#${id}`;
@@ -39,5 +49,11 @@ export const tenantStatusPk = (tenant: string, status: string): string => `${ten
 export const tenantTypePk = (tenant: string, type: string): string => `${tenant}#${type}`;
 export const listSortKey = (createdAt: string, id: string): string => `${createdAt}#${id}`;
 export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
+export const eventKey = (tenant: string, eventId: string): string => `EVT#${tenant}#${eventId}`;
+export const eventWaitPk = (shard: number): string => `EVTWAIT#${shard}`;
+export const eventWaitSk = (tenant: string, eventId: string): string => `${tenant}#${eventId}`;
+export const batchKey = (tenant: string, batchId: string): string => `BATCH#${tenant}#${batchId}`;
+export const flushLockKey = (tenant: string): string => `FLUSHLOCK#${tenant}`;
+export const webhookSecretKey = (tenant: string): string => `WHSECRET#${tenant}`;
 export const apiKeyIdKey = (keyId: string): string => `KEYID#${keyId}`;
 export const rateWindowKey = (tenant: string, window: number): string => `RATE#${tenant}#${window}`;

@@ -1,12 +1,19 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors';
+import { PayloadTooLargeError } from '../core/errors';
+import type { EventService } from '../batching/event-service';
+import type { EventStore } from '../batching/ports';
 import type { Log } from '../core/ports';
 import { toView } from '../core/task';
 import type { TaskService } from '../core/task-service';
 import { TASK_TYPES } from '../task-types/registry';
+import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
+import { registerEventRoutes } from './event-routes';
+import { readJson } from './json-body';
+import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
+import { requireTenant } from './tenant';
 import { LIMITS, createTaskBody, listTasksQuery, parseIdempotencyKey, parseOrThrow } from './validation';
 
 /** Resolves the caller's tenant, or undefined if the request is not authenticated. */
@@ -16,6 +23,12 @@ export interface ApiDeps {
   tasks: TaskService;
   resolveTenant: TenantResolver;
   log: Log;
+  /** Batched events (POST /events, GET /batches); routes are absent without it. */
+  events?: { service: EventService; store: EventStore };
+  /** GET /tasks/{id}/stream (Server-Sent Events); absent without it. */
+  stream?: StreamRouteDeps;
+  /** The dashboard page at GET / (no key needed to load it); absent without it. */
+  dashboard?: DashboardOptions;
 }
 
 type AppEnv = { Variables: { tenant: string } };
@@ -28,13 +41,9 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  if (deps.dashboard) registerDashboard(app, deps.dashboard);
 
-  app.use('*', async (c, next) => {
-    const tenant = await deps.resolveTenant(c);
-    if (!tenant) throw new UnauthorizedError();
-    c.set('tenant', tenant);
-    await next();
-  });
+  app.use('*', requireTenant(deps.resolveTenant));
 
   app.use(
     '*',
@@ -60,6 +69,9 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
 
+  if (deps.events) registerEventRoutes(app, deps.events);
+  if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
+
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
@@ -84,15 +96,4 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   });
 
   return app;
-}
-
-/** Parses a JSON body with a 400 that says what is wrong, instead of a generic parse failure. */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.', [{ field: 'body', rule: 'a JSON object' }]);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, [{ field: 'body', rule: 'valid JSON' }]);
-  }
 }

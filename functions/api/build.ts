@@ -1,5 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
 import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
@@ -8,14 +7,34 @@ import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
+import { DynamoEventStore } from '../adapters/dynamo-event-store';
+import { LambdaFlushTrigger, createLambdaClient } from '../adapters/lambda-flush-trigger';
+import { EventService } from '../batching/event-service';
+import type { FlushTrigger } from '../batching/ports';
 import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
 import { createLogger } from '../shared/logger';
 import { taskTypeNames } from '../task-types/registry';
+import type { WatchSettings } from '../core/task-watch';
 import { createApp, type TenantResolver } from './app';
+import { tenantFromAuthorizer } from './tenant';
+import type { DashboardOptions } from './dashboard-route';
 
 /** Wires the API to DynamoDB and SQS; the tenant resolver differs between AWS and the local stack. */
-export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Logger, resolveTenant: TenantResolver, metrics: TaskMetrics = noMetrics) {
+export interface BuildApiOptions {
+  metrics?: TaskMetrics;
+  /** Early flush of buffered events; without it the schedule alone flushes. */
+  flushTrigger?: FlushTrigger;
+  /** Timing of GET /tasks/{id}/stream; WATCH_DEFAULTS otherwise (tests shorten it). */
+  stream?: Partial<WatchSettings>;
+  /** Serve the dashboard page at GET /. */
+  dashboard?: DashboardOptions;
+}
+
+const noTrigger: FlushTrigger = { trigger: async () => undefined };
+
+export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Logger, resolveTenant: TenantResolver, options: BuildApiOptions = {}) {
+  const metrics = options.metrics ?? noMetrics;
   const rateLimiter =
     config.rateLimitPerSecond > 0
       ? new DynamoRateLimiter(
@@ -35,21 +54,22 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
     metrics,
     rateLimiter,
   });
-  return createApp({ tasks, resolveTenant, log: logger });
+  const eventStore = new DynamoEventStore(clients.dynamo, config.tableName);
+  const events = {
+    store: eventStore,
+    service: new EventService({ store: eventStore, trigger: options.flushTrigger ?? noTrigger, clock: systemClock, log: logger }),
+  };
+  // The stream only reads: the same store, eventually consistent after its first read.
+  const stream = { reader: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays), settings: options.stream };
+  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard });
 }
 
-/**
- * In AWS the REST API's Lambda authorizer has already checked the key; the API trusts only the
- * tenant it put in the request context.
- */
-export const tenantFromAuthorizer: TenantResolver = async (c) => {
-  const event = (c.env as { event?: APIGatewayProxyEvent } | undefined)?.event;
-  const tenant = event?.requestContext?.authorizer?.tenant;
-  return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
-};
-
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */
-export function buildApiFromEnv(env: NodeJS.ProcessEnv = process.env) {
+export function buildApiFromEnv(env: NodeJS.ProcessEnv = process.env, dashboard?: DashboardOptions) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildApi(config, createAwsClients(config), createLogger('tasklane-api'), tenantFromAuthorizer, new PowertoolsTaskMetrics());
+  return buildApi(config, createAwsClients(config), createLogger('tasklane-api'), tenantFromAuthorizer, {
+    metrics: new PowertoolsTaskMetrics(),
+    dashboard,
+    flushTrigger: config.flushFunctionName ? new LambdaFlushTrigger(createLambdaClient(config.region), config.flushFunctionName) : undefined,
+  });
 }

@@ -1,5 +1,7 @@
 /** Lambda entry of the API: API Gateway REST proxy events into the one Hono app. */
 import { handle } from 'hono/aws-lambda';
+import html from '../dashboard/index.html';
 import { buildApiFromEnv } from './build';
 
-export const handler = handle(buildApiFromEnv());
+// No preset key: a deployed dashboard asks its user for one.
+export const handler = handle(buildApiFromEnv(process.env, { html }));

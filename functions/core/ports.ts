@@ -24,11 +24,19 @@ export interface StartAttempt {
   sweepAt: string;
 }
 
+export interface ReadOptions {
+  /**
+   * Strongly consistent (the default): sees every acknowledged write, at twice the read cost of an
+   * eventually consistent read, which may lag by about a second.
+   */
+  consistent?: boolean;
+}
+
 /** Persistence of tasks. Every status change is conditional on the allowed source statuses. */
 export interface TaskStore {
   /** Inserts a new task; fails (ok: false, with the existing task) if the id is taken. */
   create(task: Task): Promise<WriteResult>;
-  get(tenant: string, id: string): Promise<Task | undefined>;
+  get(tenant: string, id: string, options?: ReadOptions): Promise<Task | undefined>;
   list(query: ListQuery): Promise<Page<Task>>;
   /** Removes a task that is still pending (used when enqueueing it failed). */
   deletePending(tenant: string, id: string): Promise<void>;

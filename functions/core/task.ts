@@ -35,6 +35,8 @@ export interface Task {
   /** When the next attempt is due, while `retrying`. */
   next_attempt_at?: string;
   webhook_url?: string;
+  /** Delivery of the terminal-event webhook (set when a task with a webhook_url ends). */
+  webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
   idempotency_key?: string;
   /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of the key. */
@@ -46,6 +48,33 @@ export interface Task {
   sweep_at?: string;
   /** Epoch seconds after which a finished task is deleted (DynamoDB TTL); reads ignore expired tasks. */
   expires_at?: number;
+  /**
+   * Change-feed position: grows with every write that changes status or progress, so a stream can
+   * tell what a client has not seen yet (see adapters/task-feed-attributes.ts).
+   */
+  seq?: number;
+  /** The latest status changes, oldest first (bounded), each with the seq it happened at. */
+  status_history?: StatusChange[];
+}
+
+/** Where the webhook of a finished task stands. */
+export interface WebhookDeliveryState {
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status_code?: number;
+  last_error?: string;
+  delivered_at?: string;
+}
+
+/** One status change in a task's history. */
+export interface StatusChange {
+  seq: number;
+  status: TaskStatus;
+  /** The task's attempt count when the change happened (0 while pending). */
+  attempt: number;
+  at: string;
+  /** Progress the change set (0 on start, 100 on completion); absent when it left progress as it was. */
+  progress?: number;
 }
 
 /** The public JSON shape of a task: internal bookkeeping fields are left out. */

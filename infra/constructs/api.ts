@@ -12,11 +12,13 @@ import {
   MethodLoggingLevel,
   type MethodOptions,
   RequestAuthorizer,
+  ResponseTransferMode,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
 import type { TasklaneConfig } from '../config';
 import { thresholdAlarm } from './alarm';
 import { ApiGatewayAccount } from './api-gateway-account';
@@ -57,6 +59,8 @@ export class TasklaneApi extends Construct {
   readonly restApi: RestApi;
   readonly handler: TasklaneFunction;
   readonly authorizerFunction: TasklaneFunction;
+  /** Serves GET /tasks/{id}/stream with response streaming. */
+  readonly streamFunction: TasklaneFunction;
 
   constructor(scope: Construct, id: string, props: TasklaneApiProps) {
     super(scope, id);
@@ -78,6 +82,17 @@ export class TasklaneApi extends Construct {
       description: 'Tasklane API key authorizer',
       // One GetItem; API Gateway waits at most 10 s for an authorizer anyway.
       timeout: Duration.seconds(10),
+      memoryMb: 256,
+      logRetention: config.logRetentionDays,
+      noDeadLetterQueueBecause: synchronousOnly,
+    });
+    this.streamFunction = new TasklaneFunction(this, 'Stream', {
+      entry: 'functions/stream/handler.ts',
+      description: 'Tasklane task event stream (SSE)',
+      // A stream ends itself at WATCH_DEFAULTS.maxDurationMs (14 min) so clients resume cleanly; the
+      // minute after it covers the last read. Past Lambda's 15-minute cap this fails synth.
+      timeout: Duration.seconds(WATCH_DEFAULTS.maxDurationMs / 1000 + 60),
+      // It waits on one GetItem a second; memory only buys CPU it does not use.
       memoryMb: 256,
       logRetention: config.logRetentionDays,
       noDeadLetterQueueBecause: synchronousOnly,
@@ -157,6 +172,11 @@ export class TasklaneApi extends Construct {
       },
     });
 
+    const dashboard = api.root.addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
+    Validations.of(dashboard).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'GET / is the dashboard page: static HTML with no data and no key in it. The page asks the user for an API key and calls the authorized routes with it.',
+    });
     const health = api.root.addResource('health').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
     Validations.of(health).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -169,6 +189,14 @@ export class TasklaneApi extends Construct {
     const task = tasks.addResource('{id}');
     task.addMethod('GET', integration, withId);
     task.addMethod('DELETE', integration, withId);
+    const streaming = new LambdaIntegration(this.streamFunction.fn, {
+      scopePermissionToMethod: false,
+      // Events are passed on as the function writes them, for up to 15 minutes (29 s when buffered):
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
+      responseTransferMode: ResponseTransferMode.STREAM,
+      timeout: Duration.minutes(15),
+    });
+    task.addResource('stream').addMethod('GET', streaming, withId);
     api.root.addResource('task-types').addMethod('GET', integration, secured);
   }
 
@@ -189,6 +217,19 @@ export class TasklaneApi extends Construct {
       metric: this.handler.fn.metricThrottles({ statistic: 'Sum' }),
       threshold: 1,
       description: 'The Tasklane API function was throttled: the account concurrency is exhausted.',
+      action,
+    });
+    thresholdAlarm(this, 'StreamErrorsAlarm', {
+      metric: this.streamFunction.fn.metricErrors({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane task stream function crashed or timed out.',
+      action,
+    });
+    thresholdAlarm(this, 'StreamThrottlesAlarm', {
+      // Every open stream holds one concurrent execution for up to 14 minutes.
+      metric: this.streamFunction.fn.metricThrottles({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane task stream function was throttled: open streams used up the account concurrency.',
       action,
     });
     // No alarm on the authorizer's Errors: a denied key is a thrown "Unauthorized", which Lambda counts

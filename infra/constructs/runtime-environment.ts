@@ -1,5 +1,7 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ENV, queueUrlEnvName } from '../../functions/config';
 import type { TasklaneConfig } from '../config';
@@ -15,6 +17,8 @@ export interface RuntimeEnvironmentProps {
 /** Item-level actions on the table itself; listing queries also run against the indexes. */
 const TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
 const INDEX_ACTIONS = ['dynamodb:Query'];
+/** The event buffer is written and drained with DynamoDB's batch APIs. */
+const EVENT_BUFFER_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'];
 
 /**
  * The one place configuration crosses from infrastructure to runtime: each method sets exactly the
@@ -23,16 +27,33 @@ const INDEX_ACTIONS = ['dynamodb:Query'];
 export class RuntimeEnvironment {
   constructor(private readonly props: RuntimeEnvironmentProps) {}
 
-  /** The API: tasks read/written, and sent to every type's queue. */
-  configureApi(fn: LambdaFunction): void {
+  /** The API: tasks read/written and sent to every type's queue; events buffered, with an early flush. */
+  configureApi(fn: LambdaFunction, flush: LambdaFunction): void {
+    this.configureSweeper(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.props.tasks.table.tableArn] }));
+    fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
+    // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
+  }
+
+  /** The sweeper: tasks read/written, and re-sent to any type's queue. */
+  configureSweeper(fn: LambdaFunction): void {
     this.setTaskEnvironment(fn);
     this.grantTaskTable(fn);
     for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
   }
 
-  /** The sweeper: tasks read/written, and re-sent to any type's queue. */
-  configureSweeper(fn: LambdaFunction): void {
-    this.configureApi(fn);
+  /** The event flush: the buffer drained with batch APIs, one object per batch into the bucket. */
+  configureFlush(fn: LambdaFunction, bucket: IBucket): void {
+    this.setTaskEnvironment(fn);
+    this.grantTaskTable(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: EVENT_BUFFER_ACTIONS, resources: [this.props.tasks.table.tableArn] }));
+    fn.addEnvironment(ENV.eventsBucket, bucket.bucketName);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('events/*')] }));
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/events/*]`,
+      reason: 'The flush writes one new object per batch under events/ with a key it derives from the batch id; objects cannot be named in advance. PutObject only, on that prefix only.',
+    });
   }
 
   /** A worker of one type: tasks read/written. Consuming its own queue is granted by its event source. */
@@ -44,6 +65,13 @@ export class RuntimeEnvironment {
 
   /** The authorizer: looks API keys up by their hash, nothing else. */
   configureAuthorizer(fn: LambdaFunction): void {
+    const { table } = this.props.tasks;
+    fn.addEnvironment(ENV.tableName, table.tableName);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+  }
+
+  /** The task stream: reads single tasks, nothing else. */
+  configureStream(fn: LambdaFunction): void {
     const { table } = this.props.tasks;
     fn.addEnvironment(ENV.tableName, table.tableName);
     fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));

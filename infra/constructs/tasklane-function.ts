@@ -71,6 +71,8 @@ export class TasklaneFunction extends Construct {
         externalModules: [],
         // esbuild's bundle-size summary is noise in synth and test output; its warnings still show.
         logLevel: LogLevel.WARNING,
+        // The dashboard page is imported as a string (functions/api/handler.ts): no file to read at run time.
+        loader: { '.html': 'text' },
       },
     });
 

@@ -181,4 +181,118 @@ describe('DynamoTaskStore', () => {
       expect(second).toEqual({ items: [], nextCursor: undefined });
     });
   });
+
+  describe('change feed', () => {
+    const M = 1_000_000;
+
+    it('creates a task at seq 0 with its pending status as the first history entry', async () => {
+      // Prepare
+      ddb.on(PutCommand).resolves({});
+
+      // Act
+      const result = await store.create(taskItem());
+
+      // Assess
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+        seq: 0,
+        status_seq: 0,
+        status_history: [{ status: 'pending', attempt: 0, at: '2025-03-04T05:00:00.000Z', progress: 0 }],
+      });
+      expect(result).toEqual({ ok: true, task: { ...taskItem(), seq: 0, status_history: [{ seq: 0, status: 'pending', attempt: 0, at: '2025-03-04T05:00:00.000Z', progress: 0 }] } });
+    });
+
+    it('adds 1 to seq on a progress write, and touches no history', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({ Attributes: storedItem({ status: 'running', attempts: 1 }) });
+
+      // Act
+      await store.progress('acme', ID, 1, 40, 'step 2/5', NOW);
+
+      // Assess
+      const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+      expect(input.UpdateExpression).toContain('#feedSeq = if_not_exists(#feedSeq, :feedZero) + :feedOne');
+      expect(input.UpdateExpression).not.toContain('#feedHistory');
+      expect(input.ExpressionAttributeNames).toMatchObject({ '#feedSeq': 'seq' });
+    });
+
+    it('moves seq to the next status step and appends the change, with its attempt and progress, on a transition', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({ Attributes: storedItem({ status: 'running', attempts: 2 }) });
+
+      // Act
+      await store.startAttempt('acme', ID, { attempt: 2, now: NOW, sweepAt: NOW });
+
+      // Assess
+      const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+      expect(input.UpdateExpression).toContain('#feedSeq = if_not_exists(#feedStatusSeq, :feedZero) + :feedStep');
+      expect(input.UpdateExpression).toContain('#feedStatusSeq = if_not_exists(#feedStatusSeq, :feedZero) + :feedStep');
+      expect(input.UpdateExpression).toContain('#feedHistory = list_append(if_not_exists(#feedHistory, :feedEmpty), :feedEntry)');
+      expect(input.ExpressionAttributeValues).toMatchObject({ ':feedStep': M, ':feedEntry': [{ status: 'running', attempt: 2, at: NOW, progress: 0 }] });
+    });
+
+    it('leaves attempt and progress out of a change whose writer knows neither', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({ Attributes: storedItem({ status: 'canceled', attempts: 1 }) });
+
+      // Act
+      await store.cancelWaiting('acme', ID, NOW);
+
+      // Assess
+      expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues![':feedEntry']).toEqual([{ status: 'canceled', at: NOW }]);
+    });
+
+    it('derives each history entry its seq from status_seq and its place, and keeps status_seq to itself', async () => {
+      // Prepare
+      const history = [
+        { status: 'running', attempt: 1, at: NOW, progress: 0 },
+        { status: 'retrying', attempt: 1, at: NOW },
+        { status: 'running', attempt: 2, at: NOW, progress: 0 },
+        { status: 'canceled', at: NOW },
+      ];
+      ddb.on(GetCommand).resolves({ Item: { ...storedItem({ status: 'canceled', attempts: 2 }), seq: 7 * M, status_seq: 7 * M, status_history: history } });
+
+      // Act
+      const task = await store.get('acme', ID);
+
+      // Assess
+      expect(task).not.toHaveProperty('status_seq');
+      expect(task!.seq).toBe(7 * M);
+      expect(task!.status_history!.map((c) => [c.seq, c.status, c.attempt])).toEqual([
+        [4 * M, 'running', 1],
+        [5 * M, 'retrying', 1],
+        [6 * M, 'running', 2],
+        [7 * M, 'canceled', 2],
+      ]);
+    });
+
+    it('reads eventually consistent when asked, strongly consistent by default', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({ Item: storedItem() });
+
+      // Act
+      await store.get('acme', ID, { consistent: false });
+      await store.get('acme', ID);
+
+      // Assess
+      expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([false, true]);
+    });
+
+    it('drops the oldest changes beyond the history limit with a second, conditional write', async () => {
+      // Prepare
+      const long = Array.from({ length: 52 }, () => ({ status: 'running', attempt: 1, at: NOW }));
+      ddb.on(UpdateCommand)
+        .resolvesOnce({ Attributes: { ...storedItem({ status: 'running', attempts: 26 }), seq: 52 * M, status_seq: 52 * M, status_history: long } })
+        .resolvesOnce({});
+
+      // Act
+      const result = await store.startAttempt('acme', ID, { attempt: 26, now: NOW, sweepAt: NOW });
+
+      // Assess
+      expect(result.ok).toBe(true);
+      const trim = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+      expect(trim.UpdateExpression).toBe('REMOVE #history[0], #history[1]');
+      expect(trim.ConditionExpression).toBe('size(#history) >= :length');
+      expect(trim.ExpressionAttributeValues).toEqual({ ':length': 52 });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
 
@@ -94,3 +94,45 @@ export function lambdaContext(options: { functionName?: string; remainingMs?: nu
     succeed: unsupported,
   };
 }
+
+export interface ApiGatewayEventOptions {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** The tenant the REST API's Lambda authorizer put in the request context; none when unset. */
+  tenant?: string;
+}
+
+/** A REST API (v1) proxy event as API Gateway sends it to a Lambda integration, after the authorizer. */
+export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProxyEvent {
+  const headers = { Host: 'abc123.execute-api.us-east-1.amazonaws.com', 'User-Agent': 'curl/8.5.0', ...options.headers };
+  return {
+    httpMethod: options.method ?? 'GET',
+    path: options.path,
+    resource: options.path.replace(/^\/tasks\/[^/]+/, '/tasks/{id}'),
+    body: null,
+    isBase64Encoded: false,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: AWS_ACCOUNT,
+      apiId: 'abc123',
+      authorizer: options.tenant ? { tenant: options.tenant, principalId: options.tenant } : undefined,
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      httpMethod: options.method ?? 'GET',
+      identity: { sourceIp: '198.51.100.7', userAgent: 'curl/8.5.0' } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/prod${options.path}`,
+      protocol: 'HTTP/1.1',
+      requestId: randomUUID(),
+      requestTimeEpoch: FIXED_NOW.getTime(),
+      resourceId: 'a1b2c3',
+      resourcePath: options.path,
+      stage: 'prod',
+    },
+  };
+}
+

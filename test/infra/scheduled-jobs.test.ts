@@ -46,4 +46,39 @@ describe('scheduled jobs', () => {
       alarms.some((a) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id)),
     ).toBe(true);
   });
+
+  it('runs the event flush every minute, writing only under events/ in an encrypted, TLS-only bucket', () => {
+    const { fn, rule } = job('Tasklane event flush');
+    const statements = statementsOfFunction(synth.template, fn);
+    const puts = statements.filter((s) => asArray(s.Action).includes('s3:PutObject'));
+
+    expect(rule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(Object.keys(fn.Properties.Environment.Variables)).toContain(ENV.eventsBucket);
+    expect(puts).toHaveLength(1);
+    expect(JSON.stringify(puts[0]!.Resource)).toContain('/events/*');
+    expect(statements.some((s) => asArray(s.Action).includes('dynamodb:BatchWriteItem'))).toBe(true);
+    synth.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: { LogFilePrefix: 'events-bucket/' },
+    });
+  });
+
+  it('lets the API invoke the flush early, by its unqualified ARN only', () => {
+    const { id } = job('Tasklane event flush');
+    const [, api] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane HTTP API')!;
+    const invokes = statementsOfFunction(synth.template, api).filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
+
+    expect(referencedId(api.Properties.Environment.Variables[ENV.flushFunctionName])).toBe(id);
+    expect(invokes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [id, 'Arn'] }]);
+  });
+
+  it('alarms when the oldest buffered event waited over 5 minutes', () => {
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Tasklane',
+      MetricName: 'OldestWaitingEventAge',
+      Dimensions: [{ Name: 'service', Value: 'tasklane' }],
+      Threshold: 300,
+    });
+  });
 });

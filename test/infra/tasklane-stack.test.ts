@@ -2,11 +2,16 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GSI_DEFINITIONS, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema';
 import { ENV, queueUrlEnvName } from '../../functions/config';
+import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import { asArray, policyStatements, referencedId, resourcesOf, routesOf, statementsOfFunction, taskTypeResources, type StatementJson } from './helpers/template';
 
 let synth: SynthesizedStack;
+
+/** Methods without the authorizer: the liveness probe and the dashboard page (static, no data). */
+const OPEN_ROUTES = ['GET /health', 'GET /'];
+const STREAM_ROUTE = 'GET /tasks/{id}/stream';
 
 beforeAll(() => {
   synth = synthTasklane();
@@ -148,7 +153,7 @@ describe('TasklaneStack', () => {
       });
     });
 
-    it('has exactly the GSIs of table-schema.ts, projecting all attributes', () => {
+    it('has exactly the GSIs of table-schema.ts, with their projections', () => {
       const [table] = Object.values(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
 
       expect(table!.Properties.GlobalSecondaryIndexes).toEqual(
@@ -158,7 +163,7 @@ describe('TasklaneStack', () => {
             { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
             { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: gsi.projection },
         })),
       );
     });
@@ -174,15 +179,15 @@ describe('TasklaneStack', () => {
   describe('REST API', () => {
     it('serves exactly the documented routes, with no catch-all proxy', () => {
       expect([...routesOf(synth.template).keys()].sort()).toEqual(
-        ['GET /health', 'GET /tasks', 'POST /tasks', 'GET /tasks/{id}', 'DELETE /tasks/{id}', 'GET /task-types'].sort(),
+        ['GET /', 'GET /health', 'GET /tasks', 'POST /tasks', 'GET /tasks/{id}', 'DELETE /tasks/{id}', 'GET /tasks/{id}/stream', 'GET /task-types'].sort(),
       );
     });
 
-    it('requires the authorizer on every method except GET /health', () => {
+    it('requires the authorizer on every method except GET /health and the dashboard page', () => {
       const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'));
 
       for (const [route, method] of routesOf(synth.template)) {
-        const expected = route === 'GET /health' ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
+        const expected = OPEN_ROUTES.includes(route) ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
         expect({ route, ...method.Properties }).toMatchObject({ route, ...expected });
       }
     });
@@ -200,16 +205,17 @@ describe('TasklaneStack', () => {
 
       expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
       for (const [route, method] of routesOf(synth.template)) {
-        if (route !== 'GET /health') expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
+        if (!OPEN_ROUTES.includes(route)) expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
       }
     });
 
-    it('proxies every route to the API function', () => {
+    it('proxies every route but the stream to the API function', () => {
       const apiFunctionId = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
         f.Properties.Description?.includes('HTTP API'),
       )![0];
 
-      for (const method of routesOf(synth.template).values()) {
+      for (const [route, method] of routesOf(synth.template)) {
+        if (route === STREAM_ROUTE) continue;
         expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
         expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFunctionId);
       }
@@ -287,6 +293,58 @@ describe('TasklaneStack', () => {
     });
   });
 
+  describe('task stream', () => {
+    const streamFunction = () =>
+      Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('event stream'))!;
+
+    it('integrates GET /tasks/{id}/stream with its own function by response streaming, for up to 15 minutes', () => {
+      const [functionId] = streamFunction();
+      const method = routesOf(synth.template).get(STREAM_ROUTE)!;
+
+      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+      const uri = JSON.stringify(method.Properties.Integration.Uri);
+      expect(uri).toContain('/response-streaming-invocations');
+      expect(uri).toContain(functionId);
+      expect(method.Properties.RequestParameters).toEqual({ 'method.request.path.id': true });
+    });
+
+    it('lets the function run past the longest stream, which ends itself before the 15-minute cap', () => {
+      const [, fn] = streamFunction();
+
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 900 });
+      expect(WATCH_DEFAULTS.maxDurationMs / 1000).toBeLessThan(fn.Properties.Timeout);
+    });
+
+    it('lets the stream function read single items of the table and nothing else', () => {
+      const [, fn] = streamFunction();
+      const [tableId] = Object.keys(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
+
+      const dataStatements = statementsOfFunction(synth.template, fn).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+
+      expect(dataStatements).toEqual([expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } })]);
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(['NODE_OPTIONS', ENV.tableName]);
+    });
+
+    it('may be invoked by this API only', () => {
+      const [functionId] = streamFunction();
+
+      synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      });
+    });
+
+    it('alarms on stream function errors and throttles', () => {
+      const [functionId] = streamFunction();
+
+      for (const metric of ['Errors', 'Throttles']) {
+        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }] });
+      }
+    });
+  });
+
   describe('IAM', () => {
     it('attaches no AWS managed policy to any role', () => {
       for (const role of Object.values(resourcesOf(synth.template, 'AWS::IAM::Role'))) {
@@ -307,8 +365,8 @@ describe('TasklaneStack', () => {
     it('keeps every log group for the configured retention', () => {
       const groups = Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'));
 
-      // A log group per function (API, authorizer, one worker per type) plus the access logs.
-      expect(groups).toHaveLength(3 + TASK_TYPES.length);
+      // A log group per function (API, authorizer, stream, sweeper, flush, one worker per type) plus the access logs.
+      expect(groups).toHaveLength(6 + TASK_TYPES.length);
       for (const group of groups) expect(group.Properties.RetentionInDays).toBe(synth.config.logRetentionDays);
     });
 

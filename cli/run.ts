@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { CliError } from './errors';
+import { ApiClient, resolveTarget } from './http';
+import { createKey, listKeys, revokeKey } from './keys';
+import { cancelTask, createTask, formatList, formatTask, getTask, listTasks } from './tasks';
+import { EXIT_CODES, watchTask } from './watch';
+
+const USAGE = `Usage: tasklane <command> [options]
+
+Tasks (over the HTTP API):
+  tasklane create <type> [--payload '<json>'] [--webhook-url <url>] [--watch]
+  tasklane get <id>
+  tasklane list [--status <status>] [--type <type>] [--limit <n>] [--cursor <next_cursor>]
+  tasklane cancel <id>
+  tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled
+
+Target (task commands):
+  --api-url <url>    the API's base URL, e.g. the stack's ApiUrl output (or TASKLANE_API_URL)
+  --api-key <key>    an API key (or TASKLANE_API_KEY)
+  --local            the running local stack (npm start in this folder): its URL and key
+
+API keys (written straight to the DynamoDB table through the AWS SDK):
+  tasklane keys create --tenant <name> [--description <text>]
+  tasklane keys list [--tenant <name>]
+  tasklane keys revoke <key-id>
+
+Target (keys commands):
+  --local            the running local stack (npm start)
+  --table <name>     a deployed stack's table (TableName output; or TASKLANE_TABLE), with your AWS credentials
+  --region <region>  AWS region (or AWS_REGION)
+
+Options:
+  --json             machine-readable output (watch: one JSON line per event)
+  -h, --help         this text
+
+Exit codes: 0 success, 1 task failed (or an unexpected error), 2 bad usage or a refused request, 3 task canceled.`;
+
+/** Where the CLI reads and writes; the process's own in bin/, captured in tests. */
+export interface CliIo {
+  out: { write(text: string): void; isTTY?: boolean };
+  err: { write(text: string): void };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Runs one command line and returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof CliError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err.write(`tasklane: ${(error as Error).message}\n`);
+      return 2;
+    }
+    io.err.write(`tasklane: failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'api-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      payload: { type: 'string' },
+      'webhook-url': { type: 'string' },
+      watch: { type: 'boolean', default: false },
+      status: { type: 'string' },
+      type: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+      tenant: { type: 'string' },
+      description: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      table: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, arg, extra] = positionals;
+  const json = values.json ?? false;
+  const print = (text: string) => io.out.write(`${text}\n`);
+  if (values.help || !command) {
+    print(USAGE);
+    return 0;
+  }
+  if (command === 'keys') {
+    const target = { local: values.local ?? false, table: values.table, region: values.region };
+    if (arg === 'create') print(await createKey(target, values.tenant, values.description, json));
+    else if (arg === 'list') print(await listKeys(target, values.tenant, json));
+    else if (arg === 'revoke') print(await revokeKey(target, extra, json));
+    else throw new CliError(`Unknown keys command "${arg ?? ''}". Use create, list or revoke.`);
+    return 0;
+  }
+
+  const api = () => new ApiClient(resolveTarget({ apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false }, io.env, io.cwd));
+  const show = (task: Parameters<typeof formatTask>[0]) => print(json ? JSON.stringify(task) : formatTask(task));
+  const watch = async (client: ApiClient, id: string | undefined) => {
+    const task = await watchTask(client, id, { write: (text) => io.out.write(text), tty: Boolean(io.out.isTTY), json });
+    if (!json) show(task);
+    return task.status === 'completed' || task.status === 'failed' || task.status === 'canceled' ? EXIT_CODES[task.status] : 1;
+  };
+  switch (command) {
+    case 'create': {
+      const client = api();
+      const task = await createTask(client, arg, values.payload, values['webhook-url']);
+      if (!values.watch) {
+        show(task);
+        return 0;
+      }
+      if (json) print(JSON.stringify(task));
+      return watch(client, task.task_id);
+    }
+    case 'get':
+      show(await getTask(api(), arg));
+      return 0;
+    case 'list': {
+      const page = await listTasks(api(), { status: values.status, type: values.type, limit: values.limit, cursor: values.cursor });
+      print(json ? JSON.stringify(page) : formatList(page));
+      return 0;
+    }
+    case 'cancel': {
+      const task = await cancelTask(api(), arg);
+      if (json) print(JSON.stringify(task));
+      else print(task.status === 'canceled' ? `Canceled ${task.task_id}.` : `Cancellation requested: ${task.task_id} is running and stops at its next checkpoint.`);
+      return 0;
+    }
+    case 'watch':
+      return watch(api(), arg);
+    default:
+      throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}

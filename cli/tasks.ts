@@ -1,0 +1,73 @@
+import type { TaskView } from '../functions/core/task';
+import { CliError } from './errors';
+import type { ApiClient } from './http';
+
+export interface TaskPage {
+  items: TaskView[];
+  next_cursor: string | null;
+}
+
+export interface ListOptions {
+  status?: string;
+  type?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** POST /tasks with the payload given as JSON text. */
+export function createTask(client: ApiClient, type: string | undefined, payload: string | undefined, webhookUrl: string | undefined): Promise<TaskView> {
+  if (!type) throw new CliError('create needs the task type, e.g. "tasklane create generic --payload \'{"steps":5}\'" (see GET /task-types).');
+  let parsed: unknown = {};
+  if (payload !== undefined) {
+    try {
+      parsed = JSON.parse(payload);
+    } catch (error) {
+      throw new CliError(`--payload is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return client.request<TaskView>('POST', 'tasks', { type, payload: parsed, ...(webhookUrl ? { webhook_url: webhookUrl } : {}) });
+}
+
+export function getTask(client: ApiClient, id: string | undefined): Promise<TaskView> {
+  return client.request<TaskView>('GET', taskPath(id, 'get'));
+}
+
+export function cancelTask(client: ApiClient, id: string | undefined): Promise<TaskView> {
+  return client.request<TaskView>('DELETE', taskPath(id, 'cancel'));
+}
+
+export function listTasks(client: ApiClient, options: ListOptions): Promise<TaskPage> {
+  const query = new URLSearchParams(Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return client.request<TaskPage>('GET', `tasks${query.size ? `?${query}` : ''}`);
+}
+
+/** `tasks/<id>`, or a usage error naming the command. */
+export function taskPath(id: string | undefined, command: string): string {
+  if (!id) throw new CliError(`${command} needs a task id, e.g. "tasklane ${command} 01M8FW54X830X4HT5D1AH85R16" (see "tasklane list").`);
+  return `tasks/${encodeURIComponent(id)}`;
+}
+
+/** A task for people: status line first, then what there is of result, error and timing. */
+export function formatTask(task: TaskView): string {
+  const lines = [
+    `${task.task_id}  ${task.type}  ${task.status}  ${task.progress}%${task.progress_message ? `  ${task.progress_message}` : ''}`,
+    `  attempts   ${task.attempts} of ${task.max_attempts}${task.cancel_requested ? '  (cancel requested)' : ''}`,
+    `  created    ${task.created_at}`,
+  ];
+  if (task.started_at) lines.push(`  started    ${task.started_at}`);
+  if (task.ended_at) lines.push(`  ended      ${task.ended_at}`);
+  if (task.next_attempt_at) lines.push(`  next try   ${task.next_attempt_at}`);
+  if (task.webhook_url) lines.push(`  webhook    ${task.webhook_url}`);
+  lines.push(`  payload    ${JSON.stringify(task.payload)}`);
+  if (task.result !== undefined) lines.push(`  result     ${JSON.stringify(task.result)}`);
+  if (task.error) lines.push(`  error      ${task.error.name}: ${task.error.message}`);
+  return lines.join('\n');
+}
+
+/** One line per task, newest first, and how to get the next page. */
+export function formatList(page: TaskPage): string {
+  if (page.items.length === 0) return 'No tasks.';
+  const rows = page.items.map((t) => `${t.task_id}  ${t.type.padEnd(12)}  ${t.status.padEnd(9)}  ${String(t.progress).padStart(3)}%  ${t.created_at}`);
+  if (page.next_cursor) rows.push(`More: --cursor ${page.next_cursor}`);
+  return rows.join('\n');
+}

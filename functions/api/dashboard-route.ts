@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
+
+export interface DashboardOptions {
+  /** The page, functions/dashboard/index.html. */
+  html: string;
+  /**
+   * A key the page starts with. Only the local stack sets it (its own tenant's key, on loopback);
+   * a deployed dashboard asks for one.
+   */
+  apiKey?: string;
+}
+
+/** Where the page looks for a preset key. */
+const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
+
+/**
+ * GET /: the dashboard, one static page without a key of its own: it calls the API with the key
+ * the user enters. Its inline script is allowed by hash, and it may talk to this origin only.
+ */
+export function registerDashboard(app: Hono<{ Variables: { tenant: string } }>, options: DashboardOptions): void {
+  if (!options.html.includes(KEY_PLACEHOLDER)) throw new Error(`The dashboard page lacks ${KEY_PLACEHOLDER}.`);
+  const page = options.apiKey ? options.html.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`) : options.html;
+  const policy = [
+    "default-src 'none'",
+    `script-src ${inlineHashes(page, 'script')}`,
+    `style-src ${inlineHashes(page, 'style')}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+  app.get('/', (c) => {
+    c.header('Content-Security-Policy', policy);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+    return c.html(page);
+  });
+}
+
+/** CSP sources allowing exactly the page's inline <script> or <style> blocks. */
+function inlineHashes(page: string, tag: 'script' | 'style'): string {
+  const blocks = [...page.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1] ?? '');
+  return blocks.map((block) => `'sha256-${createHash('sha256').update(block, 'utf8').digest('base64')}'`).join(' ') || "'none'";
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

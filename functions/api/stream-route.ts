@@ -1,0 +1,56 @@
+import type { Hono } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { systemClock, type Clock, type Log } from '../core/ports';
+import { parseLastEventId, type TaskEvent } from '../core/task-events';
+import { TaskWatch, WATCH_DEFAULTS, type TaskReader, type WatchSettings } from '../core/task-watch';
+
+export interface StreamRouteDeps {
+  /** Reads tasks; TaskStore.get satisfies it. */
+  reader: TaskReader;
+  clock?: Clock;
+  /** Overrides of WATCH_DEFAULTS (tests shorten the heartbeat and the maximum duration). */
+  settings?: Partial<WatchSettings>;
+}
+
+/**
+ * GET /tasks/{id}/stream: Server-Sent Events of one task of the caller's tenant. An unknown id is a
+ * JSON 404 before any stream starts; a client resuming after the final event gets 204, which tells
+ * an EventSource to stop reconnecting (https://html.spec.whatwg.org/multipage/server-sent-events.html).
+ */
+export function registerStreamRoute(app: Hono<{ Variables: { tenant: string } }>, deps: StreamRouteDeps, log: Log): void {
+  const settings: WatchSettings = { ...WATCH_DEFAULTS, ...deps.settings };
+  const watchDeps = { reader: deps.reader, clock: deps.clock ?? systemClock, settings };
+
+  app.get('/tasks/:id/stream', async (c) => {
+    const lastEventId = parseLastEventId(c.req.header('last-event-id'));
+    const watch = await TaskWatch.open(watchDeps, c.get('tenant'), c.req.param('id'), lastEventId);
+    if (watch.finished && watch.initial.length === 0) return c.body(null, 204);
+    // Proxies that buffer (nginx) pass the stream through as it comes.
+    c.header('X-Accel-Buffering', 'no');
+    const response = streamSSE(c, async (stream) => {
+      const gone = new AbortController();
+      stream.onAbort(() => gone.abort());
+      try {
+        await stream.write(`retry: ${settings.retryMs}\n\n`);
+        for (const event of watch.initial) await send(stream, event);
+        for await (const item of watch.follow(gone.signal)) {
+          if (item.kind === 'heartbeat') await stream.write(': heartbeat\n\n');
+          else await send(stream, item.event);
+        }
+      } catch (error) {
+        // A failed read ends the stream, telling the client nothing about our side; it reconnects
+        // with Last-Event-ID and loses nothing.
+        log.error('task stream ended by an error', { task_id: c.req.param('id'), error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      }
+    });
+    // Hop-by-hop headers streamSSE adds are the server's business: Node's HTTP server frames the
+    // body itself, and in Lambda they would land in the response metadata API Gateway relays.
+    response.headers.delete('Transfer-Encoding');
+    response.headers.delete('Connection');
+    return response;
+  });
+}
+
+function send(stream: SSEStreamingApi, event: TaskEvent): Promise<void> {
+  return stream.writeSSE({ event: event.event, id: String(event.id), data: JSON.stringify(event.data) });
+}

@@ -1,0 +1,25 @@
+import { Hono } from 'hono';
+import type { Log } from '../core/ports';
+import type { TenantResolver } from '../api/app';
+import { errorBody, errorResponse } from '../api/errors';
+import { registerStreamRoute, type StreamRouteDeps } from '../api/stream-route';
+import { requireTenant } from '../api/tenant';
+
+export interface StreamAppDeps {
+  resolveTenant: TenantResolver;
+  log: Log;
+  stream: StreamRouteDeps;
+}
+
+/**
+ * The streaming Lambda's app: GET /tasks/{id}/stream alone, with the API's error shapes and tenant
+ * check. The local stack serves the same route from the main app.
+ */
+export function createStreamApp(deps: StreamAppDeps): Hono<{ Variables: { tenant: string } }> {
+  const app = new Hono<{ Variables: { tenant: string } }>();
+  app.onError((error, c) => errorResponse(c, error, deps.log));
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.use('*', requireTenant(deps.resolveTenant));
+  registerStreamRoute(app, deps.stream, deps.log);
+  return app;
+}

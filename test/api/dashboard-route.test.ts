@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../functions/api/app';
+import type { DashboardOptions } from '../../functions/api/dashboard-route';
+import type { Log } from '../../functions/core/ports';
+import type { TaskService } from '../../functions/core/task-service';
+import { loadDashboardHtml } from '../../functions/dashboard/page';
+
+const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const html = loadDashboardHtml();
+
+/** The app with nothing behind it but the dashboard: GET / must not need the tasks service. */
+function appWith(dashboard: DashboardOptions) {
+  return createApp({ tasks: {} as TaskService, resolveTenant: async () => undefined, log: silent, dashboard });
+}
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+describe('GET / (dashboard)', () => {
+  it('serves the page without a key while every API route still needs one', async () => {
+    // Act
+    const page = await appWith({ html }).request('/');
+    const tasks = await appWith({ html }).request('/tasks');
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<meta name="tasklane-api-key" content="">');
+    expect(tasks.status).toBe(401);
+  });
+
+  it('allows exactly its own inline script and style, and talks to its own origin only', async () => {
+    // Prepare
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+
+    // Act
+    const page = await appWith({ html }).request('/');
+
+    // Assess
+    const policy = page.headers.get('content-security-policy')!;
+    expect(policy).toContain(`script-src ${sha256(script)}`);
+    expect(policy).toContain(`style-src ${sha256(style)}`);
+    expect(policy).toContain("connect-src 'self'");
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).not.toContain('unsafe-inline');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('starts with the preset key, attribute-escaped, when the local stack gives one', async () => {
+    // Act
+    const page = await appWith({ html, apiKey: 'tl_abcdefgh_"><script>x</script>' }).request('/');
+
+    // Assess
+    expect(await page.text()).toContain('<meta name="tasklane-api-key" content="tl_abcdefgh_&quot;&gt;&lt;script&gt;x&lt;/script&gt;">');
+  });
+
+  it('refuses a page without the key placeholder at startup', () => {
+    expect(() => appWith({ html: '<html></html>' })).toThrow('The dashboard page lacks <meta name="tasklane-api-key" content="">.');
+  });
+});

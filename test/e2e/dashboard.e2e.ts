@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+
+/** Debian's Chromium (.ci/run installs it); Playwright's own browser download is not used. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const RESULTS = 'test-results';
+
+/** The dashboard as a user meets it after `npm start`: a real browser, the real local stack. */
+describe('dashboard (GET /) in Chromium', () => {
+  let stack: LocalStack;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const browserErrors: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 100, pollWaitSeconds: 1, stream: { pollIntervalMs: 200 } });
+    userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1360, height: 820 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    // No slide-in or bar animations: screenshots show the settled page.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+    page.on('console', (message) => {
+      // The deliberate 400 below shows as a failed resource load; script and CSP errors must not show at all.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+    });
+    mkdirSync(RESULTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await stack?.stop();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const row = (id: string) => page.locator(`tr[data-task-id="${id}"]`);
+  const progressOf = async (id: string) => Number(await row(id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
+  const statusOf = (id: string) => row(id).locator('[data-status]').getAttribute('data-status');
+
+  async function createFromForm(payload: unknown): Promise<string> {
+    const before = await page.locator('tr[data-task-id]').count();
+    await page.fill('#create-payload', JSON.stringify(payload, null, 2));
+    await page.click('#create-submit');
+    await expect.poll(() => page.locator('tr[data-task-id]').count()).toBe(before + 1);
+    return (await page.locator('tr[data-task-id]').first().getAttribute('data-task-id'))!;
+  }
+
+  it('opens with the local key, prefills the payload from the type schema, and shows validation details', async () => {
+    // Act
+    await page.goto(`${stack.apiUrl}/`);
+    await page.waitForSelector('#create-type option[value="generic"]', { state: 'attached' });
+    const prefilled = JSON.parse(await page.inputValue('#create-payload'));
+    await page.fill('#create-payload', '{"steps": 0}');
+    await page.click('#create-submit');
+    await page.waitForSelector('#create-errors:not([hidden])');
+    const errors = await page.textContent('#create-errors');
+
+    // Assess
+    expect(await page.inputValue('#key')).toBe(stack.apiKey);
+    expect(prefilled).toEqual({ steps: 3, step_ms: 1000, fail_attempts: 0 });
+    expect(errors).toContain('The payload is not valid for task type "generic".');
+    expect(errors).toContain('payload.steps');
+  });
+
+  it('creates a task and moves its bar forward live until 100 %', async () => {
+    // Act
+    const id = await createFromForm({ steps: 5, step_ms: 400 });
+    const seen: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          seen.push(await progressOf(id));
+          return statusOf(id);
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe('completed');
+
+    // Assess
+    expect(await progressOf(id)).toBe(100);
+    expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it('cancels a running task from its row', async () => {
+    // Prepare
+    const id = await createFromForm({ steps: 100, step_ms: 200 });
+    await expect.poll(() => progressOf(id), { timeout: 30_000 }).toBeGreaterThan(0);
+
+    // Act
+    await row(id).locator('button[data-action=cancel]').click();
+
+    // Assess
+    await expect.poll(() => statusOf(id), { timeout: 30_000 }).toBe('canceled');
+    expect(await progressOf(id)).toBeLessThan(100);
+    expect(await row(id).locator('button[data-action=cancel]').count()).toBe(0);
+  });
+
+  it('shows a task in detail, and renders without script or policy errors', async () => {
+    // Prepare: one task of each kind on screen for the screenshot.
+    const completed = page.locator('tr[data-task-id]:has([data-status=completed])').first();
+    const running = await createFromForm({ steps: 40, step_ms: 250 });
+    await expect.poll(() => progressOf(running), { timeout: 30_000 }).toBeGreaterThan(10);
+    await page.fill('#create-payload', JSON.stringify({ steps: 3, step_ms: 1000, fail_attempts: 0 }, null, 2));
+    await page.screenshot({ path: `${RESULTS}/dashboard.png`, fullPage: true });
+    await row(running).locator('button[data-action=cancel]').click();
+
+    // Act
+    await completed.click();
+    await page.waitForSelector('aside.open h3:text("Result")');
+    const detail = await page.textContent('aside');
+    await page.screenshot({ path: `${RESULTS}/dashboard-detail.png`, fullPage: true });
+
+    // Assess
+    expect(detail).toContain('"elapsed_ms": 2000');
+    expect(detail).toContain('1 of 5');
+    expect(browserErrors).toEqual([]);
+  });
+});

@@ -14,6 +14,9 @@ export interface LocalState {
   dynamodb: string;
   sqs: string;
   tableName: string;
+  /** The webhook queue and its DLQ, for `tasklane webhooks redrive --local`. */
+  webhookQueueUrl?: string;
+  webhookDlqUrl?: string;
   pid: number;
 }
 

@@ -4,6 +4,7 @@ import { ApiClient, resolveTarget } from './http';
 import { createKey, listKeys, revokeKey } from './keys';
 import { cancelTask, createTask, formatList, formatTask, getTask, listTasks } from './tasks';
 import { EXIT_CODES, watchTask } from './watch';
+import { redrive, secret } from './webhooks';
 
 const USAGE = `Usage: tasklane <command> [options]
 
@@ -23,6 +24,11 @@ API keys (written straight to the DynamoDB table through the AWS SDK):
   tasklane keys create --tenant <name> [--description <text>]
   tasklane keys list [--tenant <name>]
   tasklane keys revoke <key-id>
+
+Webhooks:
+  tasklane webhooks secret [--rotate]   your signing secret (over the API); --rotate replaces it, the old one signs 24 h more
+  tasklane webhooks redrive             send the webhook DLQ's deliveries again (operator: --local, or
+                                        --table, --queue-url, --dlq-url from the stack outputs, --region)
 
 Target (keys commands):
   --local            the running local stack (npm start)
@@ -77,6 +83,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       table: { type: 'string' },
       region: { type: 'string' },
       json: { type: 'boolean', default: false },
+      rotate: { type: 'boolean', default: false },
+      'queue-url': { type: 'string' },
+      'dlq-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -96,6 +105,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
+  if (command === 'webhooks' && arg === 'redrive') {
+    print(await redrive({ local: values.local ?? false, table: values.table, region: values.region, queueUrl: values['queue-url'], dlqUrl: values['dlq-url'] }, json));
+    return 0;
+  }
   const api = () => new ApiClient(resolveTarget({ apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false }, io.env, io.cwd));
   const show = (task: Parameters<typeof formatTask>[0]) => print(json ? JSON.stringify(task) : formatTask(task));
   const watch = async (client: ApiClient, id: string | undefined) => {
@@ -130,6 +143,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
     case 'watch':
       return watch(api(), arg);
+    case 'webhooks':
+      if (arg !== 'secret') throw new CliError(`Unknown webhooks command "${arg ?? ''}". Use secret or redrive.`);
+      print(await secret(api(), values.rotate ?? false, json));
+      return 0;
     default:
       throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
   }

@@ -21,6 +21,10 @@ export interface RuntimeConfig {
   eventsBucket?: string;
   /** Function the API invokes asynchronously for an early flush once a full batch waits. */
   flushFunctionName?: string;
+  /** The webhook delivery queue; without it no webhooks are queued. */
+  webhookQueueUrl?: string;
+  /** Which webhook targets are allowed. */
+  webhookPolicy: { allowedSchemes: string[]; allowLoopback: boolean };
 }
 
 /** Names of the environment variables, shared with the CDK stack so the two cannot drift. */
@@ -32,6 +36,8 @@ export const ENV = {
   taskType: 'TASKLANE_TASK_TYPE',
   eventsBucket: 'TASKLANE_EVENTS_BUCKET',
   flushFunctionName: 'TASKLANE_FLUSH_FUNCTION',
+  webhookQueueUrl: 'TASKLANE_WEBHOOK_QUEUE_URL',
+  webhookSchemes: 'TASKLANE_WEBHOOK_SCHEMES',
 } as const;
 
 /** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */
@@ -62,6 +68,15 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return value;
 }
 
+function schemes(env: NodeJS.ProcessEnv): string[] {
+  const raw = env[ENV.webhookSchemes] || 'https';
+  const list = raw.split(',').map((s) => s.trim().toLowerCase());
+  if (list.some((s) => s !== 'https' && s !== 'http')) {
+    throw new ConfigError(`Environment variable ${ENV.webhookSchemes} must list http and/or https; got "${raw}".`);
+  }
+  return list;
+}
+
 export const DEFAULTS = {
   finishedTaskTtlDays: 30,
   rateLimitPerSecond: 50,
@@ -81,5 +96,8 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     eventsBucket: env[ENV.eventsBucket] || undefined,
     flushFunctionName: env[ENV.flushFunctionName] || undefined,
+    webhookQueueUrl: env[ENV.webhookQueueUrl] || undefined,
+    // Loopback targets are never allowed in AWS; only the local stack turns them on.
+    webhookPolicy: { allowedSchemes: schemes(env), allowLoopback: false },
   };
 }

@@ -23,6 +23,8 @@ export interface TasklaneConfig {
   alarms: AlarmDestination;
   /** Stage-wide API Gateway throttling (requests per second, steady and burst). */
   apiThrottle: { rateLimit: number; burstLimit: number };
+  /** URL schemes a task's webhook_url may use. */
+  webhookSchemes: ('https' | 'http')[];
   /** What happens to the tasks table when the stack is deleted. */
   tableRemovalPolicy: 'retain' | 'destroy';
   /**
@@ -45,6 +47,7 @@ export const CONFIG_KEYS = [
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
   'tableRemovalPolicy',
+  'webhookSchemes',
   'manageApiGatewayAccount',
 ] as const;
 
@@ -111,11 +114,21 @@ export function parseConfig(input: ConfigInput): TasklaneConfig {
       rateLimit: number(input, 'apiThrottleRateLimit', 1, 10_000) ?? 100,
       burstLimit: integer(input, 'apiThrottleBurstLimit', 1, 5000) ?? 200,
     },
+    // Webhooks carry task results: TLS unless an operator explicitly allows plain http too.
+    webhookSchemes: schemeList(input) ?? ['https'],
     // Task records outlive the stack unless someone explicitly asks otherwise.
     tableRemovalPolicy: oneOf(input, 'tableRemovalPolicy', ['retain', 'destroy'] as const) ?? 'retain',
     // Execution logging fails to deploy without the region's API Gateway CloudWatch role, so set it by default.
     manageApiGatewayAccount: boolean(input, 'manageApiGatewayAccount') ?? true,
   };
+}
+
+function schemeList(input: ConfigInput): ('https' | 'http')[] | undefined {
+  const value = raw(input, 'webhookSchemes');
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : String(value).split(',').map((s) => s.trim());
+  if (list.length === 0 || list.some((s) => s !== 'https' && s !== 'http')) throw invalid('webhookSchemes', 'a comma-separated list of https and/or http', value);
+  return list as ('https' | 'http')[];
 }
 
 /** The raw value, or undefined when unset or empty (an empty `-c key=` or env var means "use the default"). */

@@ -9,6 +9,7 @@ import { TasklaneDashboard } from './constructs/dashboard';
 import { RuntimeEnvironment } from './constructs/runtime-environment';
 import { ScheduledJob } from './constructs/scheduled-job';
 import { EventsBucket } from './constructs/events-bucket';
+import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { thresholdAlarm } from './constructs/alarm';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS_NAMESPACE, METRICS_SERVICE, OLDEST_WAITING_EVENT_AGE_METRIC } from '../functions/adapters/powertools-metrics';
@@ -35,7 +36,15 @@ export class TasklaneStack extends Stack {
     );
     const api = new TasklaneApi(this, 'Api', { config, alarmAction: alarms.action });
 
-    const runtime = new RuntimeEnvironment({ tasks, queues: new Map(queues.map((q) => [q.typeName, q.queue])), config });
+    const webhooks = new TaskTypeQueue(this, 'Webhooks', {
+      type: WEBHOOK_QUEUE,
+      entry: 'functions/workers/webhook-handler.ts',
+      what: 'webhook deliveries',
+      logRetention: config.logRetentionDays,
+      alarmAction: alarms.action,
+    });
+    const runtime = new RuntimeEnvironment({ tasks, queues: new Map(queues.map((q) => [q.typeName, q.queue])), webhookQueue: webhooks.queue, config });
+    runtime.configureWebhookWorker(webhooks.worker.fn);
     const eventsBucket = new EventsBucket(this, 'Events');
     const flush = new ScheduledJob(this, 'Flush', {
       entry: 'functions/scheduled/flush.ts',

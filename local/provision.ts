@@ -31,14 +31,14 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
 }
 
 export interface ProvisionedQueue {
-  type: TaskTypeDefinition;
+  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
   queueUrl: string;
   queueArn: string;
   dlqUrl: string;
 }
 
 /** Creates a task type's queue and DLQ with the redrive policy. */
-export async function createTypeQueues(sqs: SQSClient, type: TaskTypeDefinition): Promise<ProvisionedQueue> {
+export async function createTypeQueues(sqs: SQSClient, type: Pick<TaskTypeDefinition, 'name' | 'settings'>): Promise<ProvisionedQueue> {
   const settings = queueSettings(type);
   const dlq = await sqs.send(
     new CreateQueueCommand({ QueueName: settings.dlqName, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),

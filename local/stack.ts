@@ -19,6 +19,8 @@ import { localLambdaContext } from './lambda-context';
 import { createBucket, createTable, createTypeQueues, type ProvisionedQueue } from './provision';
 import { startSchedules } from './schedules';
 import { buildSweeper } from '../functions/scheduled/build-sweeper';
+import { buildWebhookWorker } from '../functions/workers/build-webhook-worker';
+import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { buildFlush } from '../functions/scheduled/build-flush';
 import { createS3Client } from '../functions/adapters/s3-client';
 import { localFlushTrigger } from './flush-trigger';
@@ -37,6 +39,8 @@ export interface LocalStackOptions {
   progressIntervalMs?: number;
   /** Long-poll wait of the local event source pollers (s). */
   pollWaitSeconds?: number;
+  /** Allow webhooks to loopback addresses (default true locally, never in AWS). */
+  allowLoopbackWebhooks?: boolean;
   /** Start the event-source pollers (default true); tests that deliver messages by hand turn them off. */
   workers?: boolean;
   /** How often the schedules run (sweeper); 0 turns them off (tests run them by hand). */
@@ -51,6 +55,8 @@ export interface LocalStack {
   endpoints: { dynamodb: string; sqs: string };
   config: RuntimeConfig;
   queues: ProvisionedQueue[];
+  /** The webhook delivery queue and its DLQ. */
+  webhookQueue: ProvisionedQueue;
   apiKeys: ApiKeyStore;
   clients: AwsClients;
   stop(): Promise<void>;
@@ -79,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tableName = 'tasklane-local';
     await createTable(clients.dynamo, tableName);
     const queues = await Promise.all(TASK_TYPES.map((type) => createTypeQueues(clients.sqs, type)));
+    const webhookQueue = await createTypeQueues(clients.sqs, WEBHOOK_QUEUE);
     const config: RuntimeConfig = {
       tableName,
       queueUrls: Object.fromEntries(queues.map((q) => [q.type.name, q.queueUrl])),
@@ -88,6 +95,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: REGION,
       endpoints,
       eventsBucket: EVENTS_BUCKET,
+      webhookQueueUrl: webhookQueue.queueUrl,
+      // Locally receivers run on this machine: loopback http targets are allowed, by this setting only.
+      webhookPolicy: { allowedSchemes: ['http', 'https'], allowLoopback: options.allowLoopbackWebhooks ?? true },
     };
     await createBucket(createS3Client(config), EVENTS_BUCKET);
     const runFlush = buildFlush(config, clients, createLogger('tasklane-flush'));
@@ -117,7 +127,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
-    const pollers = (options.workers === false ? [] : queues).map(({ type, queueUrl, queueArn }) => {
+    const consumers = [
+      ...queues.map((queue) => ({
+        queue,
+        handler: buildWorker(config, queue.type.name, clients, createLogger(`tasklane-worker-${queue.type.name}`), { progressIntervalMs: options.progressIntervalMs }),
+      })),
+      { queue: webhookQueue, handler: buildWebhookWorker(config, clients, createLogger('tasklane-webhooks')) },
+    ];
+    const pollers = (options.workers === false ? [] : consumers).map(({ queue: { type, queueUrl, queueArn }, handler }) => {
       const poller = new EventSourcePoller({
         sqs: clients.sqs,
         queueUrl,
@@ -125,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: REGION,
         batchSize: type.settings.batchSize,
         maxConcurrency: type.settings.maxConcurrency,
-        handler: buildWorker(config, type.name, clients, createLogger(`tasklane-worker-${type.name}`), { progressIntervalMs: options.progressIntervalMs }),
+        handler,
         context: () => localLambdaContext(`tasklane-worker-${type.name}`, type.settings.timeoutSeconds, type.settings.memoryMb),
         waitTimeSeconds: options.pollWaitSeconds,
         onError: (error) => console.error(`[tasklane] poller for ${type.name}:`, error),
@@ -143,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
     const { port } = server.address() as AddressInfo;
-    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, config, queues, apiKeys, clients, stop };
+    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, config, queues, webhookQueue, apiKeys, clients, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -54,7 +54,7 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
-writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, pid: process.pid });
+writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, webhookQueueUrl: stack.webhookQueue.queueUrl, webhookDlqUrl: stack.webhookQueue.dlqUrl, pid: process.pid });
 
 console.log(`Tasklane local stack ready in ${Date.now() - started} ms
 

@@ -10,10 +10,21 @@ import {
 import { ValidationError } from '../core/errors';
 import type { ListQuery, Page, ReadOptions, StartAttempt, TaskStore, WriteResult } from '../core/ports';
 import { TRANSITIONS, type TransitionName } from '../core/state-machine';
-import type { Task } from '../core/task';
-import { sweepShard } from '../core/sweep-policy';
+import type { Task, WebhookDeliveryState } from '../core/task';
+import { sweepAtForWebhook, sweepShard } from '../core/sweep-policy';
 import { isTerminal } from '../core/task';
-import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, listSortKey, sweepPk, taskKey, tenantPk, tenantStatusPk, tenantTypePk } from './table-schema';
+import {
+  INDEXES,
+  SORT_ATTRIBUTE,
+  TABLE_KEY,
+  listSortKey,
+  sweepPk,
+  taskKey,
+  tenantPk,
+  tenantStatusPk,
+  tenantTypePk,
+  webhookSweepPk,
+} from './table-schema';
 import { FEED_ATTRIBUTES, HISTORY_LIMIT, feedUpdate, initialFeed, readFeed, type FeedChange } from './task-feed-attributes';
 
 /** Attributes the store adds to a task item; never returned to callers. */
@@ -32,7 +43,12 @@ interface UpdateSpec {
   feed?: FeedChange;
   /** The attempt a status change belongs to, for its history entry; unknown (and so the task's) when unset. */
   attempt?: number;
+  /** Extra attribute names the condition uses. */
+  names?: Record<string, string>;
 }
+
+/** A finished task's webhook writes may only happen once it has ended. */
+const ENDED = { condition: '#status IN (:ended0, :ended1, :ended2)', values: { ':ended0': 'completed', ':ended1': 'failed', ':ended2': 'canceled' } };
 
 /** TaskStore on DynamoDB: every status change is an UpdateItem conditional on the allowed source statuses. */
 export class DynamoTaskStore implements TaskStore {
@@ -216,6 +232,54 @@ export class DynamoTaskStore implements TaskStore {
     return (out.Items ?? []).map((item) => this.fromItem(item));
   }
 
+  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      set: { webhook: state, [INDEXES.webhookSweep.sortKey]: nextSweepAt },
+      // Settled: out of the webhook sweep.
+      remove: nextSweepAt === undefined ? [INDEXES.webhookSweep.partitionKey] : undefined,
+      condition: `webhook.#wst = :pending AND ${ENDED.condition}`,
+      conditionValues: { ':pending': 'pending', ...ENDED.values },
+      names: { '#wst': 'status' },
+    });
+  }
+
+  reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      // A new delivery sequence: the attempt count starts again, as the queue's receive count does.
+      set: {
+        webhook: { status: 'pending', attempts: 0 },
+        [INDEXES.webhookSweep.partitionKey]: webhookSweepPk(sweepShard(id)),
+        [INDEXES.webhookSweep.sortKey]: sweepAt,
+      },
+      condition: `webhook.#wst = :failed AND ${ENDED.condition}`,
+      conditionValues: { ':failed': 'failed', ...ENDED.values },
+      names: { '#wst': 'status' },
+    });
+  }
+
+  async listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEXES.webhookSweep.name,
+        KeyConditionExpression: '#pk = :pk AND #at <= :now',
+        ExpressionAttributeNames: { '#pk': INDEXES.webhookSweep.partitionKey, '#at': INDEXES.webhookSweep.sortKey },
+        ExpressionAttributeValues: { ':pk': webhookSweepPk(shard), ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => this.fromItem(item));
+  }
+
+  claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
+    return this.update(tenant, id, now, {
+      set: { [INDEXES.webhookSweep.sortKey]: next },
+      condition: `#wsa = :expected AND webhook.#wst = :pending AND ${ENDED.condition}`,
+      conditionValues: { ':expected': expected, ':pending': 'pending', ...ENDED.values },
+      names: { '#wsa': INDEXES.webhookSweep.sortKey, '#wst': 'status' },
+    });
+  }
+
   claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
     return this.update(tenant, id, now, {
       set: { sweep_at: next },
@@ -233,11 +297,18 @@ export class DynamoTaskStore implements TaskStore {
     const sources = from.map((_, i) => `:from${i}`);
     const sourceValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const statusCondition = `#status IN (${sources.join(', ')})`;
-    // A terminal task leaves the sparse sweep index.
-    const remove = isTerminal(to) ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
+    // A terminal task leaves the sparse sweep index; if it has a webhook (its wh_sweep_pk was set at
+    // creation), the same write puts it in the webhook sweep, so the webhook cannot be forgotten.
+    const terminal = isTerminal(to);
+    const remove = terminal ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
     const progress = typeof spec.set.progress === 'number' ? spec.set.progress : undefined;
     const written = await this.update(tenant, id, now, {
-      set: { ...spec.set, status: to, [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to) },
+      set: {
+        ...spec.set,
+        status: to,
+        [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to),
+        ...(terminal ? { [INDEXES.webhookSweep.sortKey]: sweepAtForWebhook(now) } : {}),
+      },
       remove,
       condition: spec.condition ? `${statusCondition} AND ${spec.condition}` : statusCondition,
       conditionValues: { ...sourceValues, ...spec.conditionValues },
@@ -269,7 +340,7 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   private async update(tenant: string, id: string, now: string, spec: UpdateSpec): Promise<WriteResult> {
-    const names: Record<string, string> = { '#status': 'status', '#pk': TABLE_KEY };
+    const names: Record<string, string> = { '#status': 'status', '#pk': TABLE_KEY, ...spec.names };
     const values: Record<string, unknown> = { ...spec.conditionValues };
     const sets: string[] = [];
     const removes = [...(spec.remove ?? [])].map((attr, i) => {
@@ -363,6 +434,7 @@ export class DynamoTaskStore implements TaskStore {
       [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(task.tenant, task.status),
       [INDEXES.byTenantType.partitionKey]: tenantTypePk(task.tenant, task.type),
       ...(task.sweep_at ? { [INDEXES.sweep.partitionKey]: sweepPk(sweepShard(task.id)) } : {}),
+      ...(task.webhook_url ? { [INDEXES.webhookSweep.partitionKey]: webhookSweepPk(sweepShard(task.id)) } : {}),
       ...initialFeed(task),
     };
   }

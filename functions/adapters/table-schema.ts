@@ -31,6 +31,11 @@ export const INDEXES = {
    * Keys only: the flush reads the events themselves with a consistent BatchGetItem.
    */
   eventsWaiting: { name: 'events-waiting', partitionKey: 'evt_wait_pk', sortKey: 'evt_wait_sk', projection: 'KEYS_ONLY' },
+  /**
+   * Sparse: tasks with a webhook whose delivery is not settled. The partition key is set at creation
+   * (only for tasks with a webhook_url), the sort key when the task ends.
+   */
+  webhookSweep: { name: 'webhook-sweep', partitionKey: 'wh_sweep_pk', sortKey: 'webhook_sweep_at' },
   /** Batches of a tenant, newest first. */
   batchesByTenant: { name: 'batches-by-tenant', partitionKey: 'batch_tenant_pk' },
 } as const;
@@ -49,6 +54,7 @@ export const tenantStatusPk = (tenant: string, status: string): string => `${ten
 export const tenantTypePk = (tenant: string, type: string): string => `${tenant}#${type}`;
 export const listSortKey = (createdAt: string, id: string): string => `${createdAt}#${id}`;
 export const sweepPk = (shard: number): string => `SWEEP#${shard}`;
+export const webhookSweepPk = (shard: number): string => `WHSWEEP#${shard}`;
 export const eventKey = (tenant: string, eventId: string): string => `EVT#${tenant}#${eventId}`;
 export const eventWaitPk = (shard: number): string => `EVTWAIT#${shard}`;
 export const eventWaitSk = (tenant: string, eventId: string): string => `${tenant}#${eventId}`;

@@ -11,6 +11,8 @@ import { TASK_TYPES } from '../task-types/registry';
 import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
+import { registerWebhookRoutes } from './webhook-routes';
+import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson } from './json-body';
 import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
 import { requireTenant } from './tenant';
@@ -23,6 +25,8 @@ export interface ApiDeps {
   tasks: TaskService;
   resolveTenant: TenantResolver;
   log: Log;
+  /** The tenant's webhook signing secret (GET /webhooks/secret, POST /webhooks/secret/rotate). */
+  webhookSecrets?: WebhookSecretStore;
   /** Batched events (POST /events, GET /batches); routes are absent without it. */
   events?: { service: EventService; store: EventStore };
   /** GET /tasks/{id}/stream (Server-Sent Events); absent without it. */
@@ -70,6 +74,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   );
 
   if (deps.events) registerEventRoutes(app, deps.events);
+  if (deps.webhookSecrets) registerWebhookRoutes(app, deps.webhookSecrets);
   if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
 
   app.post('/tasks', async (c) => {

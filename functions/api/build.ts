@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
 import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { createTaskStore } from '../shared/task-store';
+import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
@@ -47,7 +49,8 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
         )
       : unlimited;
   const tasks = new TaskService({
-    store: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    store: createTaskStore(config, clients, logger),
+    webhookPolicy: config.webhookPolicy,
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     clock: systemClock,
     log: logger,
@@ -61,7 +64,8 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
   };
   // The stream only reads: the same store, eventually consistent after its first read.
   const stream = { reader: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays), settings: options.stream };
-  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard });
+  const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
+  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets });
 }
 
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */

@@ -1,4 +1,4 @@
-import type { Task, TaskStatus } from './task';
+import type { Task, TaskStatus, WebhookDeliveryState } from './task';
 
 /** A page of results with an opaque cursor for the next page. */
 export interface Page<T> {
@@ -49,6 +49,14 @@ export interface TaskStore {
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
   requestCancel(tenant: string, id: string, now: string): Promise<WriteResult>;
+  /** Records a webhook delivery attempt while it is still pending; `nextSweepAt` undefined settles it. */
+  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult>;
+  /** Makes a given-up webhook owed again (redrive from the webhook DLQ). */
+  reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult>;
+  /** Finished tasks of one shard whose webhook is unsettled and due for the sweeper. */
+  listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]>;
+  /** Moves `webhook_sweep_at` on, only if it is still `expected`. */
+  claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
   /** Tasks of one sweep shard whose `sweep_at` has passed, oldest first. */
   listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]>;
   /** Moves `sweep_at` on, only if it is still `expected` (so concurrent sweepers act once). */

@@ -32,6 +32,11 @@ export function sweepAtForRetry(nextAttemptAt: string): string {
   return plus(nextAttemptAt, SWEEP.pendingGraceSeconds);
 }
 
+/** For a finished task with a webhook: its message should have been delivered or retried by then. */
+export function sweepAtForWebhook(now: string, delaySeconds = 0): string {
+  return plus(now, delaySeconds + SWEEP.pendingGraceSeconds);
+}
+
 /** The sweep shard of a task id (stable, spread evenly). */
 export function sweepShard(id: string): number {
   let hash = 0;

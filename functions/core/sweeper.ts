@@ -1,7 +1,9 @@
 import type { TaskMetrics } from './metrics';
 import { noMetrics } from './metrics';
 import type { Clock, Log, TaskQueue, TaskStore } from './ports';
-import { SWEEP, sweepAtForAttempt, sweepAtForPending } from './sweep-policy';
+import { SWEEP, sweepAtForAttempt, sweepAtForPending, sweepAtForWebhook } from './sweep-policy';
+import { webhookEventOf } from '../webhooks/event';
+import type { WebhookQueue } from '../webhooks/notifying-store';
 import type { Task } from './task';
 import type { TaskTypeDefinition } from '../task-types/definition';
 
@@ -12,8 +14,8 @@ export interface SweeperDeps {
   log: Log;
   findType: (name: string) => TaskTypeDefinition | undefined;
   metrics?: TaskMetrics;
-  /** Called after the sweeper failed a task (webhooks hang off this). */
-  onFailed?: (task: Task) => Promise<void>;
+  /** Where unsettled webhooks of finished tasks are sent again; without it they are left alone. */
+  webhookQueue?: WebhookQueue;
 }
 
 export interface SweepReport {
@@ -22,6 +24,8 @@ export interface SweepReport {
   failed: number;
   /** Lost a race to a worker, the API or another sweeper: nothing to do. */
   skipped: number;
+  /** Webhooks of finished tasks queued again (their message was lost). */
+  webhooksResent: number;
 }
 
 /** Due tasks read per shard and run; the rest wait for the next run (the schedule is every minute). */
@@ -38,7 +42,7 @@ const MAX_PER_SHARD = 100;
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   const now = deps.clock.now().toISOString();
-  const report: SweepReport = { due: 0, reenqueued: 0, failed: 0, skipped: 0 };
+  const report: SweepReport = { due: 0, reenqueued: 0, failed: 0, skipped: 0, webhooksResent: 0 };
   for (let shard = 0; shard < SWEEP.shards; shard++) {
     const due = await deps.store.listDueForSweep(shard, now, MAX_PER_SHARD);
     report.due += due.length;
@@ -46,9 +50,25 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
       const outcome = await sweepOne(deps, task, now);
       report[outcome]++;
     }
+    if (deps.webhookQueue) report.webhooksResent += await resendWebhooks(deps, deps.webhookQueue, shard, now);
   }
-  if (report.due > 0) deps.log.info('sweep finished', { ...report });
+  if (report.due > 0 || report.webhooksResent > 0) deps.log.info('sweep finished', { ...report });
   return report;
+}
+
+/** Finished tasks whose webhook is still owed and overdue: their message was lost, so send it again. */
+async function resendWebhooks(deps: SweeperDeps, queue: WebhookQueue, shard: number, now: string): Promise<number> {
+  let resent = 0;
+  for (const task of await deps.store.listWebhooksDue(shard, now, MAX_PER_SHARD)) {
+    const event = webhookEventOf(task);
+    if (!event || !task.webhook_sweep_at) continue;
+    const claimed = await deps.store.claimWebhookSweep(task.tenant, task.id, task.webhook_sweep_at, sweepAtForWebhook(now), now);
+    if (!claimed.ok) continue;
+    await queue.send({ tenant: task.tenant, task_id: task.id, event });
+    deps.log.warn('sweeper re-sent a webhook whose message was lost', { task_id: task.id, tenant: task.tenant, event });
+    resent++;
+  }
+  return resent;
 }
 
 async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'reenqueued' | 'failed' | 'skipped'> {
@@ -70,7 +90,6 @@ async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'re
     if (!failed.ok) return 'skipped';
     deps.log.warn('sweeper failed a task whose final attempt was lost', log);
     (deps.metrics ?? noMetrics).count('failed', task.type);
-    await deps.onFailed?.(failed.task);
     return 'failed';
   }
 

@@ -5,6 +5,7 @@ import { noMetrics, type TaskMetrics } from './metrics';
 import type { RateLimiter } from './rate-limiter';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
 import { sweepAtForPending } from './sweep-policy';
+import { checkWebhookUrl, type TargetPolicy } from '../webhooks/target-guard';
 import { isTerminal, type Task } from './task';
 import { requireTaskType } from '../task-types/registry';
 
@@ -36,7 +37,11 @@ export interface TaskServiceDeps {
   metrics?: TaskMetrics;
   /** Per-tenant creation limit, taken after validation so rejected requests cost nothing. */
   rateLimiter?: RateLimiter;
+  /** Which webhook targets are accepted (checked again, with DNS, at delivery). */
+  webhookPolicy?: TargetPolicy;
 }
+
+const DEFAULT_WEBHOOK_POLICY: TargetPolicy = { allowedSchemes: ['https'], allowLoopback: false };
 
 /** Turns zod issues into `{field, rule}` details that name the field and the rule. */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: string): { field: string; rule: string }[] {
@@ -65,6 +70,7 @@ export class TaskService {
     if (!parsed.success) {
       throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));
     }
+    if (input.webhook_url) checkWebhookUrl(input.webhook_url, this.deps.webhookPolicy ?? DEFAULT_WEBHOOK_POLICY);
     const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
     if (wait > 0) throw new RateLimitedError(wait);
     const now = this.deps.clock.now().toISOString();
@@ -84,6 +90,7 @@ export class TaskService {
       updated_at: now,
       sweep_at: sweepAtForPending(now),
       webhook_url: input.webhook_url,
+      ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
       idempotency_key: input.idempotencyKey,
       request_fingerprint: fingerprint,
     };

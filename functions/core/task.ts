@@ -35,8 +35,10 @@ export interface Task {
   /** When the next attempt is due, while `retrying`. */
   next_attempt_at?: string;
   webhook_url?: string;
-  /** Delivery of the terminal-event webhook (set when a task with a webhook_url ends). */
+  /** Delivery of the terminal-event webhook; `pending` from creation until delivered or given up. */
   webhook?: WebhookDeliveryState;
+  /** When the sweeper should re-send an unsettled webhook (set when the task ends; internal). */
+  webhook_sweep_at?: string;
   cancel_requested?: boolean;
   idempotency_key?: string;
   /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of the key. */
@@ -95,6 +97,7 @@ export interface TaskView {
   ended_at?: string;
   next_attempt_at?: string;
   webhook_url?: string;
+  webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
 }
 
@@ -116,6 +119,7 @@ export function toView(task: Task): TaskView {
     ended_at: task.ended_at,
     next_attempt_at: task.next_attempt_at,
     webhook_url: task.webhook_url,
+    webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,
   };
 }

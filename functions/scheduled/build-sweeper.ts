@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
-import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { createTaskStore } from '../shared/task-store';
+import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { loadConfig, type RuntimeConfig } from '../config';
@@ -14,11 +15,12 @@ import { findTaskType, taskTypeNames } from '../task-types/registry';
 /** Wires the sweeper to the table and queues; the local stack calls this on a timer. */
 export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } = {}) {
   const deps = {
-    store: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    store: createTaskStore(config, clients, logger),
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     clock: options.clock ?? systemClock,
     log: logger,
     findType: findTaskType,
+    webhookQueue: config.webhookQueueUrl ? new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) : undefined,
     metrics: options.metrics ?? noMetrics,
   };
   return (_event?: ScheduledEvent) => sweep(deps);

@@ -4,7 +4,7 @@ import type { TaskTypeDefinition } from './definition';
  * Queue settings derived from a task type. The CDK stack and the local stack both use these,
  * so the numbers cannot drift between AWS and the laptop.
  */
-export function queueSettings(type: TaskTypeDefinition) {
+export function queueSettings(type: Pick<TaskTypeDefinition, 'name' | 'settings'>) {
   return {
     queueName: `tasklane-${type.name}`,
     dlqName: `tasklane-${type.name}-dlq`,

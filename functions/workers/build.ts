@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
-import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { createTaskStore } from '../shared/task-store';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
@@ -22,7 +22,7 @@ export function buildWorker(
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   return createSqsWorker({
     type,
-    store: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    store: createTaskStore(config, clients, logger),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,

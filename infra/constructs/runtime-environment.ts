@@ -11,6 +11,8 @@ export interface RuntimeEnvironmentProps {
   tasks: TasksTable;
   /** Queue of every task type, by type name. */
   queues: ReadonlyMap<string, IQueue>;
+  /** The webhook delivery queue: every function that can end a task sends to it. */
+  webhookQueue: IQueue;
   config: TasklaneConfig;
 }
 
@@ -41,6 +43,13 @@ export class RuntimeEnvironment {
     this.setTaskEnvironment(fn);
     this.grantTaskTable(fn);
     for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
+    this.props.webhookQueue.grantSendMessages(fn);
+  }
+
+  /** The webhook worker: tasks read and their webhook state written, the tenant's signing secret read (and created). */
+  configureWebhookWorker(fn: LambdaFunction): void {
+    this.setTaskEnvironment(fn);
+    this.grantTaskTable(fn);
   }
 
   /** The event flush: the buffer drained with batch APIs, one object per batch into the bucket. */
@@ -61,6 +70,8 @@ export class RuntimeEnvironment {
     this.setTaskEnvironment(fn);
     fn.addEnvironment(ENV.taskType, typeName);
     this.grantTaskTable(fn);
+    // A worker that ends a task queues its webhook.
+    this.props.webhookQueue.grantSendMessages(fn);
   }
 
   /** The authorizer: looks API keys up by their hash, nothing else. */
@@ -85,6 +96,8 @@ export class RuntimeEnvironment {
     fn.addEnvironment(ENV.finishedTaskTtlDays, String(config.finishedTaskTtlDays));
     fn.addEnvironment(ENV.rateLimitPerSecond, String(config.rateLimitPerSecond));
     fn.addEnvironment(ENV.rateLimitBurst, String(config.rateLimitBurst));
+    fn.addEnvironment(ENV.webhookQueueUrl, this.props.webhookQueue.queueUrl);
+    fn.addEnvironment(ENV.webhookSchemes, config.webhookSchemes.join(','));
   }
 
   private grantTaskTable(fn: LambdaFunction): void {

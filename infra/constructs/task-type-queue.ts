@@ -11,8 +11,12 @@ import { ALARM_PERIOD, thresholdAlarm } from './alarm';
 import { TasklaneFunction } from './tasklane-function';
 
 export interface TaskTypeQueueProps {
-  /** The registry entry this queue serves. */
-  type: TaskTypeDefinition;
+  /** The registry entry this queue serves (or the webhook delivery queue, which has the same shape). */
+  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
+  /** The worker's entry file; the task worker unless given. */
+  entry?: string;
+  /** What the worker's messages are, for descriptions: `"generic" tasks` unless given. */
+  what?: string;
   logRetention: RetentionDays;
   alarmAction: IAlarmAction;
 }
@@ -30,6 +34,7 @@ export class TaskTypeQueue extends Construct {
   constructor(scope: Construct, id: string, props: TaskTypeQueueProps) {
     super(scope, id);
     const { type, logRetention, alarmAction } = props;
+    const what = props.what ?? `"${type.name}" tasks`;
     assertDeployable(type);
     const { settings } = type;
     // Shared with the local stack, so queues behave the same on a laptop and in AWS. Queue names are
@@ -47,7 +52,7 @@ export class TaskTypeQueue extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
-      reason: `This is the dead-letter queue of the "${type.name}" queue; it is alarmed on and redriven by an operator, a DLQ of its own would only move the problem.`,
+      reason: `This is the dead-letter queue of ${what}; it is alarmed on and redriven by an operator, a DLQ of its own would only move the problem.`,
     });
 
     this.queue = new Queue(this, 'Queue', {
@@ -62,12 +67,12 @@ export class TaskTypeQueue extends Construct {
     });
 
     this.worker = new TasklaneFunction(this, 'Worker', {
-      entry: 'functions/workers/handler.ts',
-      description: `Tasklane worker of "${type.name}" tasks`,
+      entry: props.entry ?? 'functions/workers/handler.ts',
+      description: `Tasklane worker of ${what}`,
       timeout: Duration.seconds(settings.timeoutSeconds),
       memoryMb: settings.memoryMb,
       logRetention,
-      noDeadLetterQueueBecause: `Invoked synchronously by its SQS event source mapping only; a message that fails ${settings.maxAttempts} times moves to the "${type.name}" DLQ through the queue's redrive policy.`,
+      noDeadLetterQueueBecause: `Invoked synchronously by its SQS event source mapping only; a message of ${what} that fails ${settings.maxAttempts} times moves to its DLQ through the queue's redrive policy.`,
     });
     // Also grants the worker ReceiveMessage, DeleteMessage, ChangeMessageVisibility (the retry backoff)
     // and GetQueueAttributes on this queue only.
@@ -82,19 +87,19 @@ export class TaskTypeQueue extends Construct {
     );
     Validations.of(this.worker.fn).acknowledge({
       id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason: `SQS event source mappings support no on-failure destination; failed "${type.name}" messages reach its DLQ through the queue's redrive policy instead: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html`,
+      reason: `SQS event source mappings support no on-failure destination; failed messages of ${what} reach their DLQ through the queue's redrive policy instead: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html`,
     });
 
-    this.addAlarms(type, alarmAction);
-    this.addOutputs(type.name);
+    this.addAlarms(type, what, alarmAction);
+    this.addOutputs(type.name, what);
   }
 
-  private addAlarms(type: TaskTypeDefinition, action: IAlarmAction): void {
+  private addAlarms(type: Pick<TaskTypeDefinition, 'name' | 'settings'>, what: string, action: IAlarmAction): void {
     const { settings } = type;
     thresholdAlarm(this, 'DeadLetterAlarm', {
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
       threshold: 1,
-      description: `"${type.name}" tasks exhausted their ${settings.maxAttempts} attempts and their messages are in the DLQ.`,
+      description: `Messages of ${what} exhausted their ${settings.maxAttempts} attempts and are in the DLQ.`,
       action,
     });
     // A message older than its whole retry budget should have finished or been dead-lettered by now:
@@ -103,27 +108,27 @@ export class TaskTypeQueue extends Construct {
     thresholdAlarm(this, 'QueueAgeAlarm', {
       metric: this.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
       threshold: Math.max(retryBudgetSeconds, ALARM_PERIOD.toSeconds()),
-      description: `The oldest "${type.name}" message waited longer than a full retry budget: workers are behind or stopped.`,
+      description: `The oldest message of ${what} waited longer than a full retry budget: workers are behind or stopped.`,
       action,
     });
     thresholdAlarm(this, 'WorkerErrorsAlarm', {
       // Task failures are reported as batch item failures, so a function error is a crash or a timeout.
       metric: this.worker.fn.metricErrors({ statistic: 'Sum' }),
       threshold: 1,
-      description: `The "${type.name}" worker crashed or timed out.`,
+      description: `The worker of ${what} crashed or timed out.`,
       action,
     });
     thresholdAlarm(this, 'WorkerThrottlesAlarm', {
       metric: this.worker.fn.metricThrottles({ statistic: 'Sum' }),
       threshold: 1,
-      description: `The "${type.name}" worker was throttled: the account's concurrency is exhausted.`,
+      description: `The worker of ${what} was throttled: the account's concurrency is exhausted.`,
       action,
     });
   }
 
-  private addOutputs(typeName: string): void {
+  private addOutputs(typeName: string, what: string): void {
     const prefix = typeName.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: `Queue of "${typeName}" tasks` }).overrideLogicalId(`${prefix}QueueUrl`);
-    new CfnOutput(this, 'DlqUrl', { value: this.deadLetterQueue.queueUrl, description: `Dead-letter queue of "${typeName}" tasks` }).overrideLogicalId(`${prefix}DlqUrl`);
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: `Queue of ${what}` }).overrideLogicalId(`${prefix}QueueUrl`);
+    new CfnOutput(this, 'DlqUrl', { value: this.deadLetterQueue.queueUrl, description: `Dead-letter queue of ${what}` }).overrideLogicalId(`${prefix}DlqUrl`);
   }
 }

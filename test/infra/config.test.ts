@@ -16,6 +16,7 @@ describe('parseConfig', () => {
       alarms: { email: undefined },
       apiThrottle: { rateLimit: 100, burstLimit: 200 },
       tableRemovalPolicy: 'retain',
+      webhookSchemes: ['https'],
       manageApiGatewayAccount: true,
     });
   });
@@ -33,10 +34,12 @@ describe('parseConfig', () => {
       apiThrottleBurstLimit: '60',
       tableRemovalPolicy: 'destroy',
       manageApiGatewayAccount: 'false',
+      webhookSchemes: 'https,http',
     });
 
     expect(config).toEqual({
       stage: 'prod',
+      webhookSchemes: ['https', 'http'],
       logRetentionDays: RetentionDays.THREE_MONTHS,
       finishedTaskTtlDays: 7,
       rateLimitPerSecond: 2.5,
@@ -74,6 +77,7 @@ describe('parseConfig', () => {
     ['apiThrottleRateLimit', '0', 'tasklane: context "apiThrottleRateLimit" must be a number from 1 to 10000 (got "0")'],
     ['apiThrottleBurstLimit', '5001', 'tasklane: context "apiThrottleBurstLimit" must be an integer from 1 to 5000 (got "5001")'],
     ['tableRemovalPolicy', 'snapshot', 'tasklane: context "tableRemovalPolicy" must be one of retain, destroy (got "snapshot")'],
+    ['webhookSchemes', 'https,ftp', 'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got "https,ftp")'],
     ['manageApiGatewayAccount', 'yes', 'tasklane: context "manageApiGatewayAccount" must be true or false (got "yes")'],
   ])('rejects %s = %j, naming the setting and echoing the value', (key, value, message) => {
     expect(() => parseConfig({ [key]: value })).toThrow(new ConfigError(message));

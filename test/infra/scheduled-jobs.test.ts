@@ -34,7 +34,8 @@ describe('scheduled jobs', () => {
 
     expect(Object.keys(variables)).toEqual(expect.arrayContaining([ENV.tableName, ...TASK_TYPES.map((t) => queueUrlEnvName(t.name))]));
     const sendTargets = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage')).flatMap((s) => asArray(s.Resource));
-    expect(sendTargets).toHaveLength(TASK_TYPES.length);
+    // Every type's queue, and the webhook queue (a task the sweeper fails owes its webhook).
+    expect(sendTargets).toHaveLength(TASK_TYPES.length + 1);
     expect(statements.some((s) => asArray(s.Action).includes('dynamodb:UpdateItem'))).toBe(true);
   });
 
@@ -80,5 +81,35 @@ describe('scheduled jobs', () => {
       Dimensions: [{ Name: 'service', Value: 'tasklane' }],
       Threshold: 300,
     });
+  });
+});
+
+describe('webhook delivery', () => {
+  const webhookWorker = () =>
+    Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane worker of webhook deliveries')!;
+
+  it('has its own queue, DLQ, worker and event source mapping with partial batch responses', () => {
+    const [id] = webhookWorker();
+    const mappings = Object.values(resourcesOf(synth.template, 'AWS::Lambda::EventSourceMapping'));
+    const mapping = mappings.find((m) => referencedId(m.Properties.FunctionName) === id);
+    const queue = resourcesOf(synth.template, 'AWS::SQS::Queue')[referencedId(mapping?.Properties.EventSourceArn)!];
+
+    expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBe(12);
+    expect(queue?.Properties.VisibilityTimeout).toBe(6 * 30);
+  });
+
+  it('tells every function that can end a task where to queue webhooks, and which schemes are allowed', () => {
+    for (const fn of Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
+      const variables = fn.Properties.Environment?.Variables ?? {};
+      if (!(ENV.tableName in variables) || fn.Properties.Description?.includes('authorizer') || fn.Properties.Description?.includes('stream')) continue;
+      expect(variables[ENV.webhookSchemes]).toBe('https');
+      expect(referencedId(variables[ENV.webhookQueueUrl])).toEqual(expect.any(String));
+    }
+  });
+
+  it('alarms when deliveries reach the webhook DLQ', () => {
+    const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.some((a) => String(a.Properties.AlarmDescription).startsWith('Messages of webhook deliveries exhausted'))).toBe(true);
   });
 });

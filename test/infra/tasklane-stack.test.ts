@@ -73,8 +73,9 @@ describe('TasklaneStack', () => {
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
     });
 
-    it('lets the worker change message visibility on its own queue only', () => {
+    it('lets the worker consume its own queue only, and send to the webhook queue only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
+      const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);
 
       const sqsStatements = statementsOfFunction(synth.template, worker).filter((s) =>
         asArray(s.Action).some((a) => a.startsWith('sqs:')),
@@ -85,7 +86,9 @@ describe('TasklaneStack', () => {
           Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
           Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
         }),
+        expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [webhookQueueId, 'Arn'] } }),
       ]);
+      expect(webhookQueueId).not.toBe(queueId);
     });
 
     it('alarms as soon as the DLQ holds a message', () => {
@@ -365,8 +368,8 @@ describe('TasklaneStack', () => {
     it('keeps every log group for the configured retention', () => {
       const groups = Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'));
 
-      // A log group per function (API, authorizer, stream, sweeper, flush, one worker per type) plus the access logs.
-      expect(groups).toHaveLength(6 + TASK_TYPES.length);
+      // A log group per function (API, authorizer, stream, sweeper, flush, webhook worker, one worker per type) plus the access logs.
+      expect(groups).toHaveLength(7 + TASK_TYPES.length);
       for (const group of groups) expect(group.Properties.RetentionInDays).toBe(synth.config.logRetentionDays);
     });
 

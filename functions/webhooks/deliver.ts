@@ -1,0 +1,85 @@
+import type { Clock, Log } from '../core/ports';
+import type { Task, WebhookDeliveryState } from '../core/task';
+import { classifyStatus, deliveryDelaySeconds } from './delivery-policy';
+import { webhookEventOf, webhookId, webhookPayload, type WebhookMessage } from './event';
+import { DeliveryNetworkError, type DeliveryResponse } from './http-delivery';
+import type { WebhookSecretStore } from './secret-store';
+import { WEBHOOK_DELIVERY } from './settings';
+import { signWebhook } from './signer';
+import { BlockedTargetError, type CheckedTarget, type TargetPolicy } from './target-guard';
+
+/** The delivery state shown on the task record. */
+export type WebhookState = WebhookDeliveryState;
+
+export interface WebhookDeliveryDeps {
+  getTask(tenant: string, id: string): Promise<Task | undefined>;
+  /**
+   * Records an attempt's outcome. `retryInSeconds` undefined: the delivery is settled (delivered or
+   * given up); otherwise the next attempt is that far away.
+   */
+  recordAttempt(task: Task, state: WebhookState, retryInSeconds?: number): Promise<void>;
+  secrets: WebhookSecretStore;
+  resolveTarget(url: string, policy: TargetPolicy): Promise<CheckedTarget>;
+  post(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse>;
+  policy: TargetPolicy;
+  clock: Clock;
+  log: Log;
+  random?: () => number;
+}
+
+export type WebhookOutcome =
+  | { kind: 'ack'; reason: 'delivered' | 'gave_up' | 'duplicate' | 'not_found' }
+  | { kind: 'retry'; delaySeconds: number }
+  | { kind: 'dead_letter' };
+
+/**
+ * One delivery attempt of a task's terminal event. The record says whether the event is still owed,
+ * so a duplicate message or a redelivery after success sends nothing, and it counts the attempts
+ * (a message the sweeper re-sent continues the count).
+ */
+export async function deliverWebhook(deps: WebhookDeliveryDeps, message: WebhookMessage): Promise<WebhookOutcome> {
+  const task = await deps.getTask(message.tenant, message.task_id);
+  const event = task && webhookEventOf(task);
+  if (!task || !task.webhook_url || event !== message.event) return { kind: 'ack', reason: 'not_found' };
+  const current = task.webhook;
+  if (current && current.status !== 'pending') return { kind: 'ack', reason: 'duplicate' };
+  const attempt = (current?.attempts ?? 0) + 1;
+
+  const now = deps.clock.now();
+  const body = JSON.stringify(webhookPayload(task, event, now));
+  const headers = signWebhook(await deps.secrets.get(task.tenant, now), webhookId(task.id, event), now, body);
+  const { maxAttempts, backoff } = WEBHOOK_DELIVERY.settings;
+
+  let response: DeliveryResponse | undefined;
+  let error: string | undefined;
+  try {
+    const target = await deps.resolveTarget(task.webhook_url, deps.policy);
+    response = await deps.post(target, headers, body, WEBHOOK_DELIVERY.requestTimeoutMs);
+  } catch (caught) {
+    if (caught instanceof BlockedTargetError) {
+      await deps.recordAttempt(task, { status: 'failed', attempts: attempt, last_error: caught.message });
+      deps.log.warn('webhook target refused', { error: caught.message });
+      return { kind: 'ack', reason: 'gave_up' };
+    }
+    if (!(caught instanceof DeliveryNetworkError)) throw caught;
+    error = caught.message;
+  }
+
+  const verdict = response ? classifyStatus(response.statusCode) : 'retry';
+  const state = { attempts: attempt, last_status_code: response?.statusCode, last_error: error ?? (verdict === 'delivered' ? undefined : `HTTP ${response?.statusCode}`) };
+  if (verdict === 'delivered') {
+    await deps.recordAttempt(task, { ...state, status: 'delivered', delivered_at: deps.clock.now().toISOString() });
+    return { kind: 'ack', reason: 'delivered' };
+  }
+  if (verdict === 'give_up') {
+    await deps.recordAttempt(task, { ...state, status: 'failed' });
+    return { kind: 'ack', reason: 'gave_up' };
+  }
+  if (attempt >= maxAttempts) {
+    await deps.recordAttempt(task, { ...state, status: 'failed' });
+    return { kind: 'dead_letter' };
+  }
+  const delaySeconds = deliveryDelaySeconds(attempt, backoff, response?.retryAfterSeconds, WEBHOOK_DELIVERY.maxRetryAfterSeconds, deps.random);
+  await deps.recordAttempt(task, { ...state, status: 'pending' }, delaySeconds);
+  return { kind: 'retry', delaySeconds };
+}

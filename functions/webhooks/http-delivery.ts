@@ -1,0 +1,56 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { CheckedTarget } from './target-guard';
+
+export interface DeliveryResponse {
+  statusCode: number;
+  /** Seconds from a `Retry-After` header (delta-seconds or HTTP date), if any. */
+  retryAfterSeconds?: number;
+}
+
+/** The request did not get a response (DNS, connection, TLS or timeout). */
+export class DeliveryNetworkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryNetworkError';
+  }
+}
+
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/**
+ * POSTs the body to the checked address (the Host header and TLS name stay the URL's host).
+ * Redirects are not followed: Node's http client never does.
+ */
+export function postWebhook(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse> {
+  const { url, address, family } = target;
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Tasklane-Webhooks/1' },
+        // Pin the connection to the address that passed the SSRF check.
+        lookup: (_host, _options, callback) => callback(null, address, family),
+        timeout: timeoutMs,
+      },
+      (res) => {
+        // Drain the body without keeping it: only the status matters.
+        res.resume();
+        res.on('end', () =>
+          resolve({ statusCode: res.statusCode ?? 0, retryAfterSeconds: parseRetryAfter(res.headers['retry-after'] as string | undefined, new Date()) }),
+        );
+        res.on('error', (error) => reject(new DeliveryNetworkError(error.message)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new DeliveryNetworkError(`no response within ${timeoutMs} ms`)));
+    req.on('error', (error) => reject(error instanceof DeliveryNetworkError ? error : new DeliveryNetworkError(error.message)));
+    req.end(body);
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * Delivery settings of the webhook queue and worker, in the shape of a task type's settings so the
+ * CDK stack builds the webhook queue, DLQ, worker and alarms the same way.
+ */
+export const WEBHOOK_DELIVERY = {
+  /** How long one delivery may wait for the receiver. */
+  requestTimeoutMs: 15_000,
+  settings: {
+    // Room for the request timeout plus DNS and the record update.
+    timeoutSeconds: 30,
+    // About a day of retries with the backoff below before the message goes to the DLQ.
+    maxAttempts: 12,
+    backoff: { baseSeconds: 10, capSeconds: 4 * 3600 },
+    batchSize: 10,
+    maxConcurrency: 20,
+    memoryMb: 256,
+  },
+  /** Longest Retry-After honoured; beyond it the normal backoff applies. */
+  maxRetryAfterSeconds: 12 * 3600,
+} as const;
+
+/** The webhook queue in the shape the queue builders (CDK and local) take. */
+export const WEBHOOK_QUEUE = { name: 'webhooks', settings: WEBHOOK_DELIVERY.settings };

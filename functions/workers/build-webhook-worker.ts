@@ -1,0 +1,42 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
+import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
+import { ENV, loadConfig, type RuntimeConfig } from '../config';
+import { systemClock, type Clock } from '../core/ports';
+import { sweepAtForWebhook } from '../core/sweep-policy';
+import { createLogger } from '../shared/logger';
+import { taskTypeNames } from '../task-types/registry';
+import { postWebhook } from '../webhooks/http-delivery';
+import { resolveCheckedTarget } from '../webhooks/target-guard';
+import { createWebhookWorker } from './webhook-worker';
+
+/** Wires the webhook worker to the table, the secrets and the network; the local stack calls this too. */
+export function buildWebhookWorker(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { clock?: Clock } = {}) {
+  const queueUrl = config.webhookQueueUrl;
+  if (!queueUrl) throw new Error(`Environment variable ${ENV.webhookQueueUrl} is required by the webhook worker but not set.`);
+  const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays);
+  const clock = options.clock ?? systemClock;
+  return createWebhookWorker({
+    delivery: {
+      getTask: (tenant, id) => store.get(tenant, id),
+      recordAttempt: async (task, state, retryInSeconds) => {
+        const now = clock.now().toISOString();
+        await store.recordWebhook(task.tenant, task.id, state, retryInSeconds === undefined ? undefined : sweepAtForWebhook(now, retryInSeconds), now);
+      },
+      secrets: new DynamoWebhookSecretStore(clients.dynamo, config.tableName),
+      resolveTarget: resolveCheckedTarget,
+      post: postWebhook,
+      policy: config.webhookPolicy,
+      clock,
+    },
+    sqs: clients.sqs,
+    queueUrl,
+    logger,
+  });
+}
+
+export function buildWebhookWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(taskTypeNames(), env);
+  return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'));
+}

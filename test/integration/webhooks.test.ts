@@ -1,0 +1,269 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
+import { DynamoWebhookSecretStore } from '../../functions/adapters/dynamo-webhook-secret-store';
+import { SWEEP } from '../../functions/core/sweep-policy';
+import { buildSweeper } from '../../functions/scheduled/build-sweeper';
+import { createLogger } from '../../functions/shared/logger';
+import { redriveWebhooks } from '../../functions/webhooks/redrive';
+import { issueApiKey } from '../../functions/core/api-keys';
+import { webhookId } from '../../functions/webhooks/event';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { apiClient, isTerminalView } from '../helpers/local-api';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A receiver on loopback whose answers a test scripts: a queue of status codes, then 200. */
+function receiver() {
+  const received: Received[] = [];
+  let script: number[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      const status = script.shift() ?? 200;
+      if (status === 429) res.setHeader('retry-after', '1');
+      res.writeHead(status).end();
+    });
+  });
+  return {
+    received,
+    script: (codes: number[]) => (script = [...codes]),
+    reset: () => {
+      received.length = 0;
+      script = [];
+    },
+    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('webhooks (local stack)', () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof apiClient>;
+  let url: string;
+  const hook = receiver();
+
+  beforeAll(async () => {
+    url = await hook.listen();
+    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
+    api = apiClient(stack.apiUrl, stack.apiKey);
+  });
+  beforeEach(() => hook.reset());
+  afterAll(async () => {
+    await stack?.stop();
+    await hook.close();
+  });
+
+  const secretOf = (tenant: string) => new DynamoWebhookSecretStore(stack.clients.dynamo, stack.config.tableName).get(tenant, new Date());
+
+  it('delivers one Standard Webhooks request per finished task, verifiable with the tenant secret', async () => {
+    // Act
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const secrets = await secretOf('local');
+
+    // Assess
+    expect(hook.received).toHaveLength(1);
+    const [request] = hook.received;
+    const verified = new Webhook(secrets.current).verify(request!.body, {
+      'webhook-id': String(request!.headers['webhook-id']),
+      'webhook-timestamp': String(request!.headers['webhook-timestamp']),
+      'webhook-signature': String(request!.headers['webhook-signature']),
+    });
+    expect(request!.headers['webhook-id']).toBe(webhookId(created.body.task_id, 'task.completed'));
+    expect(verified).toMatchObject({ type: 'task.completed', data: { task_id: created.body.task_id, status: 'completed', attempts: 1, result: { steps: 1 } } });
+    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200, delivered_at: expect.any(String) });
+    expect(task.body.status).toBe('completed');
+  });
+
+  it('retries 5xx and 429 with the same webhook-id until a 2xx', async () => {
+    // Prepare
+    hook.script([500, 429]);
+
+    // Act
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered', 60_000);
+
+    // Assess
+    expect(hook.received).toHaveLength(3);
+    expect(new Set(hook.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 3 });
+  });
+
+  it.each([
+    [410, 'HTTP 410'],
+    [400, 'HTTP 400'],
+  ])('stops at once on %i, leaving the task status alone', async (code, error) => {
+    // Prepare
+    hook.script([code]);
+
+    // Act
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    // Assess
+    expect(hook.received).toHaveLength(1);
+    expect(task.body.status).toBe('completed');
+    expect(task.body.webhook).toMatchObject({ status: 'failed', attempts: 1, last_status_code: code, last_error: error });
+  });
+
+  it('sends the canceled event for a canceled task', async () => {
+    // Act
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 20, step_ms: 100 }, webhook_url: url });
+    await api.waitFor(created.body.task_id, (t) => t.status === 'running');
+    await api.cancel(created.body.task_id);
+    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+
+    // Assess
+    expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ type: 'task.canceled', data: { status: 'canceled' } });
+    expect(hook.received[0]!.headers['webhook-id']).toBe(webhookId(created.body.task_id, 'task.canceled'));
+  });
+
+  it('signs with both secrets during a rotation', async () => {
+    // Prepare
+    const tenant = 'rotating';
+    const client = apiClient(stack.apiUrl, (await issueApiKey(stack.apiKeys, tenant)).secret);
+    const store = new DynamoWebhookSecretStore(stack.clients.dynamo, stack.config.tableName);
+    const before = await store.get(tenant, new Date());
+    const after = await store.rotate(tenant, new Date(), 24);
+
+    // Act
+    const created = await client.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    await waitFor(() => client.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const [request] = hook.received;
+    const headers = {
+      'webhook-id': String(request!.headers['webhook-id']),
+      'webhook-timestamp': String(request!.headers['webhook-timestamp']),
+      'webhook-signature': String(request!.headers['webhook-signature']),
+    };
+
+    // Assess
+    expect(after.previous).toBe(before.current);
+    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(new Webhook(after.current).verify(request!.body, headers)).toBeTruthy();
+    expect(new Webhook(before.current).verify(request!.body, headers)).toBeTruthy();
+  });
+
+  it.each([
+    ['a private address', 'http://10.0.0.1/hook'],
+    ['the metadata address', 'http://169.254.169.254/latest/meta-data'],
+    ['a non-http scheme', 'ftp://example.com/hook'],
+  ])('refuses a webhook_url at %s with a 400 naming the field', async (_, target) => {
+    const response = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1 }, webhook_url: target });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0].field).toBe('webhook_url');
+  });
+
+  it('queues no webhook twice for a duplicate delivery of the finished task', async () => {
+    // Act
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const dlq = await stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }));
+
+    // Assess
+    expect(hook.received).toHaveLength(1);
+    expect(dlq.Messages ?? []).toHaveLength(0);
+  });
+});
+
+describe('webhooks whose message is lost or dead-lettered (local stack)', () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof apiClient>;
+  let url: string;
+  const hook = receiver();
+
+  beforeAll(async () => {
+    url = await hook.listen();
+    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
+    api = apiClient(stack.apiUrl, stack.apiKey);
+  });
+  beforeEach(() => hook.reset());
+  afterAll(async () => {
+    await stack?.stop();
+    await hook.close();
+  });
+
+  it('has the sweeper send a webhook whose queue message was lost', async () => {
+    // Prepare: a receiver that fails once, so the delivery is still owed; then its message vanishes.
+    hook.script([503]);
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.attempts === 1);
+    await stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.webhookQueue.queueUrl }));
+
+    // Act: a day later (past any retry delay), the sweeper runs.
+    const sweep = buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.now() + 86_400_000) } });
+    const report = await sweep();
+    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+
+    // Assess
+    expect(report.webhooksResent).toBe(1);
+    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([
+      webhookId(created.body.task_id, 'task.completed'),
+      webhookId(created.body.task_id, 'task.completed'),
+    ]);
+    expect(SWEEP.pendingGraceSeconds).toBeLessThan(86_400);
+  });
+
+  it('redrives a dead-lettered delivery with the same webhook-id, and the record shows it delivered', async () => {
+    // Prepare: a delivery that gave up after its last attempt, its message in the DLQ.
+    hook.script([400]);
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    const message = { tenant: 'local', task_id: created.body.task_id, event: 'task.completed' };
+    await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }));
+
+    // Act
+    const report = await redriveWebhooks({
+      sqs: stack.clients.sqs,
+      store: new DynamoTaskStore(stack.clients.dynamo, stack.config.tableName, 30),
+      queueUrl: stack.webhookQueue.queueUrl,
+      dlqUrl: stack.webhookQueue.dlqUrl,
+    });
+    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+
+    // Assess
+    expect(report).toEqual({ moved: 1, skipped: 0 });
+    expect(hook.received).toHaveLength(2);
+    expect(hook.received[1]!.headers['webhook-id']).toBe(hook.received[0]!.headers['webhook-id']);
+    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+});
+
+describe('webhooks to loopback when the stack does not allow them', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, allowLoopbackWebhooks: false, scheduleIntervalMs: 0 });
+  });
+  afterAll(() => stack?.stop());
+
+  it('refuses loopback targets at registration', async () => {
+    const response = await apiClient(stack.apiUrl, stack.apiKey).request('POST', '/tasks', {
+      type: 'generic',
+      webhook_url: 'http://127.0.0.1:9/hook',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'webhook_url', rule: 'a public address' }]);
+  });
+});

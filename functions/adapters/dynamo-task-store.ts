@@ -218,18 +218,8 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  async listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEXES.sweep.name,
-        KeyConditionExpression: '#spk = :spk AND #sat <= :now',
-        ExpressionAttributeNames: { '#spk': INDEXES.sweep.partitionKey, '#sat': INDEXES.sweep.sortKey },
-        ExpressionAttributeValues: { ':spk': sweepPk(shard), ':now': now },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((item) => this.fromItem(item));
+  listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]> {
+    return this.queryDue(INDEXES.sweep, sweepPk(shard), now, limit);
   }
 
   recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult> {
@@ -245,7 +235,7 @@ export class DynamoTaskStore implements TaskStore {
 
   reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult> {
     return this.update(tenant, id, now, {
-      // A new delivery sequence: the attempt count starts again, as the queue's receive count does.
+      // A new delivery sequence: the redriven message gets a full set of attempts again.
       set: {
         webhook: { status: 'pending', attempts: 0 },
         [INDEXES.webhookSweep.partitionKey]: webhookSweepPk(sweepShard(id)),
@@ -257,18 +247,8 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  async listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEXES.webhookSweep.name,
-        KeyConditionExpression: '#pk = :pk AND #at <= :now',
-        ExpressionAttributeNames: { '#pk': INDEXES.webhookSweep.partitionKey, '#at': INDEXES.webhookSweep.sortKey },
-        ExpressionAttributeValues: { ':pk': webhookSweepPk(shard), ':now': now },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((item) => this.fromItem(item));
+  listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]> {
+    return this.queryDue(INDEXES.webhookSweep, webhookSweepPk(shard), now, limit);
   }
 
   claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
@@ -286,6 +266,21 @@ export class DynamoTaskStore implements TaskStore {
       condition: 'sweep_at = :expected AND #status IN (:p, :r, :rt)',
       conditionValues: { ':expected': expected, ':p': 'pending', ':r': 'running', ':rt': 'retrying' },
     });
+  }
+
+  /** Items of one partition of a sweep index whose time has come, oldest first. */
+  private async queryDue(index: { name: string; partitionKey: string; sortKey: string }, partition: string, now: string, limit: number): Promise<Task[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk AND #at <= :now',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#at': index.sortKey },
+        ExpressionAttributeValues: { ':pk': partition, ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => this.fromItem(item));
   }
 
   /**

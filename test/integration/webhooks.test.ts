@@ -54,29 +54,32 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
   }
 }
 
-describe('webhooks (local stack)', () => {
-  let stack: LocalStack;
-  let api: ReturnType<typeof apiClient>;
-  let url: string;
-  const hook = receiver();
-
+/** A local stack and a receiver on loopback, set up and torn down around one describe block. */
+function webhookStack() {
+  const env = { hook: receiver(), url: '', stack: undefined as unknown as LocalStack, api: undefined as unknown as ReturnType<typeof apiClient> };
   beforeAll(async () => {
-    url = await hook.listen();
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
-    api = apiClient(stack.apiUrl, stack.apiKey);
+    env.url = await env.hook.listen();
+    env.stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
+    env.api = apiClient(env.stack.apiUrl, env.stack.apiKey);
   });
-  beforeEach(() => hook.reset());
+  beforeEach(() => env.hook.reset());
   afterAll(async () => {
-    await stack?.stop();
-    await hook.close();
+    await env.stack?.stop();
+    await env.hook.close();
   });
+  return env;
+}
 
-  const secretOf = (tenant: string) => new DynamoWebhookSecretStore(stack.clients.dynamo, stack.config.tableName).get(tenant, new Date());
+describe('webhooks (local stack)', () => {
+  const env = webhookStack();
+  const hook = env.hook;
+
+  const secretOf = (tenant: string) => new DynamoWebhookSecretStore(env.stack.clients.dynamo, env.stack.config.tableName).get(tenant, new Date());
 
   it('delivers one Standard Webhooks request per finished task, verifiable with the tenant secret', async () => {
     // Act
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
     const secrets = await secretOf('local');
 
     // Assess
@@ -98,8 +101,8 @@ describe('webhooks (local stack)', () => {
     hook.script([500, 429]);
 
     // Act
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered', 60_000);
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered', 60_000);
 
     // Assess
     expect(hook.received).toHaveLength(3);
@@ -115,8 +118,8 @@ describe('webhooks (local stack)', () => {
     hook.script([code]);
 
     // Act
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
     // Assess
@@ -127,10 +130,10 @@ describe('webhooks (local stack)', () => {
 
   it('sends the canceled event for a canceled task', async () => {
     // Act
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 20, step_ms: 100 }, webhook_url: url });
-    await api.waitFor(created.body.task_id, (t) => t.status === 'running');
-    await api.cancel(created.body.task_id);
-    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 20, step_ms: 100 }, webhook_url: env.url });
+    await env.api.waitFor(created.body.task_id, (t) => t.status === 'running');
+    await env.api.cancel(created.body.task_id);
+    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
 
     // Assess
     expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ type: 'task.canceled', data: { status: 'canceled' } });
@@ -140,13 +143,13 @@ describe('webhooks (local stack)', () => {
   it('signs with both secrets during a rotation', async () => {
     // Prepare
     const tenant = 'rotating';
-    const client = apiClient(stack.apiUrl, (await issueApiKey(stack.apiKeys, tenant)).secret);
-    const store = new DynamoWebhookSecretStore(stack.clients.dynamo, stack.config.tableName);
+    const client = apiClient(env.stack.apiUrl, (await issueApiKey(env.stack.apiKeys, tenant)).secret);
+    const store = new DynamoWebhookSecretStore(env.stack.clients.dynamo, env.stack.config.tableName);
     const before = await store.get(tenant, new Date());
     const after = await store.rotate(tenant, new Date(), 24);
 
     // Act
-    const created = await client.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
+    const created = await client.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
     await waitFor(() => client.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
     const [request] = hook.received;
     const headers = {
@@ -167,7 +170,7 @@ describe('webhooks (local stack)', () => {
     ['the metadata address', 'http://169.254.169.254/latest/meta-data'],
     ['a non-http scheme', 'ftp://example.com/hook'],
   ])('refuses a webhook_url at %s with a 400 naming the field', async (_, target) => {
-    const response = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1 }, webhook_url: target });
+    const response = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1 }, webhook_url: target });
 
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].field).toBe('webhook_url');
@@ -175,9 +178,9 @@ describe('webhooks (local stack)', () => {
 
   it('queues no webhook twice for a duplicate delivery of the finished task', async () => {
     // Act
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
-    const dlq = await stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }));
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const dlq = await env.stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }));
 
     // Assess
     expect(hook.received).toHaveLength(1);
@@ -186,33 +189,20 @@ describe('webhooks (local stack)', () => {
 });
 
 describe('webhooks whose message is lost or dead-lettered (local stack)', () => {
-  let stack: LocalStack;
-  let api: ReturnType<typeof apiClient>;
-  let url: string;
-  const hook = receiver();
-
-  beforeAll(async () => {
-    url = await hook.listen();
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
-    api = apiClient(stack.apiUrl, stack.apiKey);
-  });
-  beforeEach(() => hook.reset());
-  afterAll(async () => {
-    await stack?.stop();
-    await hook.close();
-  });
+  const env = webhookStack();
+  const hook = env.hook;
 
   it('has the sweeper send a webhook whose queue message was lost', async () => {
     // Prepare: a receiver that fails once, so the delivery is still owed; then its message vanishes.
     hook.script([503]);
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.attempts === 1);
-    await stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.webhookQueue.queueUrl }));
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.attempts === 1);
+    await env.stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: env.stack.webhookQueue.queueUrl }));
 
     // Act: a day later (past any retry delay), the sweeper runs.
-    const sweep = buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.now() + 86_400_000) } });
+    const sweep = buildSweeper(env.stack.config, env.stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.now() + 86_400_000) } });
     const report = await sweep();
-    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
 
     // Assess
     expect(report.webhooksResent).toBe(1);
@@ -227,19 +217,19 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
   it('redrives a dead-lettered delivery with the same webhook-id, and the record shows it delivered', async () => {
     // Prepare: a delivery that gave up after its last attempt, its message in the DLQ.
     hook.script([400]);
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: url });
-    await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
+    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
     const message = { tenant: 'local', task_id: created.body.task_id, event: 'task.completed' };
-    await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }));
+    await env.stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }));
 
     // Act
     const report = await redriveWebhooks({
-      sqs: stack.clients.sqs,
-      store: new DynamoTaskStore(stack.clients.dynamo, stack.config.tableName, 30),
-      queueUrl: stack.webhookQueue.queueUrl,
-      dlqUrl: stack.webhookQueue.dlqUrl,
+      sqs: env.stack.clients.sqs,
+      store: new DynamoTaskStore(env.stack.clients.dynamo, env.stack.config.tableName, 30),
+      queueUrl: env.stack.webhookQueue.queueUrl,
+      dlqUrl: env.stack.webhookQueue.dlqUrl,
     });
-    const task = await waitFor(() => api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
 
     // Assess
     expect(report).toEqual({ moved: 1, skipped: 0 });

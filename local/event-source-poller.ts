@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -36,6 +37,8 @@ export class EventSourcePoller {
   constructor(private readonly options: PollerOptions) {}
 
   start(): void {
+    // Every loop's long poll listens on the one stop signal: tell Node that many listeners are intended.
+    setMaxListeners(this.options.maxConcurrency + 1, this.abort.signal);
     for (let i = 0; i < this.options.maxConcurrency; i++) this.loops.push(this.loop());
   }
 

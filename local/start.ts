@@ -65,6 +65,7 @@ console.log(`Tasklane local stack ready in ${Date.now() - started} ms
   SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET})
   Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
 ${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqUrl}`).join('\n')}
+  Webhooks     ${stack.webhookQueue.queueUrl}   (DLQ ${stack.webhookQueue.dlqUrl})
 
 Try it:
   curl -s -X POST ${stack.apiUrl}/tasks -H 'Authorization: Bearer ${stack.apiKey}' -H 'Content-Type: application/json' -d '{"type":"generic","payload":{"steps":5,"step_ms":200}}'

@@ -52,3 +52,13 @@ export function reportOldestWaitingEventAge(seconds: number): void {
   metrics.addMetric(OLDEST_WAITING_EVENT_AGE_METRIC, MetricUnit.Seconds, seconds);
   metrics.publishStoredMetrics();
 }
+
+export const WEBHOOK_DELIVERIES_METRIC = 'WebhookDeliveries';
+
+/** One webhook attempt's outcome (`delivered`, `retried`, `failed`), dimension `Outcome`. */
+export function countWebhookDelivery(outcome: 'delivered' | 'retried' | 'failed'): void {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  metrics.addDimension('Outcome', outcome);
+  metrics.addMetric(WEBHOOK_DELIVERIES_METRIC, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}

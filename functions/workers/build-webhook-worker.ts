@@ -6,13 +6,19 @@ import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { systemClock, type Clock } from '../core/ports';
 import { sweepAtForWebhook } from '../core/sweep-policy';
 import { createLogger } from '../shared/logger';
+import { countWebhookDelivery } from '../adapters/powertools-metrics';
 import { taskTypeNames } from '../task-types/registry';
 import { postWebhook } from '../webhooks/http-delivery';
 import { resolveCheckedTarget } from '../webhooks/target-guard';
 import { createWebhookWorker } from './webhook-worker';
 
 /** Wires the webhook worker to the table, the secrets and the network; the local stack calls this too. */
-export function buildWebhookWorker(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { clock?: Clock } = {}) {
+export function buildWebhookWorker(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  logger: Logger,
+  options: { clock?: Clock; countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void } = {},
+) {
   const queueUrl = config.webhookQueueUrl;
   if (!queueUrl) throw new Error(`Environment variable ${ENV.webhookQueueUrl} is required by the webhook worker but not set.`);
   const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays);
@@ -23,6 +29,7 @@ export function buildWebhookWorker(config: RuntimeConfig, clients: AwsClients, l
       recordAttempt: async (task, state, retryInSeconds) => {
         const now = clock.now().toISOString();
         await store.recordWebhook(task.tenant, task.id, state, retryInSeconds === undefined ? undefined : sweepAtForWebhook(now, retryInSeconds), now);
+        options.countOutcome?.(state.status === 'pending' ? 'retried' : state.status);
       },
       secrets: new DynamoWebhookSecretStore(clients.dynamo, config.tableName),
       resolveTarget: resolveCheckedTarget,
@@ -38,5 +45,5 @@ export function buildWebhookWorker(config: RuntimeConfig, clients: AwsClients, l
 
 export function buildWebhookWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'));
+  return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'), { countOutcome: countWebhookDelivery });
 }

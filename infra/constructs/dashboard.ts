@@ -5,6 +5,7 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   QUEUE_WAIT_METRIC,
+  WEBHOOK_DELIVERIES_METRIC,
   taskEventMetricName,
 } from '../../functions/adapters/powertools-metrics';
 import type { TaskEvent } from '../../functions/core/metrics';
@@ -16,6 +17,8 @@ export interface TasklaneDashboardProps {
   api: TasklaneApi;
   /** One row each, in registry order. */
   taskTypes: readonly TaskTypeQueue[];
+  /** The webhook delivery queue and worker: a row of its own. */
+  webhooks: TaskTypeQueue;
 }
 
 /** Four graphs of six columns fill one row of the 24-column dashboard grid. */
@@ -35,6 +38,7 @@ export class TasklaneDashboard extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard');
     this.dashboard.addWidgets(...apiRow(props.api));
     for (const taskType of props.taskTypes) this.dashboard.addWidgets(...taskTypeRow(taskType));
+    this.dashboard.addWidgets(...webhookRow(props.webhooks));
 
     new CfnOutput(this, 'Url', {
       description: 'CloudWatch dashboard of the API and every task type',
@@ -67,6 +71,20 @@ function taskMetric(typeName: string, metricName: string, statistic: string): Me
 }
 
 const OUTCOMES: TaskEvent[] = ['created', 'completed', 'failed', 'canceled', 'retried'];
+
+function webhookRow({ queue, deadLetterQueue, worker }: TaskTypeQueue): IWidget[] {
+  const outcome = (name: string) =>
+    new Metric({ namespace: METRICS_NAMESPACE, metricName: WEBHOOK_DELIVERIES_METRIC, dimensionsMap: { service: METRICS_SERVICE, Outcome: name }, statistic: 'Sum' });
+  return [
+    new TextWidget({ markdown: '## Webhooks', width: 24, height: 1 }),
+    graph('Deliveries by outcome', ['delivered', 'retried', 'failed'].map(outcome)),
+    graph('Queue depth and age of oldest (s)', [queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })], [
+      queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+    ]),
+    graph('Dead-letter queue depth', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })]),
+    graph('Worker errors and duration (p99)', [worker.fn.metricErrors({ statistic: 'Sum' })], [worker.fn.metricDuration({ statistic: 'p99' })]),
+  ];
+}
 
 function taskTypeRow(taskType: TaskTypeQueue): IWidget[] {
   const { queue, deadLetterQueue, worker } = taskType;

@@ -113,3 +113,15 @@ describe('webhook delivery', () => {
     expect(alarms.some((a) => String(a.Properties.AlarmDescription).startsWith('Messages of webhook deliveries exhausted'))).toBe(true);
   });
 });
+
+describe('dashboard', () => {
+  it('has a webhooks row graphing deliveries by outcome with the dimensions the worker emits', () => {
+    const [dashboard] = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+
+    expect(body).toContain('## Webhooks');
+    for (const outcome of ['delivered', 'retried', 'failed']) {
+      expect(body).toContain(`[\\"Tasklane\\",\\"WebhookDeliveries\\",\\"Outcome\\",\\"${outcome}\\",\\"service\\",\\"tasklane\\"`);
+    }
+  });
+});

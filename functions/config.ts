@@ -16,7 +16,7 @@ export interface RuntimeConfig {
   /** Region for the AWS SDK clients. */
   region: string;
   /** Endpoint overrides (local emulators); unset in AWS. */
-  endpoints?: { dynamodb?: string; sqs?: string; s3?: string };
+  endpoints?: { dynamodb?: string; sqs?: string; s3?: string; ses?: string };
   /** Bucket the flush writes event batches to (flush function only). */
   eventsBucket?: string;
   /** Function the API invokes asynchronously for an early flush once a full batch waits. */
@@ -25,6 +25,12 @@ export interface RuntimeConfig {
   webhookQueueUrl?: string;
   /** Which webhook targets are allowed. */
   webhookPolicy: { allowedSchemes: string[]; allowLoopback: boolean };
+  /** Sender of `email` tasks (a verified SES identity); without it they fail with a clear error. */
+  emailFrom?: string;
+  /** Bucket of task files: `export` results under exports/ (workers that use files only). */
+  filesBucket?: string;
+  /** Lifetime of the presigned download URL of an export. */
+  downloadUrlExpirySeconds: number;
 }
 
 /** Names of the environment variables, shared with the CDK stack so the two cannot drift. */
@@ -38,6 +44,9 @@ export const ENV = {
   flushFunctionName: 'TASKLANE_FLUSH_FUNCTION',
   webhookQueueUrl: 'TASKLANE_WEBHOOK_QUEUE_URL',
   webhookSchemes: 'TASKLANE_WEBHOOK_SCHEMES',
+  emailFrom: 'TASKLANE_EMAIL_FROM',
+  filesBucket: 'TASKLANE_FILES_BUCKET',
+  downloadUrlExpirySeconds: 'TASKLANE_DOWNLOAD_URL_EXPIRY_SECONDS',
 } as const;
 
 /** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */
@@ -58,12 +67,13 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Infinity): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) {
-    throw new ConfigError(`Environment variable ${name} must be a number ≥ ${min}; got "${raw}".`);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`Environment variable ${name} must be a number ${range}; got "${raw}".`);
   }
   return value;
 }
@@ -81,7 +91,11 @@ export const DEFAULTS = {
   finishedTaskTtlDays: 30,
   rateLimitPerSecond: 50,
   rateLimitBurst: 100,
+  downloadUrlExpirySeconds: 3600,
 } as const;
+
+/** SigV4 presigned URLs live at most 7 days: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html */
+export const MAX_DOWNLOAD_URL_EXPIRY_SECONDS = 604_800;
 
 /** Reads the configuration for the given task types; fails fast naming the missing or bad variable. */
 export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -99,5 +113,8 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
     webhookQueueUrl: env[ENV.webhookQueueUrl] || undefined,
     // Loopback targets are never allowed in AWS; only the local stack turns them on.
     webhookPolicy: { allowedSchemes: schemes(env), allowLoopback: false },
+    emailFrom: env[ENV.emailFrom] || undefined,
+    filesBucket: env[ENV.filesBucket] || undefined,
+    downloadUrlExpirySeconds: number(env, ENV.downloadUrlExpirySeconds, DEFAULTS.downloadUrlExpirySeconds, 1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
   };
 }

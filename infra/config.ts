@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { DEFAULTS } from '../functions/config';
+import { DEFAULTS, MAX_DOWNLOAD_URL_EXPIRY_SECONDS } from '../functions/config';
 
 /** Where alarms go: an existing SNS topic, or a new one (optionally with an e-mail subscription). */
 export type AlarmDestination = { topicArn: string } | { email?: string };
@@ -32,6 +32,10 @@ export interface TasklaneConfig {
    * logging need. Set false when the account already manages that setting elsewhere.
    */
   manageApiGatewayAccount: boolean;
+  /** Sender of `email` tasks, a verified SES identity (address, or an address on a verified domain); unset: no e-mail is sent. */
+  emailFrom?: string;
+  /** Lifetime of an export's presigned download URL. */
+  downloadUrlExpirySeconds: number;
 }
 
 /** The settings, by CDK context key. Each falls back to the environment variable `TASKLANE_<KEY_IN_SNAKE_CASE>`. */
@@ -49,6 +53,8 @@ export const CONFIG_KEYS = [
   'tableRemovalPolicy',
   'webhookSchemes',
   'manageApiGatewayAccount',
+  'emailFrom',
+  'downloadUrlExpirySeconds',
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -120,6 +126,9 @@ export function parseConfig(input: ConfigInput): TasklaneConfig {
     tableRemovalPolicy: oneOf(input, 'tableRemovalPolicy', ['retain', 'destroy'] as const) ?? 'retain',
     // Execution logging fails to deploy without the region's API Gateway CloudWatch role, so set it by default.
     manageApiGatewayAccount: boolean(input, 'manageApiGatewayAccount') ?? true,
+    // No default: SES sends only from identities verified in the account, which no default can guess.
+    emailFrom: optionalString(input, 'emailFrom', EMAIL_PATTERN, 'an e-mail address (a verified SES identity)'),
+    downloadUrlExpirySeconds: integer(input, 'downloadUrlExpirySeconds', 1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS) ?? DEFAULTS.downloadUrlExpirySeconds,
   };
 }
 

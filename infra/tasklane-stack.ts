@@ -9,6 +9,7 @@ import { TasklaneDashboard } from './constructs/dashboard';
 import { RuntimeEnvironment } from './constructs/runtime-environment';
 import { ScheduledJob } from './constructs/scheduled-job';
 import { EventsBucket } from './constructs/events-bucket';
+import { FilesBucket } from './constructs/files-bucket';
 import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { thresholdAlarm } from './constructs/alarm';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -43,7 +44,14 @@ export class TasklaneStack extends Stack {
       logRetention: config.logRetentionDays,
       alarmAction: alarms.action,
     });
-    const runtime = new RuntimeEnvironment({ tasks, queues: new Map(queues.map((q) => [q.typeName, q.queue])), webhookQueue: webhooks.queue, config });
+    const files = new FilesBucket(this, 'Files');
+    const runtime = new RuntimeEnvironment({
+      tasks,
+      queues: new Map(queues.map((q) => [q.typeName, q.queue])),
+      webhookQueue: webhooks.queue,
+      files: files.bucket,
+      config,
+    });
     runtime.configureWebhookWorker(webhooks.worker.fn);
     const eventsBucket = new EventsBucket(this, 'Events');
     const flush = new ScheduledJob(this, 'Flush', {
@@ -70,7 +78,7 @@ export class TasklaneStack extends Stack {
     runtime.configureApi(api.handler.fn, flush.function.fn);
     runtime.configureAuthorizer(api.authorizerFunction.fn);
     runtime.configureStream(api.streamFunction.fn);
-    for (const q of queues) runtime.configureWorker(q.worker.fn, q.typeName);
+    taskTypes.forEach((type, i) => runtime.configureWorker(queues[i]!.worker.fn, type));
 
     const sweeper = new ScheduledJob(this, 'Sweeper', {
       entry: 'functions/scheduled/sweeper.ts',
@@ -84,6 +92,7 @@ export class TasklaneStack extends Stack {
 
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues, webhooks });
     new CfnOutput(this, 'TableName', { value: tasks.table.tableName, description: 'DynamoDB table of tasks and API keys' });
+    new CfnOutput(this, 'FilesBucketName', { value: files.bucket.bucketName, description: 'S3 bucket of task files (exports/)' });
     new CfnOutput(this, 'EventsBucketName', { value: eventsBucket.bucket.bucketName, description: 'S3 bucket of flushed event batches' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic every alarm notifies' });
   }

@@ -2,12 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { startSesEmulator, type SesEmulator } from './ses-emulator';
 
 export interface Emulators {
   /** DynamoDB endpoint (dynalite). */
   dynamodb: string;
   /** SQS and S3 endpoint (fauxqs). */
   sqs: string;
+  /** SESv2 endpoint and web page of received e-mails (aws-ses-v2-local). */
+  ses: string;
   stop(): Promise<void>;
 }
 
@@ -31,11 +34,21 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamo.close();
     throw error;
   }
+  let ses: SesEmulator;
+  try {
+    ses = await startSesEmulator();
+  } catch (error) {
+    await fauxqs.stop();
+    dynamo.close();
+    throw error;
+  }
   const { port } = dynamo.address() as AddressInfo;
   return {
     dynamodb: `http://127.0.0.1:${port}`,
     sqs: fauxqs.address,
+    ses: ses.url,
     async stop() {
+      await ses.stop();
       await fauxqs.stop();
       dynamo.closeAllConnections?.();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

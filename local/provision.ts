@@ -21,7 +21,7 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
             { AttributeName: g.partitionKey, KeyType: 'HASH' },
             { AttributeName: g.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: g.projection },
+          Projection: { ProjectionType: g.projection, NonKeyAttributes: g.nonKeyAttributes },
         })),
       }),
     );

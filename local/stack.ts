@@ -47,12 +47,14 @@ export interface LocalStackOptions {
   scheduleIntervalMs?: number;
   /** Timing of task streams (tests shorten heartbeats and the maximum duration). */
   stream?: Partial<WatchSettings>;
+  /** Sender of `email` tasks (default tasklane@localhost). */
+  emailFrom?: string;
 }
 
 export interface LocalStack {
   apiUrl: string;
   apiKey: string;
-  endpoints: { dynamodb: string; sqs: string };
+  endpoints: { dynamodb: string; sqs: string; ses: string };
   config: RuntimeConfig;
   queues: ProvisionedQueue[];
   /** The webhook delivery queue and its DLQ. */
@@ -67,6 +69,8 @@ export const LOCAL_TENANT = 'local';
 const DEFAULT_SCHEDULE_INTERVAL_MS = 10_000;
 const REGION = 'us-east-1';
 export const EVENTS_BUCKET = 'tasklane-events';
+export const FILES_BUCKET = 'tasklane-files';
+const DEFAULT_EMAIL_FROM = 'tasklane@localhost';
 
 /**
  * The whole system in one process: emulators, table and queues from the registry, the API
@@ -80,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const step of stopped.reverse()) await step();
   };
   try {
-    const endpoints = { dynamodb: emulators.dynamodb, sqs: emulators.sqs };
+    const endpoints = { dynamodb: emulators.dynamodb, sqs: emulators.sqs, ses: emulators.ses };
     const clients = createAwsClients({ region: REGION, endpoints });
     const tableName = 'tasklane-local';
     await createTable(clients.dynamo, tableName);
@@ -98,8 +102,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookQueueUrl: webhookQueue.queueUrl,
       // Locally receivers run on this machine: loopback http targets are allowed, by this setting only.
       webhookPolicy: { allowedSchemes: ['http', 'https'], allowLoopback: options.allowLoopbackWebhooks ?? true },
+      emailFrom: options.emailFrom ?? DEFAULT_EMAIL_FROM,
+      filesBucket: FILES_BUCKET,
+      downloadUrlExpirySeconds: DEFAULTS.downloadUrlExpirySeconds,
     };
     await createBucket(createS3Client(config), EVENTS_BUCKET);
+    await createBucket(createS3Client(config), FILES_BUCKET);
     const runFlush = buildFlush(config, clients, createLogger('tasklane-flush'));
     // The early flush the API asks for once a full batch waits (AWS: an asynchronous Lambda invoke).
     const flushTrigger = localFlushTrigger(runFlush);

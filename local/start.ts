@@ -1,6 +1,6 @@
 /** `npm start`: the whole system on this machine, no Docker and no AWS account. */
 import { parseArgs } from 'node:util';
-import { EVENTS_BUCKET, LOCAL_TENANT, startLocalStack } from './stack';
+import { EVENTS_BUCKET, FILES_BUCKET, LOCAL_TENANT, startLocalStack } from './stack';
 import { removeLocalState, writeLocalState } from '../cli/local-state';
 import { TASK_TYPES } from '../functions/task-types/registry';
 
@@ -21,7 +21,8 @@ if (values.help) {
   --schedule-ms N how often the sweeper and the event flush run (default 10000; AWS: every minute)
 
 Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
-TASKLANE_RATE_LIMIT_BURST, POWERTOOLS_LOG_LEVEL (default WARN locally).`);
+TASKLANE_RATE_LIMIT_BURST, TASKLANE_EMAIL_FROM (default tasklane@localhost),
+POWERTOOLS_LOG_LEVEL (default WARN locally).`);
   process.exit(0);
 }
 
@@ -48,6 +49,7 @@ const stack = await startLocalStack({
   apiKey: process.env.TASKLANE_API_KEY || undefined,
   rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
   rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
+  emailFrom: process.env.TASKLANE_EMAIL_FROM || undefined,
 }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`tasklane: port ${port} is in use; stop the other process or set PORT / --port.`);
   else console.error('tasklane: the local stack failed to start:', error);
@@ -62,7 +64,8 @@ console.log(`Tasklane local stack ready in ${Date.now() - started} ms
   Dashboard    ${stack.apiUrl}/   (opens with the key below)
   API key      ${stack.apiKey}   (tenant "${LOCAL_TENANT}")
   DynamoDB     ${stack.endpoints.dynamodb}   (dynalite, table ${stack.config.tableName}${values['data-dir'] ? `, data in ${values['data-dir']}` : ', in memory'})
-  SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET})
+  SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET}, exports in ${FILES_BUCKET})
+  SES          ${stack.endpoints.ses}   (aws-ses-v2-local; open it to read the e-mails sent, from ${stack.config.emailFrom})
   Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
 ${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqUrl}`).join('\n')}
   Webhooks     ${stack.webhookQueue.queueUrl}   (DLQ ${stack.webhookQueue.dlqUrl})

@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -89,44 +91,62 @@ export class DynamoTaskStore implements TaskStore {
   async list(query: ListQuery): Promise<Page<Task>> {
     const { indexName, partitionKey, partitionValue } = this.indexFor(query);
     let startKey = this.decodeCursor(query.cursor, partitionKey, partitionValue);
-    const names: Record<string, string> = { '#ipk': partitionKey, '#exp': 'expires_at' };
-    const values: Record<string, unknown> = { ':ipk': partitionValue, ':now': Math.floor(Date.now() / 1000) };
-    let filter = '(attribute_not_exists(#exp) OR #exp > :now)';
-    if (query.status && query.type) {
-      names['#type'] = 'type';
-      values[':type'] = query.type;
-      filter += ' AND #type = :type';
-    }
-    const items: Record<string, unknown>[] = [];
+    const now = Math.floor(Date.now() / 1000);
+    // The listing indexes hold keys only (so progress writes never touch them): read the page's
+    // keys there, then the tasks themselves, and keep those that still match and have not expired.
+    const found: { key: Record<string, unknown>; task: Task }[] = [];
     let exhausted = false;
-    for (let round = 0; round < MAX_QUERY_ROUNDS && items.length < query.limit; round++) {
+    for (let round = 0; round < MAX_QUERY_ROUNDS && found.length < query.limit; round++) {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: indexName,
           KeyConditionExpression: '#ipk = :ipk',
-          FilterExpression: filter,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: { '#ipk': partitionKey },
+          ExpressionAttributeValues: { ':ipk': partitionValue },
           ScanIndexForward: false,
           Limit: query.limit,
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...(out.Items ?? []));
+      const keys = out.Items ?? [];
+      const items = await this.getItems(keys.map((key) => String(key[TABLE_KEY])));
+      for (const key of keys) {
+        const item = items.get(String(key[TABLE_KEY]));
+        if (!item || this.isExpired(item, now)) continue;
+        const task = this.fromItem(item);
+        // The status index lags a moment behind a transition; the item has the truth.
+        if ((query.status && task.status !== query.status) || (query.type && task.type !== query.type)) continue;
+        found.push({ key, task });
+      }
       startKey = out.LastEvaluatedKey;
       if (!startKey) {
         exhausted = true;
         break;
       }
     }
-    const pageItems = items.slice(0, query.limit);
-    const last = pageItems.at(-1);
+    const page = found.slice(0, query.limit);
+    const last = page.at(-1);
     let nextCursor: string | undefined;
-    if (items.length > query.limit && last) nextCursor = this.encodeCursor(last, partitionKey);
+    if (found.length > query.limit && last) nextCursor = this.encodeCursor(last.key, partitionKey);
     else if (!exhausted && startKey) nextCursor = this.encodeCursor(startKey, partitionKey);
-    return { items: pageItems.map((item) => this.fromItem(item)), nextCursor };
+    return { items: page.map((f) => f.task), nextCursor };
   }
+
+  /** Items by primary key, in one BatchGetItem per 100 (eventually consistent: a listing may lag a moment). */
+  private async getItems(pks: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const items = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < pks.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + 100).map((pk) => ({ [TABLE_KEY]: pk }));
+      for (let round = 0; keys && keys.length > 0 && round < 8; round++) {
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item[TABLE_KEY]), item);
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return items;
+  }
+
 
   async deletePending(tenant: string, id: string): Promise<void> {
     try {
@@ -440,8 +460,8 @@ export class DynamoTaskStore implements TaskStore {
     return { ...task, ...readFeed(item) } as unknown as Task;
   }
 
-  private isExpired(item: Record<string, unknown>): boolean {
-    return typeof item.expires_at === 'number' && item.expires_at <= Math.floor(Date.now() / 1000);
+  private isExpired(item: Record<string, unknown>, now = Math.floor(Date.now() / 1000)): boolean {
+    return typeof item.expires_at === 'number' && item.expires_at <= now;
   }
 
   private expiry(now: string): number {

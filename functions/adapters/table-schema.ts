@@ -15,17 +15,25 @@ export const TTL_ATTRIBUTE = 'expires_at';
 
 export const SORT_ATTRIBUTE = 'list_sk';
 
+/**
+ * What the sweeper reads of a task: none of it changes on a progress write, so progress costs the
+ * sweep indexes nothing.
+ */
+const SWEEP_ATTRIBUTES = ['id', 'tenant', 'type', 'status', 'attempts', 'max_attempts', 'webhook', 'webhook_url', 'sweep_at', 'webhook_sweep_at'];
+
 export const INDEXES = {
+  // The listing indexes hold keys only: a progress write changes no projected attribute, so it costs
+  // no index writes (with ALL it cost one per index). Listing reads the page's items by key instead.
   /** All tasks of a tenant. */
-  byTenant: { name: 'by-tenant', partitionKey: 'tenant_pk' },
+  byTenant: { name: 'by-tenant', partitionKey: 'tenant_pk', projection: 'KEYS_ONLY' },
   /** Tasks of a tenant in one status. */
-  byTenantStatus: { name: 'by-tenant-status', partitionKey: 'tenant_status_pk' },
+  byTenantStatus: { name: 'by-tenant-status', partitionKey: 'tenant_status_pk', projection: 'KEYS_ONLY' },
   /** Tasks of a tenant of one type. */
-  byTenantType: { name: 'by-tenant-type', partitionKey: 'tenant_type_pk' },
+  byTenantType: { name: 'by-tenant-type', partitionKey: 'tenant_type_pk', projection: 'KEYS_ONLY' },
   /** API keys of a tenant (sorted by creation). */
   keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
   /** Sparse: tasks not yet terminal, by sweep shard, sorted by when the sweeper should look at them. */
-  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at' },
+  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'INCLUDE', nonKeyAttributes: SWEEP_ATTRIBUTES },
   /**
    * Buffered events by buffer shard, sorted by `<tenant>#<event id>` (arrival order per tenant).
    * Keys only: the flush reads the events themselves with a consistent BatchGetItem.
@@ -35,7 +43,7 @@ export const INDEXES = {
    * Sparse: tasks with a webhook whose delivery is not settled. The partition key is set at creation
    * (only for tasks with a webhook_url), the sort key when the task ends.
    */
-  webhookSweep: { name: 'webhook-sweep', partitionKey: 'wh_sweep_pk', sortKey: 'webhook_sweep_at' },
+  webhookSweep: { name: 'webhook-sweep', partitionKey: 'wh_sweep_pk', sortKey: 'webhook_sweep_at', projection: 'INCLUDE', nonKeyAttributes: SWEEP_ATTRIBUTES },
   /** Batches of a tenant, newest first. */
   batchesByTenant: { name: 'batches-by-tenant', partitionKey: 'batch_tenant_pk' },
 } as const;
@@ -44,7 +52,8 @@ export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
   indexName: index.name,
   partitionKey: index.partitionKey,
   sortKey: 'sortKey' in index ? index.sortKey : SORT_ATTRIBUTE,
-  projection: 'projection' in index ? index.projection : ('ALL' as const),
+  projection: ('projection' in index ? index.projection : 'ALL') as 'ALL' | 'KEYS_ONLY' | 'INCLUDE',
+  nonKeyAttributes: 'nonKeyAttributes' in index ? index.nonKeyAttributes : undefined,
 }));
 
 export const taskKey = (tenant: string, id: string): string => `TASK#${tenant}#${id}`;

@@ -11,6 +11,7 @@ import { TASK_TYPES } from '../task-types/registry';
 import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
+import { registerSendEmailRoute } from './send-email-route';
 import { registerWebhookRoutes } from './webhook-routes';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson } from './json-body';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (deps.events) registerEventRoutes(app, deps.events);
   if (deps.webhookSecrets) registerWebhookRoutes(app, deps.webhookSecrets);
   if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
+  registerSendEmailRoute(app, deps.tasks);
 
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');

@@ -12,7 +12,7 @@ export interface DashboardOptions {
 }
 
 /** Where the page looks for a preset key. */
-const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
+export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
 
 /**
  * GET /: the dashboard, one static page without a key of its own: it calls the API with the key

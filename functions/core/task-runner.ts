@@ -6,6 +6,7 @@ import { decideAfterFailure } from './retry-policy';
 import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task, type TaskError } from './task';
 import type { TaskTypeDefinition } from '../task-types/definition';
+import type { TaskServices } from '../task-types/services';
 
 /** What the queue adapter does with the message after an attempt. */
 export type AttemptOutcome =
@@ -20,6 +21,8 @@ export interface RunnerDeps {
   store: TaskStore;
   clock: Clock;
   log: Log;
+  /** Handed to task code as `ctx.services`. */
+  services: TaskServices;
   metrics?: TaskMetrics;
   progressIntervalMs?: number;
   random?: () => number;
@@ -86,6 +89,7 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
       },
       signal: controller.signal,
       log: deps.log,
+      services: deps.services,
     });
     const completed = await deps.store.complete(tenant, id, attempt, result, now());
     metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);

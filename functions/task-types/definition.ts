@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Log } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
+import type { TaskServices } from './services';
 
 /** What task code sees while it runs. */
 export interface TaskContext<P> {
@@ -19,7 +20,15 @@ export interface TaskContext<P> {
   /** Aborted when the task is canceled or the attempt's timeout elapses. */
   signal: AbortSignal;
   log: Log;
+  /** E-mail, files and task records, behind small ports (functions/task-types/services.ts). */
+  services: TaskServices;
 }
+
+/**
+ * Services a type's worker calls besides the task table and its own queue: the CDK stack grants
+ * and configures exactly these for that worker, and nothing to the others.
+ */
+export type TaskServiceUse = 'email' | 'files';
 
 /** Per-type settings: everything the worker, the CDK stack and the local stack derive per type. */
 export interface TaskTypeSettings {
@@ -42,6 +51,8 @@ export interface TaskTypeDefinition<S extends z.ZodType = z.ZodType> {
   description: string;
   payloadSchema: S;
   settings: TaskTypeSettings;
+  /** What the worker needs access to (none when unset). */
+  uses?: readonly TaskServiceUse[];
   run(ctx: TaskContext<z.output<S>>): Promise<unknown>;
 }
 

@@ -1,12 +1,18 @@
 import { ValidationError } from '../core/errors';
 import type { TaskTypeDefinition } from './definition';
+import { email } from './email';
+import { exportTasks } from './export';
 import { generic } from './generic';
 
 /**
  * The one list of task types. The API validates against it, the workers run from it, and the CDK
  * and local stacks create a queue, DLQ and worker per entry. Adding a type: one file + one line here.
  */
-export const TASK_TYPES: readonly TaskTypeDefinition[] = [generic];
+export const TASK_TYPES: readonly TaskTypeDefinition[] = [
+  generic,
+  email,
+  exportTasks,
+];
 
 const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
 

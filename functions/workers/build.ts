@@ -8,6 +8,7 @@ import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
+import { createTaskServices } from '../adapters/task-services';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -20,9 +21,11 @@ export function buildWorker(
   const type = requireTaskType(typeName);
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
+  const store = createTaskStore(config, clients, logger);
   return createSqsWorker({
     type,
-    store: createTaskStore(config, clients, logger),
+    store,
+    services: createTaskServices(config, store),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,

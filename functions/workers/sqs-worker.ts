@@ -6,6 +6,7 @@ import type { TaskMetrics } from '../core/metrics';
 import type { Clock, TaskMessage, TaskStore } from '../core/ports';
 import { runAttempt } from '../core/task-runner';
 import type { TaskTypeDefinition } from '../task-types/definition';
+import type { TaskServices } from '../task-types/services';
 
 export interface SqsWorkerDeps {
   type: TaskTypeDefinition;
@@ -15,6 +16,7 @@ export interface SqsWorkerDeps {
   clock: Clock;
   logger: Logger;
   metrics: TaskMetrics;
+  services: TaskServices;
   progressIntervalMs?: number;
 }
 
@@ -48,7 +50,7 @@ export function createSqsWorker(deps: SqsWorkerDeps): (event: SQSEvent, context?
     deps.metrics.queueWait(deps.type.name, deps.clock.now().getTime() - Number(record.attributes.SentTimestamp));
     const remaining = context?.getRemainingTimeInMillis?.();
     const outcome = await runAttempt(
-      { store: deps.store, clock: deps.clock, log, metrics: deps.metrics, progressIntervalMs: deps.progressIntervalMs },
+      { store: deps.store, clock: deps.clock, log, services: deps.services, metrics: deps.metrics, progressIntervalMs: deps.progressIntervalMs },
       deps.type,
       { message, attempt, timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS) },
     );

@@ -172,6 +172,16 @@ export class TasklaneApi extends Construct {
       },
     });
 
+    const sendEmailModel = api.addModel('SendEmailModel', {
+      contentType: 'application/json',
+      schema: {
+        schema: JsonSchemaVersion.DRAFT4,
+        title: 'SendEmail',
+        type: JsonSchemaType.OBJECT,
+        required: ['to', 'subject', 'body'],
+      },
+    });
+
     const dashboard = api.root.addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
     Validations.of(dashboard).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -198,6 +208,20 @@ export class TasklaneApi extends Construct {
     });
     task.addResource('stream').addMethod('GET', streaming, withId);
     api.root.addResource('task-types').addMethod('GET', integration, secured);
+    api.root.addResource('send-email').addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });
+
+    // Batched events and their batches.
+    const events = api.root.addResource('events');
+    events.addMethod('POST', integration, secured);
+    events.addResource('stats').addMethod('GET', integration, secured);
+    const batches = api.root.addResource('batches');
+    batches.addMethod('GET', integration, secured);
+    batches.addResource('{id}').addMethod('GET', integration, withId);
+
+    // The tenant's webhook signing secret.
+    const secret = api.root.addResource('webhooks').addResource('secret');
+    secret.addMethod('GET', integration, secured);
+    secret.addResource('rotate').addMethod('POST', integration, secured);
   }
 
   private addAlarms(action: IAlarmAction): void {

@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ENV, queueUrlEnvName } from '../../functions/config';
+import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/task-types/definition';
 import type { TasklaneConfig } from '../config';
 import type { TasksTable } from './tasks-table';
 
@@ -13,6 +14,8 @@ export interface RuntimeEnvironmentProps {
   queues: ReadonlyMap<string, IQueue>;
   /** The webhook delivery queue: every function that can end a task sends to it. */
   webhookQueue: IQueue;
+  /** Where task types that use files write them (exports/). */
+  files: IBucket;
   config: TasklaneConfig;
 }
 
@@ -65,13 +68,42 @@ export class RuntimeEnvironment {
     });
   }
 
-  /** A worker of one type: tasks read/written. Consuming its own queue is granted by its event source. */
-  configureWorker(fn: LambdaFunction, typeName: string): void {
+  /**
+   * A worker of one type: tasks read/written, plus what the type declares it uses. Consuming its own
+   * queue is granted by its event source.
+   */
+  configureWorker(fn: LambdaFunction, type: Pick<TaskTypeDefinition, 'name' | 'uses'>): void {
     this.setTaskEnvironment(fn);
-    fn.addEnvironment(ENV.taskType, typeName);
+    fn.addEnvironment(ENV.taskType, type.name);
     this.grantTaskTable(fn);
     // A worker that ends a task queues its webhook.
     this.props.webhookQueue.grantSendMessages(fn);
+    const grants: Record<TaskServiceUse, (fn: LambdaFunction) => void> = { email: (f) => this.grantEmail(f), files: (f) => this.grantFiles(f) };
+    for (const use of type.uses ?? []) grants[use](fn);
+  }
+
+  /** SendEmail from the configured sender only: its address identity or its domain's, whichever is verified. */
+  private grantEmail(fn: LambdaFunction): void {
+    const { emailFrom } = this.props.config;
+    // Without a sender the type fails each task with a message that says to set emailFrom; no grant is needed.
+    if (!emailFrom) return;
+    fn.addEnvironment(ENV.emailFrom, emailFrom);
+    const identity = (name: string) => Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+    // SendEmail authorizes against the sending identity: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [identity(emailFrom), identity(emailFrom.split('@')[1]!)] }));
+  }
+
+  /** Objects under exports/ written (multipart), read back for the presigned download link, and aborted. */
+  private grantFiles(fn: LambdaFunction): void {
+    const { files, config } = this.props;
+    fn.addEnvironment(ENV.filesBucket, files.bucketName);
+    fn.addEnvironment(ENV.downloadUrlExpirySeconds, String(config.downloadUrlExpirySeconds));
+    // A presigned URL carries the signer's permissions, so the worker needs GetObject for the link to work.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [files.arnForObjects('exports/*')] }));
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(files).getLogicalId(files.node.defaultChild as CfnElement)}.Arn>/exports/*]`,
+      reason: 'An export writes one new object per task, exports/<tenant>/<task id>.<format>, which cannot be named in advance; object actions on that prefix only.',
+    });
   }
 
   /** The authorizer: looks API keys up by their hash, nothing else. */

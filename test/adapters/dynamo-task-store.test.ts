@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
@@ -170,6 +170,8 @@ describe('DynamoTaskStore', () => {
       ddb.on(QueryCommand)
         .resolvesOnce({ Items: [storedItem()], LastEvaluatedKey: ownKey })
         .resolvesOnce({ Items: [] });
+      // The listing index holds keys only; the page's tasks are read by key.
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [storedItem()] } });
       const first = await store.list({ tenant: 'acme', limit: 1 });
 
       // Act

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
+import type { TaskServices } from '../../functions/task-types/services';
 
 /** Region, account and queue every factory agrees on, so ARNs and URLs line up across a test. */
 export const AWS_REGION = 'us-east-1';
@@ -136,3 +137,14 @@ export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProx
   };
 }
 
+
+/** Task services for unit tests: each member fails loudly unless the test provides it. */
+export function taskServices(overrides: Partial<TaskServices> = {}): TaskServices {
+  const unused = (name: string) => () => Promise.reject(new Error(`test did not expect ctx.services.${name}`));
+  return {
+    email: { send: unused('email.send') },
+    files: { upload: unused('files.upload'), downloadUrl: unused('files.downloadUrl') },
+    tasks: { list: unused('tasks.list') },
+    ...overrides,
+  };
+}

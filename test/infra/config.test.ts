@@ -18,6 +18,8 @@ describe('parseConfig', () => {
       tableRemovalPolicy: 'retain',
       webhookSchemes: ['https'],
       manageApiGatewayAccount: true,
+      emailFrom: undefined,
+      downloadUrlExpirySeconds: DEFAULTS.downloadUrlExpirySeconds,
     });
   });
 
@@ -35,6 +37,8 @@ describe('parseConfig', () => {
       tableRemovalPolicy: 'destroy',
       manageApiGatewayAccount: 'false',
       webhookSchemes: 'https,http',
+      emailFrom: 'noreply@example.com',
+      downloadUrlExpirySeconds: '900',
     });
 
     expect(config).toEqual({
@@ -49,6 +53,8 @@ describe('parseConfig', () => {
       apiThrottle: { rateLimit: 50, burstLimit: 60 },
       tableRemovalPolicy: 'destroy',
       manageApiGatewayAccount: false,
+      emailFrom: 'noreply@example.com',
+      downloadUrlExpirySeconds: 900,
     });
   });
 
@@ -78,6 +84,8 @@ describe('parseConfig', () => {
     ['apiThrottleBurstLimit', '5001', 'tasklane: context "apiThrottleBurstLimit" must be an integer from 1 to 5000 (got "5001")'],
     ['tableRemovalPolicy', 'snapshot', 'tasklane: context "tableRemovalPolicy" must be one of retain, destroy (got "snapshot")'],
     ['webhookSchemes', 'https,ftp', 'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got "https,ftp")'],
+    ['emailFrom', 'noreply', 'tasklane: context "emailFrom" must be an e-mail address (a verified SES identity) (got "noreply")'],
+    ['downloadUrlExpirySeconds', '604801', 'tasklane: context "downloadUrlExpirySeconds" must be an integer from 1 to 604800 (got "604801")'],
     ['manageApiGatewayAccount', 'yes', 'tasklane: context "manageApiGatewayAccount" must be true or false (got "yes")'],
   ])('rejects %s = %j, naming the setting and echoing the value', (key, value, message) => {
     expect(() => parseConfig({ [key]: value })).toThrow(new ConfigError(message));

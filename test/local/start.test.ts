@@ -30,6 +30,7 @@ describe('npm start (local/start.ts)', () => {
     expect(output).toMatch(new RegExp(`API\\s+http://127\\.0\\.0\\.1:${port}`));
     expect(output).toMatch(/DynamoDB\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(output).toMatch(/SQS \/ S3\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/SES\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(output).toContain('tl_testtest_');
     expect(health.status).toBe(200);
     expect(tasks.status).toBe(200);

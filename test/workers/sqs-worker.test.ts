@@ -11,7 +11,7 @@ import type { Task } from '../../functions/core/task';
 import { createLogger } from '../../functions/shared/logger';
 import { defineTaskType } from '../../functions/task-types/definition';
 import { createSqsWorker } from '../../functions/workers/sqs-worker';
-import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody } from '../helpers/factories';
+import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody, taskServices } from '../helpers/factories';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -44,6 +44,7 @@ function setup(run: () => Promise<unknown>) {
     clock: { now: () => FIXED_NOW },
     logger: createLogger('tasklane-worker-test'),
     metrics,
+    services: taskServices(),
   });
   return { worker, run: spy, queueWaits };
 }

@@ -1,0 +1,53 @@
+import { Transform, pipeline, type Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { FileStore, StoredFile } from '../task-types/services';
+
+/** 5 MiB, S3's smallest multipart part: memory holds about `queueSize` parts, whatever the object's size. */
+const PART_SIZE = 5 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+
+/** FileStore on one S3 bucket: multipart uploads via lib-storage, presigned GET links. */
+export class S3FileStore implements FileStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly expiresInSeconds: number,
+  ) {}
+
+  async upload(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<StoredFile> {
+    let bytes = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    // An error of the source destroys `counted` with it, which fails the upload below.
+    pipeline(body, counted, () => undefined);
+    // Upload sends one PUT below PART_SIZE and a multipart upload above it, aborting the parts on failure.
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: contentType },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      abortController: signal ? abortControllerFor(signal) : undefined,
+    });
+    await upload.done();
+    return { bucket: this.bucket, key, bytes };
+  }
+
+  async downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }> {
+    const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.expiresInSeconds });
+    return { url, expiresInSeconds: this.expiresInSeconds };
+  }
+}
+
+/** lib-storage takes an AbortController, not a signal. */
+function abortControllerFor(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller;
+}

@@ -1,0 +1,49 @@
+import type { Readable } from 'node:stream';
+import type { ListQuery, Page } from '../core/ports';
+import type { Task } from '../core/task';
+
+/** One e-mail as task code hands it to the sender; addresses are already validated. */
+export interface EmailMessage {
+  to: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  /** Defaults to the configured sender (TASKLANE_EMAIL_FROM). */
+  from?: string;
+  replyTo?: string[];
+}
+
+/**
+ * Sends e-mail. Implementations throw PermanentTaskError for a rejection no retry can fix and
+ * RetryableTaskError for throttling and server faults, so task code needs no SDK knowledge.
+ */
+export interface EmailSender {
+  send(message: EmailMessage): Promise<{ messageId: string }>;
+}
+
+/** An object written by a FileStore. */
+export interface StoredFile {
+  bucket: string;
+  key: string;
+  bytes: number;
+}
+
+/** The bucket task code writes files to and hands out links for. */
+export interface FileStore {
+  /** Streams `body` to `key` (multipart as it grows), so memory stays flat whatever the size. */
+  upload(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<StoredFile>;
+  /** A time-limited GET URL for `key`. */
+  downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }>;
+}
+
+/** Read access to the task records, for task types that report on them (export). */
+export interface TaskReader {
+  list(query: ListQuery): Promise<Page<Task>>;
+}
+
+/** What task code may reach besides its payload: built once per worker from configuration. */
+export interface TaskServices {
+  email: EmailSender;
+  files: FileStore;
+  tasks: TaskReader;
+}

@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/config';
+import { type SynthesizedStack, synthTasklane } from './helpers/synth';
+import { asArray, resourcesOf, statementsOfFunction, taskTypeResources } from './helpers/template';
+
+/** What a statement grants, with CloudFormation functions flattened to text for matching. */
+const grantsOf = (synth: SynthesizedStack, typeName: string) =>
+  statementsOfFunction(synth.template, taskTypeResources(synth.template, typeName).worker).map((s) => ({
+    actions: asArray(s.Action),
+    resources: JSON.stringify(s.Resource),
+  }));
+const envOf = (synth: SynthesizedStack, typeName: string): Record<string, unknown> => taskTypeResources(synth.template, typeName).worker.Properties.Environment.Variables;
+
+describe('TasklaneStack: grants of the types that use services', () => {
+  let withSender: SynthesizedStack;
+  let withoutSender: SynthesizedStack;
+
+  beforeAll(() => {
+    withSender = synthTasklane({ emailFrom: 'noreply@example.com', downloadUrlExpirySeconds: '900' });
+    withoutSender = synthTasklane();
+  });
+
+  it('lets the email worker SendEmail from the configured sender’s address or domain identity, and sets the sender', () => {
+    // Act
+    const ses = grantsOf(withSender, 'email').filter((g) => g.actions.some((a) => a.startsWith('ses:')));
+
+    // Assess
+    expect(ses).toHaveLength(1);
+    expect(ses[0]!.actions).toEqual(['ses:SendEmail']);
+    expect(ses[0]!.resources).toContain(':identity/noreply@example.com');
+    expect(ses[0]!.resources).toContain(':identity/example.com');
+    expect(envOf(withSender, 'email')[ENV.emailFrom]).toBe('noreply@example.com');
+  });
+
+  it('grants no SES action and sets no sender when emailFrom is unset', () => {
+    // Act
+    const ses = grantsOf(withoutSender, 'email').filter((g) => g.actions.some((a) => a.startsWith('ses:')));
+
+    // Assess
+    expect(ses).toEqual([]);
+    expect(envOf(withoutSender, 'email')[ENV.emailFrom]).toBeUndefined();
+  });
+
+  it('lets the export worker put, get and abort objects under exports/ of the files bucket only, with the link expiry', () => {
+    // Act
+    const s3 = grantsOf(withSender, 'export').filter((g) => g.actions.some((a) => a.startsWith('s3:')));
+    const env = envOf(withSender, 'export');
+
+    // Assess
+    expect(s3).toHaveLength(1);
+    expect([...s3[0]!.actions].sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+    expect(s3[0]!.resources).toContain('/exports/*');
+    expect(env[ENV.downloadUrlExpirySeconds]).toBe('900');
+    expect(env[ENV.filesBucket]).toBeDefined();
+  });
+
+  it.each(['generic', 'email'])('gives the %s worker no S3 access and no files bucket', (typeName) => {
+    // Act
+    const s3 = grantsOf(withSender, typeName).filter((g) => g.actions.some((a) => a.startsWith('s3:')));
+
+    // Assess
+    expect(s3).toEqual([]);
+    expect(envOf(withSender, typeName)[ENV.filesBucket]).toBeUndefined();
+  });
+
+  it('expires exports after a week and abandoned multipart uploads after a day', () => {
+    // Act
+    const buckets = Object.values(resourcesOf(withSender.template, 'AWS::S3::Bucket'));
+    const rules = buckets.flatMap((b) => b.Properties.LifecycleConfiguration?.Rules ?? []);
+
+    // Assess
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' }),
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+      ]),
+    );
+  });
+});

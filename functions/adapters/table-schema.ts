@@ -19,7 +19,7 @@ export const SORT_ATTRIBUTE = 'list_sk';
  * What the sweeper reads of a task: none of it changes on a progress write, so progress costs the
  * sweep indexes nothing.
  */
-const SWEEP_ATTRIBUTES = ['id', 'tenant', 'type', 'status', 'attempts', 'max_attempts', 'webhook', 'webhook_url', 'sweep_at', 'webhook_sweep_at'];
+const SWEEP_ATTRIBUTES = ['id', 'tenant', 'type', 'status', 'attempts', 'max_attempts', 'webhook', 'webhook_url'];
 
 export const INDEXES = {
   // The listing indexes hold keys only: a progress write changes no projected attribute, so it costs
@@ -33,7 +33,8 @@ export const INDEXES = {
   /** API keys of a tenant (sorted by creation). */
   keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
   /** Sparse: tasks not yet terminal, by sweep shard, sorted by when the sweeper should look at them. */
-  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'INCLUDE', nonKeyAttributes: SWEEP_ATTRIBUTES },
+  // (An index's own keys are projected anyway and may not be listed again.)
+  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'INCLUDE', nonKeyAttributes: [...SWEEP_ATTRIBUTES, 'webhook_sweep_at'] },
   /**
    * Buffered events by buffer shard, sorted by `<tenant>#<event id>` (arrival order per tenant).
    * Keys only: the flush reads the events themselves with a consistent BatchGetItem.
@@ -43,7 +44,13 @@ export const INDEXES = {
    * Sparse: tasks with a webhook whose delivery is not settled. The partition key is set at creation
    * (only for tasks with a webhook_url), the sort key when the task ends.
    */
-  webhookSweep: { name: 'webhook-sweep', partitionKey: 'wh_sweep_pk', sortKey: 'webhook_sweep_at', projection: 'INCLUDE', nonKeyAttributes: SWEEP_ATTRIBUTES },
+  webhookSweep: {
+    name: 'webhook-sweep',
+    partitionKey: 'wh_sweep_pk',
+    sortKey: 'webhook_sweep_at',
+    projection: 'INCLUDE',
+    nonKeyAttributes: [...SWEEP_ATTRIBUTES, 'sweep_at'],
+  },
   /** Batches of a tenant, newest first. */
   batchesByTenant: { name: 'batches-by-tenant', partitionKey: 'batch_tenant_pk' },
 } as const;
@@ -53,7 +60,7 @@ export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
   partitionKey: index.partitionKey,
   sortKey: 'sortKey' in index ? index.sortKey : SORT_ATTRIBUTE,
   projection: ('projection' in index ? index.projection : 'ALL') as 'ALL' | 'KEYS_ONLY' | 'INCLUDE',
-  nonKeyAttributes: 'nonKeyAttributes' in index ? index.nonKeyAttributes : undefined,
+  nonKeyAttributes: 'nonKeyAttributes' in index ? [...index.nonKeyAttributes] : undefined,
 }));
 
 export const taskKey = (tenant: string, id: string): string => `TASK#${tenant}#${id}`;

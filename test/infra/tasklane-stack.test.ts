@@ -168,7 +168,7 @@ describe('TasklaneStack', () => {
             { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
             { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: gsi.projection },
+          Projection: { ProjectionType: gsi.projection, ...(gsi.nonKeyAttributes ? { NonKeyAttributes: gsi.nonKeyAttributes } : {}) },
         })),
       );
     });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PayloadTooLargeError } from '../core/errors';
 import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';

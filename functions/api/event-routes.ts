@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventService } from '../batching/event-service';
 import { toBatchView } from '../batching/model';
 import type { EventStore } from '../batching/ports';

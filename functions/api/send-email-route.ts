@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TaskService } from '../core/task-service';
 import { email, emailAddresses, emailSubject } from '../task-types/email';
 import { readJson } from './json-body';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors';
 import { TASK_STATUSES } from '../core/task';
 import { issuesToDetails } from '../core/task-service';

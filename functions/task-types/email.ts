@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTaskType } from './definition';
 
 /** SES takes at most 50 recipients per message: https://docs.aws.amazon.com/ses/latest/dg/quotas.html */

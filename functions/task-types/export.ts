@@ -1,6 +1,6 @@
 import { Readable, Transform, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_STATUSES, toView, type Task, type TaskView } from '../core/task';
 import { defineTaskType } from './definition';
 

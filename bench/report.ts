@@ -1,0 +1,170 @@
+import type { CostResult } from './aws-cost';
+import type { ColdStartResult } from './cold-start';
+import { PRICES, PRICES_RECORDED } from './prices';
+import { TARGETS, type BenchSettings } from './settings';
+import type { ThroughputResult } from './throughput';
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    commit: string;
+    uncommittedChanges: boolean;
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverage: { start: number; end: number };
+    quick: boolean;
+    settings: BenchSettings;
+    seconds: number;
+  };
+  coldStart: ColdStartResult;
+  cost: CostResult;
+  throughput: ThroughputResult;
+}
+
+export interface TargetCheck {
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+export function targetsOf(results: BenchResults): TargetCheck[] {
+  const { functions } = results.coldStart;
+  return [
+    ...functions.map((f) => ({ target: `${f.name}: init ≤ ${TARGETS.initRatio}× reference`, value: `${f.initRatio}×`, met: f.initRatio <= TARGETS.initRatio })),
+    ...functions.map((f) => ({ target: `${f.name}: bundle ≤ ${TARGETS.sizeRatio}× reference`, value: `${f.sizeRatio}×`, met: f.sizeRatio <= TARGETS.sizeRatio })),
+    {
+      target: `≤ $${TARGETS.usdPerMillion} per million generic tasks (10 progress updates${results.cost.webhook.included ? ', webhook' : ''})`,
+      value: `$${results.cost.usdPerMillion.total}`,
+      met: results.cost.usdPerMillion.total <= TARGETS.usdPerMillion,
+    },
+  ];
+}
+
+const table = (header: string[], rows: Array<Array<string | number>>) =>
+  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const pct = (share: number) => `${Math.round(share * 100)} %`;
+/** Milliseconds to one decimal: the runs are not more precise than that. */
+const ms = (value: number) => value.toFixed(1);
+const mark = (met: boolean) => (met ? 'met' : '**missed**');
+
+function coldStartSection({ coldStart: c }: BenchResults): string {
+  return `## Bundles and cold start
+
+Every Lambda entry bundled with the stack's esbuild options (infra/constructs/tasklane-function.ts);
+sizes of the deployed build (target node24, minified, source map apart), init times of the same
+build for node20 (this machine's Node), loaded with \`--enable-source-maps\` in ${c.runs} fresh
+processes each. Reference = a handler that only constructs the SDK clients the function calls.
+
+${table(
+  ['function', 'bundle KB', 'reference KB', 'size ×', 'init p50 / p90 ms', 'reference p50 / p90 ms', 'init ×', 'SDK clients bundled'],
+  c.functions.map((f) => [
+    f.name,
+    f.kb,
+    f.referenceKb,
+    f.sizeRatio,
+    `${ms(f.initMs.p50)} / ${ms(f.initMs.p90)}`,
+    `${ms(f.referenceInitMs.p50)} / ${ms(f.referenceInitMs.p90)}`,
+    f.initRatio,
+    f.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', '),
+  ]),
+)}
+
+Baselines: empty handler ${c.emptyKb} KB, init p50 ${ms(c.emptyInitMs.p50)} ms; references ${c.references
+    .map((r) => `${r.name.replace('reference:', '')} ${r.kb} KB, ${ms(r.initMs.p50)} ms`)
+    .join('; ')}.${c.notes.length ? `\n\n${c.notes.map((n) => `- ${n}`).join('\n')}` : ''}
+`;
+}
+
+function costSection({ cost: c }: BenchResults): string {
+  const p = c.perTask;
+  const calls = Object.entries(p.calls)
+    .map(([k, v]) => `${k} ${v.calls}${v.wru ? ` (${v.wru} WRU)` : ''}${v.rru ? ` (${v.rru} RRU)` : ''}`)
+    .join(', ');
+  return `## AWS requests and cost per task
+
+${c.tasks} generic tasks (\`${JSON.stringify(c.payload)}\`, every progress update written, as when they
+come ≥ 1 s apart) through the embedded stack, every AWS call counted; webhook: ${c.webhook.note}.
+DynamoDB write units from the item images before and after each write, indexes included (DynamoDB's
+rules); read units from ConsumedCapacity. Lambda durations from a second, uncounted pass, one task at a time.
+
+Per task: ${p.apiGatewayRequests} API Gateway request; ${p.lambda
+    .map((l) => `${l.function} ${l.invocations} invocation × ${ms(l.ms.p50)} ms p50 at ${l.memoryMb} MB`)
+    .join('; ')}; SQS ${p.sqsRequests} requests; DynamoDB ${p.dynamo.wru} WRU (table ${p.dynamo.wruTable}, indexes ${p.dynamo.wruIndexes}) and ${p.dynamo.rru} RRU; S3 ${p.s3.put + p.s3.get}; SES ${p.ses}.
+Calls: ${calls}.
+
+${table(
+  ['item', '$ per million tasks'],
+  [...c.usdPerMillion.lines.map((l) => [l.item, l.usd.toFixed(2)]), ['**total**', `**${c.usdPerMillion.total.toFixed(2)}**`]],
+)}
+
+By function: ${Object.entries(c.usdPerMillion.byFunction)
+    .map(([who, usd]) => `${who} $${usd.toFixed(2)}`)
+    .join(', ')}.
+
+Target ≤ $${TARGETS.usdPerMillion}: ${mark(c.targetMet)}. ${
+    p.dynamo.wruKeysOnly < p.dynamo.wru
+      ? `With every index KEYS_ONLY (progress writes would touch no index): ${p.dynamo.wruKeysOnly} WRU per task, **$${c.usdPerMillion.totalWithKeysOnlyIndexes}** per million.`
+      : 'Index writes are already at their KEYS_ONLY floor: what remains are status changes moving index keys.'
+  }
+Orchestration alone elsewhere: Step Functions Standard $${c.comparison.stepFunctionsStandardTransitions}
+per million (5 state transitions), QStash $${c.comparison.qstashMessages} per million (1 message).
+Not per task, so not above: idle long polling (${c.idleReceives} empty receives in this run), the
+scheduled sweeper and flush, CloudWatch Logs, X-Ray. Prices: ${PRICES_RECORDED}, bench/prices.ts.${c.notes.length ? `\n\n${c.notes.map((n) => `- ${n}`).join('\n')}` : ''}
+`;
+}
+
+function throughputSection({ throughput: t }: BenchResults): string {
+  const e = t.endToEnd;
+  const shares = Object.entries(t.profile.shares)
+    .map(([k, v]) => `${k} ${pct(v)}`)
+    .join(', ');
+  return `## Local throughput, latency, memory
+
+The local stack in its own process (one core), load from another.
+
+- **End to end**: ${e.tasks} zero-work tasks, ${e.concurrency} in flight (each client polls GET every
+  20 ms): **${e.tasksPerSecond} tasks/s**; POST → completed p50 ${ms(e.clientMs.p50)} ms, p99 ${ms(e.clientMs.p99)} ms
+  (record created → ended p50 ${ms(e.recordMs.p50)} ms).
+${t.api.map((a) => `- **${a.route}** (autocannon, ${a.connections} connections, ${a.seconds} s): ${a.requestsPerSecond} req/s, p50 ${a.latencyMs.p50} ms, p99 ${a.latencyMs.p99} ms${a.non2xx ? `, ${a.non2xx} non-2xx` : ''}`).join('\n')}
+- The ${t.backlog.tasks} tasks that POST load created drained ${t.backlog.drainSeconds} s after it: ${t.backlog.tasksPerSecond} tasks/s overall.
+- **Events**: ${t.events.events} single-event POST /events (${t.events.concurrency} connections: ${t.events.postRequestsPerSecond} req/s,
+  p50 ${t.events.postLatencyMs.p50} ms, p99 ${t.events.postLatencyMs.p99} ms), all flushed into batches ${t.events.seconds} s after the first: **${t.events.eventsPerSecond} events/s**.
+- **Raw SDK loops** on the same emulators (${t.raw[0]?.calls} calls, concurrency ${e.concurrency}): ${t.raw
+    .map((r) => `${r.operation} ${r.opsPerSecond}/s (emulator CPU ${r.emulatorCpuMs} ms a call)`)
+    .join(', ')}.
+- **Emulators vs our code**: a task costs the stack's process ${t.emulatorShare.stackCpuMsPerTask} ms CPU, of which the
+  emulators ≈ ${t.emulatorShare.emulatorCpuMsPerTask} ms (**${pct(t.emulatorShare.share)}**, from the calls per task × the raw loops'
+  cost); alone they would allow ≈ ${t.emulatorShare.emulatorBoundTasksPerSecond} tasks/s. Calls per task: ${Object.entries(t.emulatorShare.callsPerTask)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}. CPU profile of ${t.profile.cpuMs} ms: ${shares}.
+- **Memory** (RSS of the stack's process): ${t.memory.idleMb} MB idle, peak ${t.memory.maxRssMb} MB (${Object.entries(t.memory.peakMbByPhase)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}).
+`;
+}
+
+/** The short summary worth committing: figures, baselines, targets and how the run was made. */
+export function renderMarkdown(results: BenchResults): string {
+  const m = results.meta;
+  const targets = targetsOf(results);
+  return `# Tasklane benchmarks${m.quick ? ' (QUICK run: small counts, not figures to quote)' : ''}
+
+${m.date.slice(0, 10)} · commit ${m.commit}${m.uncommittedChanges ? ' + uncommitted changes' : ''} · Node ${m.node} · ${m.cpus} × ${m.cpuModel} ·
+load average ${m.loadAverage.start} → ${m.loadAverage.end} · ${m.seconds} s · \`npm run bench\` (bench/results/${m.quick ? 'quick' : 'latest'}.json has everything)
+
+## Targets
+
+${table(
+  ['target', 'measured', ''],
+  targets.map((t) => [t.target, t.value, mark(t.met)]),
+)}
+
+${coldStartSection(results)}
+${costSection(results)}
+${throughputSection(results)}
+Prices used (${PRICES_RECORDED}): ${Object.values(PRICES)
+    .map((p) => `${p.what} $${p.usd} (${p.source})`)
+    .join('; ')}.
+`;
+}

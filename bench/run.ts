@@ -1,0 +1,61 @@
+/**
+ * `npm run bench`: bundles and cold start, AWS requests and dollars per task, local throughput,
+ * latency and memory. Writes bench/results/latest.json and latest.md (with `BENCH_QUICK=1`:
+ * quick.json and quick.md, from small counts, to check the benchmark itself).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { projectPath } from '../infra/paths';
+import { measureAwsCost } from './aws-cost';
+import { buildBundles, entriesToMeasure } from './bundles';
+import { compareWithReferences, measureInit } from './cold-start';
+import { elapsedSeconds, progress } from './progress';
+import { renderMarkdown, targetsOf, type BenchResults } from './report';
+import { QUICK, SETTINGS } from './settings';
+import { measureThroughput } from './throughput';
+
+// Read when the stack's loggers and SDK clients are built, not at import.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: projectPath('.'), encoding: 'utf8' }).trim();
+const load = () => Math.round(os.loadavg()[0]! * 100) / 100;
+const loadAtStart = load();
+progress(`${QUICK ? 'quick' : 'full'} run on Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart}`);
+
+progress('bundles: every Lambda entry and the baselines, with the stack\'s esbuild options (node24 for size, node20 for timing)');
+const { entries, notes } = entriesToMeasure();
+const bundles = await buildBundles(entries);
+progress(`cold start: ${bundles.length} bundles × ${SETTINGS.coldStartRuns} fresh Node processes`);
+const coldStart = compareWithReferences(bundles, measureInit(bundles, SETTINGS.coldStartRuns), entries, SETTINGS.coldStartRuns, notes);
+
+const cost = await measureAwsCost(SETTINGS.costTasks, SETTINGS.costTimedTasks);
+progress(`aws cost: $${cost.usdPerMillion.total} per million tasks`);
+
+const throughput = await measureThroughput(SETTINGS);
+progress(`throughput: ${throughput.endToEnd.tasksPerSecond} tasks/s end to end; peak RSS ${throughput.memory.maxRssMb} MB`);
+
+const results: BenchResults = {
+  meta: {
+    date: new Date().toISOString(),
+    commit: git('rev-parse', '--short', 'HEAD'),
+    uncommittedChanges: git('status', '--porcelain').length > 0,
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadAverage: { start: loadAtStart, end: load() },
+    quick: QUICK,
+    settings: SETTINGS,
+    seconds: Math.round(elapsedSeconds()),
+  },
+  coldStart,
+  cost,
+  throughput,
+};
+const name = QUICK ? 'quick' : 'latest';
+const dir = projectPath('bench/results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}/${name}.json`, `${JSON.stringify({ ...results, targets: targetsOf(results) }, null, 2)}\n`);
+writeFileSync(`${dir}/${name}.md`, renderMarkdown(results));
+progress(`done in ${Math.round(elapsedSeconds())} s: bench/results/${name}.json, bench/results/${name}.md`);

@@ -1,0 +1,38 @@
+/**
+ * How much each benchmark does. `BENCH_QUICK=1` runs the same code with small counts (about a minute),
+ * to check the benchmark itself works; only the full run gives figures worth quoting.
+ */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+const FULL = {
+  /** Fresh Node processes per bundle for the init time (after one discarded warm-up). */
+  coldStartRuns: 30,
+  /** Generic tasks (10 steps, 10 written progress updates) counted for the AWS bill. */
+  costTasks: 100,
+  /** Tasks timed without the counting (which slows the calls down) for Lambda durations. */
+  costTimedTasks: 50,
+  /** Zero-work tasks pushed end to end for tasks/s. */
+  e2eTasks: 2000,
+  /** Tasks in flight at once during the end-to-end run (the client waits for each to complete). */
+  e2eConcurrency: 20,
+  /** Seconds of load per API route. */
+  apiSeconds: 10,
+  /** Open connections of the load generator. */
+  apiConnections: 20,
+  /** Single-event POST /events requests, flushed into batches. */
+  events: 2000,
+  eventsConcurrency: 20,
+  /** Calls per operation in the raw SDK loop against the emulators. */
+  rawOps: 3000,
+  /** Tasks run under the CPU profiler (separately from the timed run, so it does not slow it). */
+  profileTasks: 500,
+};
+
+export type BenchSettings = typeof FULL;
+
+export const SETTINGS: BenchSettings = QUICK
+  ? { ...FULL, coldStartRuns: 5, costTasks: 20, costTimedTasks: 10, e2eTasks: 200, apiSeconds: 2, events: 200, rawOps: 300, profileTasks: 100 }
+  : FULL;
+
+/** The targets of issue 8: init and bundle size against the reference handler, dollars per million generic tasks. */
+export const TARGETS = { initRatio: 1.2, sizeRatio: 1.2, usdPerMillion: 15 } as const;

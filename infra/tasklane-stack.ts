@@ -8,8 +8,8 @@ import { TasklaneApi } from './constructs/api';
 import { TasklaneDashboard } from './constructs/dashboard';
 import { RuntimeEnvironment } from './constructs/runtime-environment';
 import { ScheduledJob } from './constructs/scheduled-job';
-import { EventsBucket } from './constructs/events-bucket';
-import { FilesBucket } from './constructs/files-bucket';
+import { eventsBucket as createEventsBucket } from './constructs/events-bucket';
+import { filesBucket } from './constructs/files-bucket';
 import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { thresholdAlarm } from './constructs/alarm';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -44,7 +44,7 @@ export class TasklaneStack extends Stack {
       logRetention: config.logRetentionDays,
       alarmAction: alarms.action,
     });
-    const files = new FilesBucket(this, 'Files');
+    const files = filesBucket(this, 'Files');
     const runtime = new RuntimeEnvironment({
       tasks,
       queues: new Map(queues.map((q) => [q.typeName, q.queue])),
@@ -53,7 +53,7 @@ export class TasklaneStack extends Stack {
       config,
     });
     runtime.configureWebhookWorker(webhooks.worker.fn);
-    const eventsBucket = new EventsBucket(this, 'Events');
+    const eventsBucket = createEventsBucket(this, 'Events');
     const flush = new ScheduledJob(this, 'Flush', {
       entry: 'functions/scheduled/flush.ts',
       description: 'Tasklane event flush (buffered events into batches in S3)',

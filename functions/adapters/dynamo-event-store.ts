@@ -1,7 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -9,11 +7,11 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../core/errors';
 import type { Page } from '../core/ports';
 import type { Batch, BatchStatus, StoredEvent } from '../batching/model';
 import type { EventStore } from '../batching/ports';
+import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { eventShard } from '../batching/settings';
 import {
   INDEXES,
@@ -27,17 +25,6 @@ import {
   flushLockKey,
   listSortKey,
 } from './table-schema';
-
-/** DynamoDB's per-call limits: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html */
-const WRITE_CHUNK = 25;
-const READ_CHUNK = 100;
-const MAX_UNPROCESSED_ROUNDS = 8;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The event buffer and batch records in the tasks table, with batch APIs wherever DynamoDB has them. */
 export class DynamoEventStore implements EventStore {
@@ -57,7 +44,7 @@ export class DynamoEventStore implements EventStore {
         },
       },
     }));
-    await this.batchWrite(requests);
+    await batchWriteAll(this.db, this.tableName, requests);
   }
 
   async countWaiting(tenant: string, upTo = Number.POSITIVE_INFINITY): Promise<number> {
@@ -110,26 +97,15 @@ export class DynamoEventStore implements EventStore {
   }
 
   async getEvents(tenant: string, ids: readonly string[]): Promise<StoredEvent[]> {
-    const found = new Map<string, StoredEvent>();
-    for (const part of chunks(ids, READ_CHUNK)) {
-      let keys: Record<string, unknown>[] | undefined = part.map((id) => ({ [TABLE_KEY]: eventKey(tenant, id) }));
-      for (let round = 0; keys && keys.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error('BatchGetItem kept returning unprocessed keys');
-        if (round > 0) await sleep(50 * 2 ** round);
-        const out = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          found.set(String(item.event_id), { tenant, event_id: String(item.event_id), received_at: String(item.received_at), body: item.body });
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
+    const items = await batchGetAll(this.db, this.tableName, ids.map((id) => ({ [TABLE_KEY]: eventKey(tenant, id) })), true);
+    const found = new Map(
+      items.map((item) => [String(item.event_id), { tenant, event_id: String(item.event_id), received_at: String(item.received_at), body: item.body }]),
+    );
     return ids.map((id) => found.get(id)).filter((e): e is StoredEvent => e !== undefined);
   }
 
   async deleteEvents(tenant: string, ids: readonly string[]): Promise<void> {
-    await this.batchWrite(ids.map((id) => ({ DeleteRequest: { Key: { [TABLE_KEY]: eventKey(tenant, id) } } })));
+    await batchWriteAll(this.db, this.tableName, ids.map((id) => ({ DeleteRequest: { Key: { [TABLE_KEY]: eventKey(tenant, id) } } })));
   }
 
   async acquireLock(tenant: string, owner: string, now: Date, leaseSeconds: number): Promise<boolean> {
@@ -256,19 +232,6 @@ export class DynamoEventStore implements EventStore {
       ExpressionAttributeNames: { '#pk': INDEXES.eventsWaiting.partitionKey, '#sk': INDEXES.eventsWaiting.sortKey },
       ExpressionAttributeValues: { ':pk': eventWaitPk(eventShard(tenant)), ':prefix': `${tenant}#` },
     };
-  }
-
-  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-    for (const part of chunks(requests, WRITE_CHUNK)) {
-      let pending: Record<string, unknown>[] | undefined = part;
-      for (let round = 0; pending && pending.length > 0; round++) {
-        if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error('BatchWriteItem kept returning unprocessed items');
-        // Unprocessed items mean throttling: back off before resending them.
-        if (round > 0) await sleep(50 * 2 ** round);
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
-        pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
-      }
-    }
   }
 }
 

@@ -1,7 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -14,6 +12,7 @@ import type { ListQuery, Page, ReadOptions, StartAttempt, TaskStore, WriteResult
 import { TRANSITIONS, type TransitionName } from '../core/state-machine';
 import type { Task, WebhookDeliveryState } from '../core/task';
 import { sweepAtForWebhook, sweepShard } from '../core/sweep-policy';
+import { batchGetAll } from './dynamo-batch';
 import { isTerminal } from '../core/task';
 import {
   INDEXES,
@@ -133,19 +132,12 @@ export class DynamoTaskStore implements TaskStore {
     return { items: page.map((f) => f.task), nextCursor };
   }
 
-  /** Items by primary key, in one BatchGetItem per 100 (eventually consistent: a listing may lag a moment). */
+  /** Items by primary key (eventually consistent: a listing may lag a moment behind a write). */
   private async getItems(pks: string[]): Promise<Map<string, Record<string, unknown>>> {
-    const items = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < pks.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + 100).map((pk) => ({ [TABLE_KEY]: pk }));
-      for (let round = 0; keys && keys.length > 0 && round < 8; round++) {
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item[TABLE_KEY]), item);
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
-    return items;
+    const items = await batchGetAll(this.db, this.tableName, pks.map((pk) => ({ [TABLE_KEY]: pk })), false);
+    return new Map(items.map((item) => [String(item[TABLE_KEY]), item]));
   }
+
 
 
   async deletePending(tenant: string, id: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lam
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
 import type { TaskServices } from '../../functions/task-types/services';
+import { localLambdaContext } from '../../local/lambda-context';
 
 /** Region, account and queue every factory agrees on, so ARNs and URLs line up across a test. */
 export const AWS_REGION = 'us-east-1';
@@ -74,26 +75,10 @@ export function taskItem(overrides: Partial<Task> = {}): Task {
   };
 }
 
-/** A Lambda invocation context with a fixed remaining time. */
+/** A Lambda invocation context with a fixed remaining time (the local stack's context, deadline pinned). */
 export function lambdaContext(options: { functionName?: string; remainingMs?: number } = {}): Context {
-  const functionName = options.functionName ?? 'tasklane-worker-generic';
-  const unsupported = () => {
-    throw new Error('callback-style completion is not used by Tasklane handlers');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${AWS_REGION}:${AWS_ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `2025/03/04/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => options.remainingMs ?? 900_000,
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
+  const context = localLambdaContext(options.functionName ?? 'tasklane-worker-generic', 900);
+  return { ...context, getRemainingTimeInMillis: () => options.remainingMs ?? 900_000 };
 }
 
 export interface ApiGatewayEventOptions {

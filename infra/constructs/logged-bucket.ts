@@ -1,0 +1,41 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, type LifecycleRule, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface LoggedBucketProps {
+  /** What the bucket holds, for the access-log bucket's acknowledgement. */
+  purpose: string;
+  /** Key prefix of its server access logs. */
+  logPrefix: string;
+  lifecycleRules?: LifecycleRule[];
+}
+
+/**
+ * A private, encrypted, TLS-only bucket kept when the stack is deleted, with a companion bucket
+ * for its server access logs: the events bucket and the files bucket are both built this way.
+ */
+export class LoggedBucket extends Construct {
+  readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: LoggedBucketProps) {
+    super(scope, id);
+    const common = {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // Data outlives the stack unless someone deletes it on purpose.
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const accessLogs = new Bucket(this, 'AccessLogs', { ...common, objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: `This bucket receives the server access logs of the ${props.purpose} bucket; logging its own access would recurse.`,
+    });
+    this.bucket = new Bucket(this, 'Bucket', {
+      ...common,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: props.logPrefix,
+      lifecycleRules: props.lifecycleRules,
+    });
+  }
+}

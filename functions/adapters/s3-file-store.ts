@@ -1,5 +1,5 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, StoredFile } from '../task-types/services';
@@ -41,6 +41,25 @@ export class S3FileStore implements FileStore {
   async downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }> {
     const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.expiresInSeconds });
     return { url, expiresInSeconds: this.expiresInSeconds };
+  }
+
+  async read(key: string, signal?: AbortSignal): Promise<{ body: Readable; bytes: number } | undefined> {
+    try {
+      const { Body, ContentLength } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      // In Node.js the SDK's body is an IncomingMessage, a Readable.
+      return { body: Body as Readable, bytes: ContentLength ?? 0 };
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A time-limited PUT URL for `key`. Content type and length are not signed, so any client
+   * (curl -T, fetch) can use it; the reader enforces its own size limit.
+   */
+  async uploadUrl(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
 }
 

@@ -1,5 +1,10 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaskMessage, TaskQueue } from '../core/ports';
+
+/** SendMessageBatch takes at most 10 entries: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html */
+const SQS_BATCH_LIMIT = 10;
+/** Entries SQS refuses inside a successful batch call (throttling, an internal error) are sent again this often. */
+const ENTRY_RETRIES = 3;
 
 /** Sends task messages to the queue of their type. */
 export class SqsTaskQueue implements TaskQueue {
@@ -9,8 +14,28 @@ export class SqsTaskQueue implements TaskQueue {
   ) {}
 
   async send(type: string, message: TaskMessage): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl(type), MessageBody: JSON.stringify(message) }));
+  }
+
+  async sendMany(type: string, messages: readonly TaskMessage[]): Promise<void> {
+    const queueUrl = this.queueUrl(type);
+    for (let start = 0; start < messages.length; start += SQS_BATCH_LIMIT) {
+      let entries = messages.slice(start, start + SQS_BATCH_LIMIT).map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
+      for (let round = 0; entries.length > 0; round++) {
+        const { Failed = [] } = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const failed = new Set(Failed.map((f) => f.Id));
+        if (failed.size > 0 && (round === ENTRY_RETRIES || Failed.some((f) => f.SenderFault))) {
+          const first = Failed[0]!;
+          throw new Error(`SQS refused ${failed.size} of ${entries.length} messages for "${type}": ${first.Code} ${first.Message ?? ''}`.trim());
+        }
+        entries = entries.filter((e) => failed.has(e.Id));
+      }
+    }
+  }
+
+  private queueUrl(type: string): string {
     const queueUrl = this.queueUrls[type];
     if (!queueUrl) throw new Error(`No queue URL configured for task type "${type}".`);
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+    return queueUrl;
   }
 }

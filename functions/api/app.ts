@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { PayloadTooLargeError } from '../core/errors';
 import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';
-import type { Log } from '../core/ports';
+import { systemClock, type Clock, type Log } from '../core/ports';
 import { toView } from '../core/task';
 import type { TaskService } from '../core/task-service';
 import { TASK_TYPES } from '../task-types/registry';
@@ -12,6 +12,7 @@ import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
 import { registerSendEmailRoute } from './send-email-route';
+import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson } from './json-body';
@@ -34,6 +35,9 @@ export interface ApiDeps {
   stream?: StreamRouteDeps;
   /** The dashboard page at GET / (no key needed to load it); absent without it. */
   dashboard?: DashboardOptions;
+  /** POST /uploads (files for `import`); absent without a files bucket. */
+  uploads?: UploadLinks;
+  clock?: Clock;
 }
 
 type AppEnv = { Variables: { tenant: string } };
@@ -78,6 +82,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (deps.webhookSecrets) registerWebhookRoutes(app, deps.webhookSecrets);
   if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
   registerSendEmailRoute(app, deps.tasks);
+  if (deps.uploads) registerUploadRoute(app, deps.uploads, deps.clock ?? systemClock);
 
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');

@@ -5,6 +5,7 @@ import { DynamoTaskStore } from '../adapters/dynamo-task-store';
 import { createTaskStore } from '../shared/task-store';
 import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
+import { s3UploadLinks } from '../adapters/s3-upload-links';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
@@ -65,7 +66,8 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
   // The stream only reads: the same store, eventually consistent after its first read.
   const stream = { reader: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays), settings: options.stream };
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
-  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets });
+  const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
+  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets, uploads });
 }
 
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */

@@ -11,10 +11,23 @@ export function newTaskId(): string {
 /**
  * The task id for an idempotent create: derived from tenant and key, so a repeated request
  * addresses the same record and a conditional put settles any race (no transaction needed).
- * Formatted as an RFC 9562 version-8 (custom) UUID.
  */
 export function idempotentTaskId(tenant: string, idempotencyKey: string): string {
-  const hex = createHash('sha256').update(`${tenant}\u0000${idempotencyKey}`).digest('hex').slice(0, 32).split('');
+  return derivedUuid(`${tenant}\u0000${idempotencyKey}`);
+}
+
+/**
+ * The id of the task an import creates from one CSV line: the same for every attempt of that
+ * import, so a retried import finds the rows it already created instead of creating them again.
+ * A separator no HTTP header can carry keeps it apart from any Idempotency-Key's id.
+ */
+export function importedTaskId(tenant: string, importTaskId: string, line: number): string {
+  return derivedUuid(`${tenant}\u0000\u0001import\u0000${importTaskId}\u0000${line}`);
+}
+
+/** SHA-256 of `name`, formatted as an RFC 9562 version-8 (custom) UUID. */
+function derivedUuid(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');
   hex[12] = '8';
   hex[16] = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   const s = hex.join('');

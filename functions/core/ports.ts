@@ -77,6 +77,8 @@ export interface TaskMessage {
 /** Sending work to a task type's queue. */
 export interface TaskQueue {
   send(type: string, message: TaskMessage): Promise<void>;
+  /** Sends many messages to one type's queue in as few requests as the queue allows; throws if any is not accepted. */
+  sendMany(type: string, messages: readonly TaskMessage[]): Promise<void>;
 }
 
 /** Time source, injectable for tests. */

@@ -8,6 +8,7 @@ import { sweepAtForPending } from './sweep-policy';
 import { checkWebhookUrl, type TargetPolicy } from '../webhooks/target-guard';
 import { isTerminal, type Task } from './task';
 import { requireTaskType } from '../task-types/registry';
+import type { TaskTypeDefinition } from '../task-types/definition';
 
 export interface CreateTaskInput {
   tenant: string;
@@ -54,6 +55,37 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: str
   );
 }
 
+/** A task as it is first written: pending, no attempts yet, watched by the sweeper until a worker takes it. */
+export function newPendingTask(input: {
+  id: string;
+  tenant: string;
+  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
+  /** Already validated against the type's schema. */
+  payload: unknown;
+  now: string;
+  webhook_url?: string;
+  idempotency_key?: string;
+  request_fingerprint?: string;
+}): Task {
+  return {
+    id: input.id,
+    tenant: input.tenant,
+    type: input.type.name,
+    status: 'pending',
+    progress: 0,
+    payload: input.payload,
+    attempts: 0,
+    max_attempts: input.type.settings.maxAttempts,
+    created_at: input.now,
+    updated_at: input.now,
+    sweep_at: sweepAtForPending(input.now),
+    webhook_url: input.webhook_url,
+    ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
+    idempotency_key: input.idempotency_key,
+    request_fingerprint: input.request_fingerprint,
+  };
+}
+
 /** Task ids are ULIDs or UUIDs; anything else cannot exist, and is not worth a read. */
 const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
 
@@ -77,23 +109,16 @@ export class TaskService {
     const fingerprint = input.idempotencyKey
       ? requestFingerprint({ type: input.type, payload: input.payload ?? {}, webhook_url: input.webhook_url })
       : undefined;
-    const task: Task = {
+    const task = newPendingTask({
       id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newTaskId(),
       tenant: input.tenant,
-      type: type.name,
-      status: 'pending',
-      progress: 0,
+      type,
       payload: parsed.data,
-      attempts: 0,
-      max_attempts: type.settings.maxAttempts,
-      created_at: now,
-      updated_at: now,
-      sweep_at: sweepAtForPending(now),
+      now,
       webhook_url: input.webhook_url,
-      ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
       idempotency_key: input.idempotencyKey,
       request_fingerprint: fingerprint,
-    };
+    });
     const written = await this.deps.store.create(task);
     if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
     await this.enqueue(task);

@@ -27,8 +27,12 @@ export interface TaskContext<P> {
 /**
  * Services a type's worker calls besides the task table and its own queue: the CDK stack grants
  * and configures exactly these for that worker, and nothing to the others.
+ * - `email`: SES SendEmail from the configured sender;
+ * - `files`: write and link objects under exports/;
+ * - `uploads`: read objects under uploads/ (files clients PUT through POST /uploads);
+ * - `create_tasks`: create tasks of any type (send to every type's queue).
  */
-export type TaskServiceUse = 'email' | 'files';
+export type TaskServiceUse = 'email' | 'files' | 'uploads' | 'create_tasks';
 
 /** Per-type settings: everything the worker, the CDK stack and the local stack derive per type. */
 export interface TaskTypeSettings {

@@ -3,6 +3,7 @@ import type { TaskTypeDefinition } from './definition';
 import { email } from './email';
 import { exportTasks } from './export';
 import { generic } from './generic';
+import { defineImportType } from './import';
 
 /**
  * The one list of task types. The API validates against it, the workers run from it, and the CDK
@@ -12,6 +13,8 @@ export const TASK_TYPES: readonly TaskTypeDefinition[] = [
   generic,
   email,
   exportTasks,
+  // The import creates tasks of the other types, so it is handed this list (read when it runs).
+  defineImportType(() => TASK_TYPES),
 ];
 
 const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { BulkCreateOutcome, NewTask } from '../core/bulk-create';
 import type { ListQuery, Page } from '../core/ports';
 import type { Task } from '../core/task';
 
@@ -34,16 +35,24 @@ export interface FileStore {
   upload(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<StoredFile>;
   /** A time-limited GET URL for `key`. */
   downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }>;
+  /** Streams the object at `key`; undefined when there is none. */
+  read(key: string, signal?: AbortSignal): Promise<{ body: Readable; bytes: number } | undefined>;
 }
 
-/** Read access to the task records, for task types that report on them (export). */
-export interface TaskReader {
+/** The tenant's task records: read by types that report on them (export), created by types that fan out (import). */
+export interface TaskRecords {
   list(query: ListQuery): Promise<Page<Task>>;
+  /**
+   * Creates tasks with caller-chosen ids and validated payloads, and queues them; ids that exist
+   * already are counted, not overwritten (core/bulk-create.ts). The writes of one call run in
+   * parallel, so callers pass a chunk at a time.
+   */
+  createMany(tenant: string, tasks: readonly NewTask[]): Promise<BulkCreateOutcome>;
 }
 
 /** What task code may reach besides its payload: built once per worker from configuration. */
 export interface TaskServices {
   email: EmailSender;
   files: FileStore;
-  tasks: TaskReader;
+  tasks: TaskRecords;
 }

@@ -22,15 +22,16 @@ export function buildWorker(
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);
+  const metrics = options.metrics ?? noMetrics;
   return createSqsWorker({
     type,
     store,
-    services: createTaskServices(config, store),
+    services: createTaskServices(config, store, clients, metrics),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,
     logger,
-    metrics: options.metrics ?? noMetrics,
+    metrics,
     progressIntervalMs: options.progressIntervalMs,
   });
 }

@@ -209,6 +209,8 @@ export class TasklaneApi extends Construct {
     task.addResource('stream').addMethod('GET', streaming, withId);
     api.root.addResource('task-types').addMethod('GET', integration, secured);
     api.root.addResource('send-email').addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });
+    // A presigned PUT URL for a CSV that an import task then reads; the request has no body.
+    api.root.addResource('uploads').addMethod('POST', integration, secured);
 
     // Batched events and their batches.
     const events = api.root.addResource('events');

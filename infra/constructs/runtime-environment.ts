@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ENV, queueUrlEnvName } from '../../functions/config';
+import { UPLOADS_PREFIX } from '../../functions/task-types/uploads';
 import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/task-types/definition';
 import type { TasklaneConfig } from '../config';
 import type { TasksTable } from './tasks-table';
@@ -37,6 +38,8 @@ export class RuntimeEnvironment {
     this.configureSweeper(fn);
     fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.props.tasks.table.tableArn] }));
     fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
+    // POST /uploads presigns PUT URLs, which carry the signer's permission: PutObject under uploads/ only.
+    this.grantFilesPrefix(fn, UPLOADS_PREFIX, ['s3:PutObject'], 'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; PutObject on that prefix only.');
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
   }
@@ -78,7 +81,15 @@ export class RuntimeEnvironment {
     this.grantTaskTable(fn);
     // A worker that ends a task queues its webhook.
     this.props.webhookQueue.grantSendMessages(fn);
-    const grants: Record<TaskServiceUse, (fn: LambdaFunction) => void> = { email: (f) => this.grantEmail(f), files: (f) => this.grantFiles(f) };
+    const grants: Record<TaskServiceUse, (fn: LambdaFunction) => void> = {
+      email: (f) => this.grantEmail(f),
+      files: (f) => this.grantFiles(f),
+      uploads: (f) =>
+        this.grantFilesPrefix(f, UPLOADS_PREFIX, ['s3:GetObject'], 'An import reads the upload its payload names, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; GetObject on that prefix only.'),
+      create_tasks: (f) => {
+        for (const queue of this.props.queues.values()) queue.grantSendMessages(f);
+      },
+    };
     for (const use of type.uses ?? []) grants[use](fn);
   }
 
@@ -95,14 +106,19 @@ export class RuntimeEnvironment {
 
   /** Objects under exports/ written (multipart), read back for the presigned download link, and aborted. */
   private grantFiles(fn: LambdaFunction): void {
-    const { files, config } = this.props;
-    fn.addEnvironment(ENV.filesBucket, files.bucketName);
-    fn.addEnvironment(ENV.downloadUrlExpirySeconds, String(config.downloadUrlExpirySeconds));
+    fn.addEnvironment(ENV.downloadUrlExpirySeconds, String(this.props.config.downloadUrlExpirySeconds));
     // A presigned URL carries the signer's permissions, so the worker needs GetObject for the link to work.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [files.arnForObjects('exports/*')] }));
+    this.grantFilesPrefix(fn, 'exports/', ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], 'An export writes one new object per task, exports/<tenant>/<task id>.<format>, which cannot be named in advance; object actions on that prefix only.');
+  }
+
+  /** Object actions on one prefix of the files bucket, with the bucket's name in the environment. */
+  private grantFilesPrefix(fn: LambdaFunction, prefix: string, actions: string[], reason: string): void {
+    const { files } = this.props;
+    fn.addEnvironment(ENV.filesBucket, files.bucketName);
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources: [files.arnForObjects(`${prefix}*`)] }));
     Validations.of(fn.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(files).getLogicalId(files.node.defaultChild as CfnElement)}.Arn>/exports/*]`,
-      reason: 'An export writes one new object per task, exports/<tenant>/<task id>.<format>, which cannot be named in advance; object actions on that prefix only.',
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(files).getLogicalId(files.node.defaultChild as CfnElement)}.Arn>/${prefix}*]`,
+      reason,
     });
   }
 

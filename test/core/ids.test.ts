@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { idempotentTaskId, newTaskId, requestFingerprint } from '../../functions/core/ids';
+import { ValidationError } from '../../functions/core/errors';
+import { parseIdempotencyKey } from '../../functions/api/validation';
+import { idempotentTaskId, importedTaskId, newTaskId, requestFingerprint } from '../../functions/core/ids';
 
 /** RFC 9562: version nibble 8 (custom), variant bits 10xx (8, 9, a or b). */
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -44,6 +46,31 @@ describe('idempotentTaskId', () => {
     // Assess
     for (const id of ids) expect(id).toMatch(UUID_V8);
     expect(new Set(ids.map((id) => id[19])).size).toBe(4);
+  });
+});
+
+describe('importedTaskId', () => {
+  it('is the same for the same import and line on every attempt, and differs by line, import and tenant', () => {
+    // Act
+    const id = importedTaskId('acme', 'import-1', 7);
+    const ids = [importedTaskId('acme', 'import-1', 8), importedTaskId('acme', 'import-2', 7), importedTaskId('globex', 'import-1', 7)];
+
+    // Assess
+    expect(importedTaskId('acme', 'import-1', 7)).toBe(id);
+    expect(id).toMatch(UUID_V8);
+    expect(new Set([id, ...ids]).size).toBe(4);
+  });
+
+  it('cannot be reached through an Idempotency-Key: the name it hashes holds characters the API refuses in a key', () => {
+    // Prepare
+    const collidingKey = '\u0001import\u0000import-1\u00007';
+
+    // Act
+    const refused = () => parseIdempotencyKey(collidingKey);
+
+    // Assess
+    expect(idempotentTaskId('acme', collidingKey)).toBe(importedTaskId('acme', 'import-1', 7));
+    expect(refused).toThrow(ValidationError);
   });
 });
 

@@ -128,8 +128,8 @@ export function taskServices(overrides: Partial<TaskServices> = {}): TaskService
   const unused = (name: string) => () => Promise.reject(new Error(`test did not expect ctx.services.${name}`));
   return {
     email: { send: unused('email.send') },
-    files: { upload: unused('files.upload'), downloadUrl: unused('files.downloadUrl') },
-    tasks: { list: unused('tasks.list') },
+    files: { upload: unused('files.upload'), downloadUrl: unused('files.downloadUrl'), read: unused('files.read') },
+    tasks: { list: unused('tasks.list'), createMany: unused('tasks.createMany') },
     ...overrides,
   };
 }

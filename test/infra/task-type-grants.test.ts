@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config';
+import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import { asArray, resourcesOf, statementsOfFunction, taskTypeResources } from './helpers/template';
 
@@ -54,6 +55,30 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(env[ENV.filesBucket]).toBeDefined();
   });
 
+  it('lets the import worker read objects under uploads/ only, and send to every task type’s queue', () => {
+    // Act
+    const s3 = grantsOf(withSender, 'import').filter((g) => g.actions.some((a) => a.startsWith('s3:')));
+    const sends = grantsOf(withSender, 'import').filter((g) => g.actions.includes('sqs:SendMessage'));
+    const queueIds = TASK_TYPES.map((t) => taskTypeResources(withSender.template, t.name).queueId);
+
+    // Assess
+    expect(s3).toEqual([{ actions: ['s3:GetObject'], resources: expect.stringContaining('/uploads/*') }]);
+    for (const queueId of queueIds) expect(sends.some((g) => g.resources.includes(`"${queueId}"`))).toBe(true);
+    expect(envOf(withSender, 'import')[ENV.filesBucket]).toBeDefined();
+  });
+
+  it('lets the API sign upload URLs: PutObject under uploads/ only, with the files bucket set', () => {
+    // Act
+    const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane HTTP API')!;
+    const s3 = statementsOfFunction(withSender.template, api).filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+
+    // Assess
+    expect(s3.map((s) => ({ actions: asArray(s.Action), resources: JSON.stringify(s.Resource) }))).toEqual([
+      { actions: ['s3:PutObject'], resources: expect.stringContaining('/uploads/*') },
+    ]);
+    expect(api.Properties.Environment.Variables[ENV.filesBucket]).toBeDefined();
+  });
+
   it.each(['generic', 'email'])('gives the %s worker no S3 access and no files bucket', (typeName) => {
     // Act
     const s3 = grantsOf(withSender, typeName).filter((g) => g.actions.some((a) => a.startsWith('s3:')));
@@ -63,7 +88,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(envOf(withSender, typeName)[ENV.filesBucket]).toBeUndefined();
   });
 
-  it('expires exports after a week and abandoned multipart uploads after a day', () => {
+  it('expires exports after a week, uploads and abandoned multipart uploads after a day', () => {
     // Act
     const buckets = Object.values(resourcesOf(withSender.template, 'AWS::S3::Bucket'));
     const rules = buckets.flatMap((b) => b.Properties.LifecycleConfiguration?.Rules ?? []);
@@ -72,6 +97,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(rules).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' }),
         expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
       ]),
     );

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './errors';
 import { ApiClient, resolveTarget } from './http';
+import { importFile } from './import';
 import { createKey, listKeys, revokeKey } from './keys';
 import { cancelTask, createTask, formatList, formatTask, getTask, listTasks } from './tasks';
 import { EXIT_CODES, watchTask } from './watch';
@@ -14,6 +15,8 @@ Tasks (over the HTTP API):
   tasklane list [--status <status>] [--type <type>] [--limit <n>] [--cursor <next_cursor>]
   tasklane cancel <id>
   tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled
+  tasklane import <file.csv> --type <task type> [--columns <header>=<field>,…] [--watch]
+                               one task per CSV row: uploads the file and creates an import task
 
 Target (task commands):
   --api-url <url>    the API's base URL, e.g. the stack's ApiUrl output (or TASKLANE_API_URL)
@@ -85,6 +88,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
       rotate: { type: 'boolean', default: false },
       'queue-url': { type: 'string' },
+      columns: { type: 'string' },
       'dlq-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -116,16 +120,19 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (!json) show(task);
     return task.status === 'completed' || task.status === 'failed' || task.status === 'canceled' ? EXIT_CODES[task.status] : 1;
   };
+  /** A task just created: shown, or watched to its end with --watch. */
+  const created = async (client: ApiClient, task: Parameters<typeof formatTask>[0]) => {
+    if (!values.watch) {
+      show(task);
+      return 0;
+    }
+    if (json) print(JSON.stringify(task));
+    return watch(client, task.task_id);
+  };
   switch (command) {
     case 'create': {
       const client = api();
-      const task = await createTask(client, arg, values.payload, values['webhook-url']);
-      if (!values.watch) {
-        show(task);
-        return 0;
-      }
-      if (json) print(JSON.stringify(task));
-      return watch(client, task.task_id);
+      return created(client, await createTask(client, arg, values.payload, values['webhook-url']));
     }
     case 'get':
       show(await getTask(api(), arg));
@@ -143,6 +150,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     }
     case 'watch':
       return watch(api(), arg);
+    case 'import': {
+      const client = api();
+      return created(client, await importFile(client, arg, values.type, values.columns));
+    }
     case 'webhooks':
       if (arg !== 'secret') throw new CliError(`Unknown webhooks command "${arg ?? ''}". Use secret or redrive.`);
       print(await secret(api(), values.rotate ?? false, json));

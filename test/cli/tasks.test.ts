@@ -129,6 +129,33 @@ describe('tasklane task commands (cli/run.ts)', () => {
     expect(err).toMatch(message);
   });
 
+  it('imports a CSV in one command: upload, import task, watched to the end with the result', async () => {
+    // Prepare
+    const file = join(cwd, 'jobs.csv');
+    writeFileSync(file, 'n,wait\n2,0\n-1,0\n');
+
+    // Act
+    const imported = await tasklane(['import', file, '--type', 'generic', '--columns', 'n=steps,wait=step_ms', '--watch', '--local'], cwd);
+
+    // Assess
+    expect(imported.code).toBe(0);
+    expect(imported.out).toContain('"imported":1,"rejected":1');
+    expect(imported.out).toContain('"line":3');
+  });
+
+  it.each([
+    [['import', 'missing.csv', '--type', 'generic'], 'Cannot read missing.csv: ENOENT.'],
+    [['import', 'jobs.csv'], 'import needs a CSV file and the task type of its rows'],
+    [['import', 'jobs.csv', '--type', 'generic', '--columns', 'n'], '--columns takes header=field pairs separated by commas'],
+  ])('refuses %j with exit 2 and what to do', async (args, message) => {
+    // Act
+    const refused = await tasklane([...args, '--local'], cwd);
+
+    // Assess
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(message);
+  });
+
   it('explains an API that does not answer', async () => {
     // Prepare
     const port = await closedPort();

@@ -37,7 +37,8 @@ export async function importFile(client: ApiClient, file: string | undefined, ta
   if (size > upload.max_bytes) throw new CliError(`${file} is ${size} bytes; an import reads at most ${upload.max_bytes}. Split the file.`);
   let put: Response;
   try {
-    put = await fetch(upload.upload_url, { method: 'PUT', body: await readFile(file, 'utf8') });
+    // The bytes as they are: the importer reads UTF-8, and re-encoding here would hide a file that is not.
+    put = await fetch(upload.upload_url, { method: 'PUT', body: new Uint8Array(await readFile(file)) });
   } catch (error) {
     throw new CliError(`Cannot reach the upload URL's storage at ${new URL(upload.upload_url).origin}: ${(error as Error).message}.`);
   }

@@ -1,5 +1,5 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, StoredFile } from '../task-types/services';
@@ -26,15 +26,24 @@ export class S3FileStore implements FileStore {
     });
     // An error of the source destroys `counted` with it, which fails the upload below.
     pipeline(body, counted, () => undefined);
+    // Cancellation and timeouts fail the body too, rather than lib-storage's own abort: its abort
+    // rejects at once and sends AbortMultipartUpload later, in the background (a frozen Lambda might
+    // never send it), while a failed body makes done() reject only after the parts are aborted.
+    const stop = () => counted.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The upload was aborted.'));
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     // Upload sends one PUT below PART_SIZE and a multipart upload above it, aborting the parts on failure.
     const upload = new Upload({
       client: this.s3,
       params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: contentType },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
-      abortController: signal ? abortControllerFor(signal) : undefined,
     });
-    await upload.done();
+    try {
+      await upload.done();
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
     return { bucket: this.bucket, key, bytes };
   }
 
@@ -49,7 +58,9 @@ export class S3FileStore implements FileStore {
       // In Node.js the SDK's body is an IncomingMessage, a Readable.
       return { body: Body as Readable, bytes: ContentLength ?? 0 };
     } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
+      // Without s3:ListBucket, which is not granted (it would list every tenant's files), S3 answers
+      // a missing key with 403, not 404: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+      if (error instanceof NoSuchKey || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403)) return undefined;
       throw error;
     }
   }
@@ -61,12 +72,4 @@ export class S3FileStore implements FileStore {
   async uploadUrl(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
-}
-
-/** lib-storage takes an AbortController, not a signal. */
-function abortControllerFor(signal: AbortSignal): AbortController {
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  return controller;
 }

@@ -4,8 +4,9 @@ import * as z from 'zod';
  * Turning CSV rows into task payloads, for `import`.
  *
  * Each column is one payload field, named by its header or by the import's `columns` mapping
- * (header → field; a dotted field such as `filter.status` nests). A cell is taken as text when the
- * field accepts text; otherwise (numbers, booleans, lists, objects) it is read as JSON. An empty
+ * (header → field; a dotted field such as `filter.status` nests). A cell of a top-level field is
+ * taken as text when the field accepts text, and read as JSON otherwise (numbers, booleans, lists,
+ * objects); a cell of a nested field is read as JSON when it is JSON, as text when not. An empty
  * cell leaves the field out, so the type's default applies.
  */
 
@@ -37,7 +38,8 @@ export function planColumns(header: readonly string[], mapping: Readonly<Record<
     if (missing.length > 0) {
       throw new Error(`columns maps ${missing.map((m) => `"${m}"`).join(', ')}, but the CSV header has only: ${names.map((n) => `"${n}"`).join(', ')}.`);
     }
-    return names.map((name) => mapping[name]);
+    // Own keys only: a header named like an Object.prototype member (`constructor`) maps to nothing.
+    return names.map((name) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined));
   }
   const bad = names.filter((name) => !isFieldPath(name));
   if (bad.length > 0) {

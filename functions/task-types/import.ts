@@ -1,11 +1,10 @@
-import { Transform, pipeline } from 'node:stream';
-import { parse, type CsvError, type Info } from 'csv-parse';
 import * as z from 'zod';
 import { PermanentTaskError } from '../core/errors';
 import { importedTaskId } from '../core/ids';
 import type { NewTask } from '../core/bulk-create';
 import { issuesToDetails } from '../core/task-service';
 import { isFieldPath, planColumns, rowPayload, type ColumnPlan } from './csv-payload';
+import { readCsv } from './csv-reader';
 import { defineTaskType, type TaskTypeDefinition } from './definition';
 import { UPLOAD_ID_PATTERN, uploadKey } from './uploads';
 
@@ -15,8 +14,8 @@ export const IMPORT_CHUNK_SIZE = 25;
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 /** Data rows an import reads at most; the rest of a longer file is left unread and reported. */
 export const MAX_IMPORT_ROWS = 100_000;
-/** Longest CSV record, in characters: the API's largest payload is of this order too. */
-export const MAX_IMPORT_ROW_CHARS = 256 * 1024;
+/** Longest CSV record: the API's largest request body is this size too. */
+export const MAX_IMPORT_ROW_BYTES = 256 * 1024;
 /** Bad lines listed in the result; `rejected` counts them all. */
 export const MAX_REPORTED_ERRORS = 100;
 /** Columns a mapping may name. */
@@ -66,75 +65,63 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
         file.body.destroy();
         throw new PermanentTaskError(`The upload is ${file.bytes} bytes; an import reads at most ${MAX_IMPORT_BYTES} bytes. Split the file.`);
       }
-
-      let bytesRead = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytesRead += chunk.length;
-          done(null, chunk);
-        },
-      });
       const errors: { line: number; error: string }[] = [];
       let rejected = 0;
       const reject = (line: number, error: string) => {
         rejected++;
         if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, error });
       };
-      const parser = parse({ bom: true, skip_empty_lines: true, skip_records_with_error: true, info: true, max_record_size: MAX_IMPORT_ROW_CHARS });
-      // A malformed record (stray quote, wrong number of cells) is reported and skipped, not fatal.
-      parser.on('skip', (error: CsvError & { lines?: number }) => reject(error.lines ?? 0, error.message));
-      // Read errors and cancellation destroy the parser, which ends the loop below with the error.
-      pipeline(file.body, counter, parser, () => undefined);
-      ctx.signal.addEventListener('abort', () => parser.destroy(ctx.signal.reason as Error), { once: true });
+      const csv = readCsv(file.body, { maxRecordBytes: MAX_IMPORT_ROW_BYTES, signal: ctx.signal, onBadRecord: reject });
 
       let plan: ColumnPlan | undefined;
       let rows = 0;
-      let lastLine = 0;
       let imported = 0;
-      let truncatedAt: number | undefined;
+      let truncated = false;
       let chunk: NewTask[] = [];
-      const flush = async (line: number) => {
+      /** Creates the chunk's tasks, then the checkpoint: throws once the import is canceled; tasks created so far stay and run. */
+      const checkpoint = async (line: number) => {
         if (chunk.length > 0) {
           const outcome = await ctx.services.tasks.createMany(ctx.tenant, chunk);
           imported += outcome.created + outcome.existing;
           chunk = [];
         }
-        // The checkpoint: throws once the import is canceled; the tasks created so far stay and run.
-        await ctx.progress(Math.min(99, (bytesRead / Math.max(1, file.bytes)) * 100), `line ${line}: ${imported} imported, ${rejected} rejected`);
+        await ctx.progress(Math.min(99, (csv.bytesRead() / Math.max(1, file.bytes)) * 100), `line ${line}: ${imported} imported, ${rejected} rejected`);
       };
 
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-        // The line the record ends on: a row's identity, the same on every attempt.
-        const line = info.lines;
-        lastLine = line;
+      let line = 0;
+      for await (const row of csv.rows) {
+        line = row.line;
         if (!plan) {
-          try {
-            plan = planColumns(record, columns);
-          } catch (error) {
-            throw new PermanentTaskError((error as Error).message);
-          }
+          plan = headerPlan(row.cells, columns);
           continue;
         }
         if (++rows > MAX_IMPORT_ROWS) {
-          truncatedAt = line;
-          parser.destroy();
+          truncated = true;
+          reject(line, `an import reads at most ${MAX_IMPORT_ROWS} rows; this line and the rest of the file were not read`);
+          csv.stop();
           break;
         }
-        const parsed = target.payloadSchema.safeParse(rowPayload(record, plan, target.payloadSchema));
-        if (!parsed.success) {
-          reject(line, issuesToDetails(parsed.error.issues, 'payload').map((d) => `${d.field}: ${d.rule}`).join('; '));
-          continue;
-        }
-        chunk.push({ id: importedTaskId(ctx.tenant, ctx.taskId, line), type: target, payload: parsed.data });
-        if (chunk.length === IMPORT_CHUNK_SIZE) await flush(line);
+        const parsed = target.payloadSchema.safeParse(rowPayload(row.cells, plan, target.payloadSchema));
+        if (parsed.success) chunk.push({ id: importedTaskId(ctx.tenant, ctx.taskId, line), type: target, payload: parsed.data });
+        else reject(line, issuesToDetails(parsed.error.issues, 'payload').map((d) => `${d.field}: ${d.rule}`).join('; '));
+        // Every IMPORT_CHUNK_SIZE rows read, valid or not, so a file of bad rows still reaches checkpoints.
+        if (rows % IMPORT_CHUNK_SIZE === 0) await checkpoint(line);
       }
       if (!plan) throw new PermanentTaskError('The upload is empty: an import needs a header row and at least one data row.');
-      if (truncatedAt !== undefined) reject(truncatedAt, `an import reads at most ${MAX_IMPORT_ROWS} rows; this line and the rest of the file were not read`);
-      await flush(lastLine);
+      await checkpoint(line);
       await ctx.progress(100, `${imported} imported, ${rejected} rejected`);
-      // Parse errors surface ahead of the rows buffered before them: report in line order.
+      // Malformed records are reported as the parser meets them, ahead of rows it buffered: list by line.
       errors.sort((a, b) => a.line - b.line);
-      return { task_type, imported, rejected, errors, ...(truncatedAt !== undefined ? { truncated: true } : {}) };
+      return { task_type, imported, rejected, errors, ...(truncated ? { truncated: true } : {}) };
     },
   });
+}
+
+/** The plan of the header row; a header no row could be read by fails the import. */
+function headerPlan(header: readonly string[], columns: Readonly<Record<string, string>> | undefined): ColumnPlan {
+  try {
+    return planColumns(header, columns);
+  } catch (error) {
+    throw new PermanentTaskError((error as Error).message);
+  }
 }

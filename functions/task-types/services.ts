@@ -35,7 +35,7 @@ export interface FileStore {
   upload(key: string, body: Readable, contentType: string, signal?: AbortSignal): Promise<StoredFile>;
   /** A time-limited GET URL for `key`. */
   downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }>;
-  /** Streams the object at `key`; undefined when there is none. */
+  /** Streams the object at `key`; undefined when there is none (or, in AWS, when the worker may not read it: S3 does not tell the two apart without ListBucket). */
   read(key: string, signal?: AbortSignal): Promise<{ body: Readable; bytes: number } | undefined>;
 }
 

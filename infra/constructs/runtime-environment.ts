@@ -86,8 +86,9 @@ export class RuntimeEnvironment {
       files: (f) => this.grantFiles(f),
       uploads: (f) =>
         this.grantFilesPrefix(f, UPLOADS_PREFIX, ['s3:GetObject'], 'An import reads the upload its payload names, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; GetObject on that prefix only.'),
+      // Every other type's queue: a type that creates tasks never creates its own kind.
       create_tasks: (f) => {
-        for (const queue of this.props.queues.values()) queue.grantSendMessages(f);
+        for (const [name, queue] of this.props.queues) if (name !== type.name) queue.grantSendMessages(f);
       },
     };
     for (const use of type.uses ?? []) grants[use](fn);

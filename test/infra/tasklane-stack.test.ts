@@ -75,23 +75,26 @@ describe('TasklaneStack', () => {
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
     });
 
-    // Skipped for types that create tasks: they send to every queue, asserted in task-type-grants.test.ts.
-    it.skipIf(type.uses?.includes('create_tasks'))('lets the worker consume its own queue only, and send to the webhook queue only', () => {
+    it('lets the worker consume its own queue only, and send to the webhook queue (and, if it creates tasks, every other type’s queue) only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
       const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);
+      const sendsTo = [webhookQueueId, ...(type.uses?.includes('create_tasks') ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId) : [])];
 
       const sqsStatements = statementsOfFunction(synth.template, worker).filter((s) =>
         asArray(s.Action).some((a) => a.startsWith('sqs:')),
       );
 
-      expect(sqsStatements).toEqual([
-        expect.objectContaining({
-          Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
-          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-        }),
-        expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [webhookQueueId, 'Arn'] } }),
-      ]);
-      expect(webhookQueueId).not.toBe(queueId);
+      expect(sqsStatements).toHaveLength(1 + sendsTo.length);
+      expect(sqsStatements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          }),
+          ...sendsTo.map((id) => expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [id, 'Arn'] } })),
+        ]),
+      );
+      expect(sendsTo).not.toContain(queueId);
     });
 
     it('alarms as soon as the DLQ holds a message', () => {

@@ -5,7 +5,7 @@ import { PermanentTaskError, TaskCanceledError } from '../../functions/core/erro
 import type { Log } from '../../functions/core/ports';
 import { issuesToDetails } from '../../functions/core/task-service';
 import type { TaskContext } from '../../functions/task-types/definition';
-import { IMPORT_CHUNK_SIZE, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from '../../functions/task-types/import';
+import { IMPORT_CHUNK_SIZE, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_IMPORT_ROW_BYTES } from '../../functions/task-types/import';
 import { requireTaskType } from '../../functions/task-types/registry';
 import { taskServices } from '../helpers/factories';
 
@@ -16,7 +16,8 @@ const silent: Log = { debug: () => undefined, info: () => undefined, warn: () =>
 /** The context of one import attempt reading `csv`, with task creation recorded in `created`. */
 function importContext(csv: string | Readable, overrides: Partial<TaskContext<unknown>> = {}) {
   const created: NewTask[][] = [];
-  const body = typeof csv === 'string' ? Readable.from([Buffer.from(csv)]) : csv;
+  // In 4 KiB chunks, as a network stream arrives: progress by bytes read can then move.
+  const body = typeof csv === 'string' ? Readable.from(chunksOf(Buffer.from(csv), 4096)) : csv;
   const bytes = typeof csv === 'string' ? Buffer.byteLength(csv) : MAX_IMPORT_BYTES + 1;
   const ctx: TaskContext<unknown> = {
     taskId: 'import-1',
@@ -42,6 +43,7 @@ function importContext(csv: string | Readable, overrides: Partial<TaskContext<un
   return { ctx, created, body };
 }
 
+const chunksOf = (buffer: Buffer, size: number) => Array.from({ length: Math.ceil(buffer.length / size) }, (_, i) => buffer.subarray(i * size, (i + 1) * size));
 const rowsOf = (count: number) => ['steps,step_ms', ...Array.from({ length: count }, () => '1,0')].join('\n');
 
 describe('import payload', () => {
@@ -78,6 +80,95 @@ describe('import run', () => {
     const percents = vi.mocked(ctx.progress).mock.calls.map(([percent]) => percent);
     expect(percents.at(-1)).toBe(100);
     expect(percents.slice(0, -1).every((p, i, all) => p <= 99 && (i === 0 || p >= all[i - 1]!))).toBe(true);
+  });
+
+  it('reports progress as the share of the file read, rising from early on', async () => {
+    // Prepare: 200 KB, far more than the stream buffers ahead of the parser.
+    const note = 'n'.repeat(200);
+    const { ctx } = importContext(['steps,step_ms,note', ...Array.from({ length: 1000 }, () => `1,0,${note}`)].join('\n'), {
+      payload: importType.payloadSchema.parse({ upload_id: UPLOAD_ID, task_type: 'generic', columns: { steps: 'steps', step_ms: 'step_ms' } }),
+    });
+
+    // Act
+    const result = await importType.run(ctx);
+
+    // Assess
+    const percents = vi.mocked(ctx.progress).mock.calls.map(([percent]) => percent);
+    expect(percents[0]).toBeLessThan(50);
+    expect(percents.filter((p) => p > 10 && p < 90).length).toBeGreaterThan(10);
+    expect(percents.at(-1)).toBe(100);
+    expect(result).toMatchObject({ imported: 1000, rejected: 0 });
+  });
+
+  it('reaches a checkpoint every chunk of rows read, even when none of them is valid', async () => {
+    // Prepare
+    const { ctx, created } = importContext(['steps,step_ms', ...Array.from({ length: 3 * IMPORT_CHUNK_SIZE }, () => 'x,0')].join('\n'));
+
+    // Act
+    const result = await importType.run(ctx);
+
+    // Assess
+    expect(created).toEqual([]);
+    expect(result).toMatchObject({ imported: 0, rejected: 3 * IMPORT_CHUNK_SIZE });
+    expect(vi.mocked(ctx.progress).mock.calls.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('counts a line that breaks the CSV in more than one way once', async () => {
+    // Prepare
+    const { ctx } = importContext('steps,step_ms\n1,2"x"\n1,0\n');
+
+    // Act
+    const result = (await importType.run(ctx)) as { imported: number; rejected: number; errors: { line: number }[] };
+
+    // Assess
+    expect(result).toMatchObject({ imported: 1, rejected: 1 });
+    expect(result.errors.map((e) => e.line)).toEqual([2]);
+  });
+
+  it.each([
+    ['a malformed header', 'steps,step_"ms\n1,0\n', 'The CSV header cannot be read'],
+    ['a row over the size limit (the parser would drop what follows it)', `steps,step_ms\n1,${'9'.repeat(MAX_IMPORT_ROW_BYTES + 10)}\n${'1,0\n'.repeat(2000)}`, `Line 2 is longer than ${MAX_IMPORT_ROW_BYTES} bytes`],
+  ])('fails at once, creating nothing, on %s', async (_case, csv, message) => {
+    // Prepare
+    const { ctx, created } = importContext(csv);
+
+    // Act
+    const outcome = await importType.run(ctx).catch((error: unknown) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(PermanentTaskError);
+    expect((outcome as Error).message).toContain(message);
+    expect(created).toEqual([]);
+  });
+
+  it('ignores a header named like an Object.prototype member when a mapping is given', async () => {
+    // Prepare
+    const { ctx, created } = importContext('n,constructor,toString\n2,a,b\n', {
+      payload: importType.payloadSchema.parse({ upload_id: UPLOAD_ID, task_type: 'generic', columns: { n: 'steps' } }),
+    });
+
+    // Act
+    const result = await importType.run(ctx);
+
+    // Assess
+    expect(result).toMatchObject({ imported: 1, rejected: 0 });
+    expect(created.flat().map((t) => t.payload)).toEqual([{ steps: 2, step_ms: 1000, fail_attempts: 0 }]);
+  });
+
+  it('stops reading when the attempt is aborted (timeout or cancellation), even before the first row', async () => {
+    // Prepare
+    const controller = new AbortController();
+    controller.abort(new Error('attempt timed out'));
+    const stalled = new Readable({ read: () => undefined });
+    const { ctx } = importContext('', { signal: controller.signal });
+    vi.mocked(ctx.services.files.read).mockResolvedValue({ body: stalled, bytes: 100 });
+
+    // Act
+    const outcome = await importType.run(ctx).catch((error: unknown) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(Error);
+    expect(stalled.destroyed).toBe(true);
   });
 
   it('stops at the next checkpoint once canceled: the chunks created so far stay, the rest is not read', async () => {

@@ -8,7 +8,7 @@ import { readCsv } from './csv-reader';
 import { defineTaskType, type TaskTypeDefinition } from './definition';
 import { UPLOAD_ID_PATTERN, uploadKey } from './uploads';
 
-/** Tasks created per chunk: their puts run in parallel, then their messages go out in SQS batches of 10; one progress checkpoint each. */
+/** Rows per chunk: their tasks are put in parallel, then queued in SQS batches of 10; a progress checkpoint follows every chunk of rows read. */
 export const IMPORT_CHUNK_SIZE = 25;
 /** Largest file an import reads (checked before reading). */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;

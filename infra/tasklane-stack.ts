@@ -92,7 +92,7 @@ export class TasklaneStack extends Stack {
 
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues, webhooks });
     new CfnOutput(this, 'TableName', { value: tasks.table.tableName, description: 'DynamoDB table of tasks and API keys' });
-    new CfnOutput(this, 'FilesBucketName', { value: files.bucket.bucketName, description: 'S3 bucket of task files (exports/)' });
+    new CfnOutput(this, 'FilesBucketName', { value: files.bucket.bucketName, description: 'S3 bucket of task files (exports/, uploads/)' });
     new CfnOutput(this, 'EventsBucketName', { value: eventsBucket.bucket.bucketName, description: 'S3 bucket of flushed event batches' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic every alarm notifies' });
   }

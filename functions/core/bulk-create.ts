@@ -1,5 +1,6 @@
 import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, TaskMessage, TaskQueue, TaskStore } from './ports';
+import type { TaskSource } from './task';
 import { newPendingTask } from './task-service';
 import type { TaskTypeDefinition } from '../task-types/definition';
 
@@ -8,6 +9,7 @@ export interface NewTask {
   id: string;
   type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
   payload: unknown;
+  source?: TaskSource;
 }
 
 export interface BulkCreateOutcome {
@@ -34,7 +36,7 @@ export interface BulkCreateDeps {
  */
 export async function createTasks(deps: BulkCreateDeps, tenant: string, tasks: readonly NewTask[]): Promise<BulkCreateOutcome> {
   const now = deps.clock.now().toISOString();
-  const writes = await Promise.all(tasks.map((t) => deps.store.create(newPendingTask({ id: t.id, tenant, type: t.type, payload: t.payload, now }))));
+  const writes = await Promise.all(tasks.map((t) => deps.store.create(newPendingTask({ id: t.id, tenant, type: t.type, payload: t.payload, source: t.source, now }))));
   const toSend = new Map<string, TaskMessage[]>();
   let created = 0;
   writes.forEach((write, i) => {

@@ -6,7 +6,7 @@ import type { RateLimiter } from './rate-limiter';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
 import { sweepAtForPending } from './sweep-policy';
 import { checkWebhookUrl, type TargetPolicy } from '../webhooks/target-guard';
-import { isTerminal, type Task } from './task';
+import { isTerminal, type Task, type TaskSource } from './task';
 import { requireTaskType } from '../task-types/registry';
 import type { TaskTypeDefinition } from '../task-types/definition';
 
@@ -66,6 +66,7 @@ export function newPendingTask(input: {
   webhook_url?: string;
   idempotency_key?: string;
   request_fingerprint?: string;
+  source?: TaskSource;
 }): Task {
   return {
     id: input.id,
@@ -83,6 +84,7 @@ export function newPendingTask(input: {
     ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
     idempotency_key: input.idempotency_key,
     request_fingerprint: input.request_fingerprint,
+    source: input.source,
   };
 }
 

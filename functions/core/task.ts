@@ -41,6 +41,8 @@ export interface Task {
   webhook_sweep_at?: string;
   cancel_requested?: boolean;
   idempotency_key?: string;
+  /** Where a task created by another task came from: the import and the CSV line. */
+  source?: TaskSource;
   /** Hash of the create request, to tell an idempotent replay from a conflicting reuse of the key. */
   request_fingerprint?: string;
   /**
@@ -57,6 +59,12 @@ export interface Task {
   seq?: number;
   /** The latest status changes, oldest first (bounded), each with the seq it happened at. */
   status_history?: StatusChange[];
+}
+
+/** The task that created this one, for tasks created in bulk (import): `line` is the CSV line of its row. */
+export interface TaskSource {
+  import_id: string;
+  line: number;
 }
 
 /** Where the webhook of a finished task stands. */
@@ -99,6 +107,7 @@ export interface TaskView {
   webhook_url?: string;
   webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
+  source?: TaskSource;
 }
 
 export function toView(task: Task): TaskView {
@@ -121,5 +130,6 @@ export function toView(task: Task): TaskView {
     webhook_url: task.webhook_url,
     webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,
+    source: task.source,
   };
 }

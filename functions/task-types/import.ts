@@ -102,7 +102,7 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
           break;
         }
         const parsed = target.payloadSchema.safeParse(rowPayload(row.cells, plan, target.payloadSchema));
-        if (parsed.success) chunk.push({ id: importedTaskId(ctx.tenant, ctx.taskId, line), type: target, payload: parsed.data });
+        if (parsed.success) chunk.push({ id: importedTaskId(ctx.tenant, ctx.taskId, line), type: target, payload: parsed.data, source: { import_id: ctx.taskId, line } });
         else reject(line, issuesToDetails(parsed.error.issues, 'payload').map((d) => `${d.field}: ${d.rule}`).join('; '));
         // Every IMPORT_CHUNK_SIZE rows read, valid or not, so a file of bad rows still reaches checkpoints.
         if (rows % IMPORT_CHUNK_SIZE === 0) await checkpoint(line);

@@ -112,6 +112,11 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
         { to: ['cy@example.com', 'di@example.com'], subject: 'He said "hi"', text: 'Hi' },
       ]);
       expect(ran.map((e) => e.status)).toEqual(['completed', 'completed']);
+      // The first row spans lines 2–3 (a quoted newline): a row is known by the line it ends on.
+      expect(emails.map((e) => e.source).sort((a, b) => a!.line - b!.line)).toEqual([
+        { import_id: task.task_id, line: 3 },
+        { import_id: task.task_id, line: 6 },
+      ]);
     });
 
     it('fails at once, without retries, when the upload is missing or belongs to another tenant', async () => {
@@ -203,6 +208,8 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       const expectedIds = Array.from({ length: good }, (_, i) => importedTaskId(tenant, importId, i + 2));
       expect(tasks.map((t) => t.task_id).sort()).toEqual(expectedIds.sort());
       expect(tasks.every((t) => t.status === 'pending')).toBe(true);
+      // Each task says where it came from, and its id follows from that.
+      expect(tasks.every((t) => t.source?.import_id === importId && t.task_id === importedTaskId(tenant, importId, t.source.line))).toBe(true);
     });
   });
 });

@@ -5,17 +5,13 @@ import type { TaskMetrics } from '../core/metrics';
 import { systemClock, type TaskStore } from '../core/ports';
 import type { EmailSender, FileStore, TaskServices } from '../task-types/services';
 import type { AwsClients } from './aws-clients';
+import { lazyS3FileStore } from './lazy-s3-file-store';
+import type { SesEmailSender } from './ses-email-sender';
 import { SqsTaskQueue } from './sqs-task-queue';
 
 /** A worker whose type does not use files gets no bucket (and no grant); reaching for one is a bug in the type. */
 const noBucket = () => Promise.reject(new PermanentTaskError('No files bucket is configured for this worker (TASKLANE_FILES_BUCKET).'));
 const noFiles: FileStore = { upload: noBucket, downloadUrl: noBucket, read: noBucket };
-
-/** Builds a value on first use and keeps it: the same promise for every caller. */
-function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => (value ??= build());
-}
 
 /**
  * The services task code reaches through `ctx.services`, built once per worker (clients are reused
@@ -24,17 +20,12 @@ function once<T>(build: () => Promise<T>): () => Promise<T> {
  */
 export function createTaskServices(config: RuntimeConfig, store: TaskStore, clients: AwsClients, metrics?: TaskMetrics): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
-  const sender = once(async () => {
-    const { SesEmailSender, createSesClient } = await import('./ses-email-sender');
-    return new SesEmailSender(createSesClient(config), config.emailFrom);
-  });
-  const email: EmailSender = { send: async (message) => (await sender()).send(message) };
-  const bucket = config.filesBucket;
-  const fileStore = once(async () => {
-    const [{ createS3Client }, { S3FileStore }] = await Promise.all([import('./s3-client'), import('./s3-file-store')]);
-    return new S3FileStore(createS3Client(config), bucket!, config.downloadUrlExpirySeconds);
-  });
-  const files: FileStore = bucket
+  let sender: Promise<SesEmailSender> | undefined;
+  const loadSender = () =>
+    (sender ??= import('./ses-email-sender').then(({ SesEmailSender, createSesClient }) => new SesEmailSender(createSesClient(config), config.emailFrom)));
+  const email: EmailSender = { send: async (message) => (await loadSender()).send(message) };
+  const fileStore = config.filesBucket ? lazyS3FileStore(config, config.filesBucket) : undefined;
+  const files: FileStore = fileStore
     ? {
         upload: async (...args) => (await fileStore()).upload(...args),
         downloadUrl: async (key) => (await fileStore()).downloadUrl(key),

@@ -46,7 +46,8 @@ export async function createTasks(deps: BulkCreateDeps, tenant: string, tasks: r
       (deps.metrics ?? noMetrics).count('created', type);
     }
     if (write.ok || write.current?.status === 'pending') {
-      toSend.set(type, [...(toSend.get(type) ?? []), { tenant, task_id: tasks[i]!.id }]);
+      if (!toSend.has(type)) toSend.set(type, []);
+      toSend.get(type)!.push({ tenant, task_id: tasks[i]!.id });
     }
   });
   for (const [type, messages] of toSend) await deps.queue.sendMany(type, messages);

@@ -1,14 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that start emulators (dynalite, fauxqs, SES) or the whole local stack. */
+const INTEGRATION = ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/local/**/*.test.ts', 'test/**/*.emulator.test.ts'];
+/** Tests that synthesize the CDK stack. */
+const INFRA = ['test/infra/**/*.test.ts'];
+
+/**
+ * Three tiers, each runnable alone: `npm run test:unit` (no emulator, no synth),
+ * `npm run test:integration` (embedded emulators, or TASKLANE_DYNAMODB_ENDPOINT), `npm run test:infra` (CDK).
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration tests boot in-process emulators and wait for real retries with backoff.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...INTEGRATION, ...INFRA] } },
+      {
+        extends: true,
+        // The emulators answer over loopback and real retries wait for their backoff.
+        test: { name: 'integration', include: INTEGRATION, testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      // One synth bundles every Lambda entry with esbuild; on two busy cores that takes a while.
+      { extends: true, test: { name: 'infra', include: INFRA, testTimeout: 120_000, hookTimeout: 180_000 } },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 import { CliError } from './errors';
-import { LOCAL_STATE_FILENAME, readLocalState } from './local-state';
+import { requireLocalState } from './local-state';
 
 /** Which API the task commands talk to, and with which key. */
 export interface ApiTarget {
@@ -20,8 +20,7 @@ export function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv, cw
   let url = options.apiUrl ?? env.TASKLANE_API_URL;
   let key = options.apiKey ?? env.TASKLANE_API_KEY;
   if (options.local) {
-    const state = readLocalState(cwd);
-    if (!state) throw new CliError(`No running local stack found (${LOCAL_STATE_FILENAME} is missing here). Start one with "npm start" in this folder.`);
+    const state = requireLocalState(cwd);
     url = options.apiUrl ?? state.apiUrl;
     key = options.apiKey ?? state.apiKey;
   }

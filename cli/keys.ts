@@ -2,7 +2,7 @@ import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { createAwsClients } from '../functions/adapters/aws-clients';
 import { issueApiKey, type ApiKeyRecord } from '../functions/core/api-keys';
 import { CliError } from './errors';
-import { readLocalState, LOCAL_STATE_FILE } from './local-state';
+import { requireLocalState } from './local-state';
 
 export interface KeysTarget {
   local: boolean;
@@ -13,8 +13,7 @@ export interface KeysTarget {
 /** The key store of the running local stack (`--local`) or of a deployed table (`--table`, AWS credentials). */
 export function keyStoreFor(target: KeysTarget): DynamoApiKeyStore {
   if (target.local) {
-    const state = readLocalState();
-    if (!state) throw new CliError(`No running local stack found (${LOCAL_STATE_FILE} is missing). Start one with "npm start".`);
+    const state = requireLocalState();
     const clients = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: state.dynamodb, sqs: state.sqs } });
     return new DynamoApiKeyStore(clients.dynamo, state.tableName);
   }

@@ -4,7 +4,7 @@ import { DEFAULTS } from '../functions/config';
 import { redriveWebhooks } from '../functions/webhooks/redrive';
 import { CliError } from './errors';
 import type { ApiClient } from './http';
-import { LOCAL_STATE_FILE, readLocalState } from './local-state';
+import { requireLocalState } from './local-state';
 
 export interface RedriveTarget {
   local: boolean;
@@ -18,9 +18,9 @@ export interface RedriveTarget {
 export async function redrive(target: RedriveTarget, json: boolean): Promise<string> {
   let deps: Parameters<typeof redriveWebhooks>[0];
   if (target.local) {
-    const state = readLocalState();
-    if (!state?.webhookQueueUrl || !state.webhookDlqUrl) {
-      throw new CliError(`No running local stack found (${LOCAL_STATE_FILE} is missing). Start one with "npm start".`);
+    const state = requireLocalState();
+    if (!state.webhookQueueUrl || !state.webhookDlqUrl) {
+      throw new CliError('The running local stack recorded no webhook queue; restart it with "npm start".');
     }
     const clients = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: state.dynamodb, sqs: state.sqs } });
     deps = { sqs: clients.sqs, store: new DynamoTaskStore(clients.dynamo, state.tableName, DEFAULTS.finishedTaskTtlDays), queueUrl: state.webhookQueueUrl, dlqUrl: state.webhookDlqUrl };

@@ -1,5 +1,5 @@
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GSI_DEFINITIONS, SORT_ATTRIBUTE, TABLE_KEY } from '../functions/adapters/table-schema';
 import type { TaskTypeDefinition } from '../functions/task-types/definition';
@@ -27,6 +27,15 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/** Deletes a table the stack created for itself on a shared endpoint (no-op if it is gone). */
+export async function deleteTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
   }
 }
 

@@ -16,7 +16,8 @@ import { buildWorker } from '../functions/workers/build';
 import { startEmulators, type Emulators } from './emulators';
 import { EventSourcePoller } from './event-source-poller';
 import { localLambdaContext } from './lambda-context';
-import { createBucket, createTable, createTypeQueues, type ProvisionedQueue } from './provision';
+import { ulid } from 'ulid';
+import { createBucket, createTable, createTypeQueues, deleteTable, type ProvisionedQueue } from './provision';
 import { startSchedules } from './schedules';
 import { buildSweeper } from '../functions/scheduled/build-sweeper';
 import { buildWebhookWorker } from '../functions/workers/build-webhook-worker';
@@ -49,12 +50,21 @@ export interface LocalStackOptions {
   stream?: Partial<WatchSettings>;
   /** Sender of `email` tasks (default tasklane@localhost). */
   emailFrom?: string;
+  /** An external DynamoDB endpoint instead of the embedded dynalite (default: $TASKLANE_DYNAMODB_ENDPOINT). */
+  dynamodbEndpoint?: string;
+  /**
+   * The table's name. Default: `tasklane-local` on the embedded dynalite; on an external endpoint, which
+   * several stacks may share (the test tiers do), a fresh name that the stack deletes when it stops.
+   */
+  tableName?: string;
 }
 
 export interface LocalStack {
   apiUrl: string;
   apiKey: string;
   endpoints: { dynamodb: string; sqs: string; ses: string };
+  /** `dynalite` (embedded) or `external` (TASKLANE_DYNAMODB_ENDPOINT). */
+  dynamodbEngine: Emulators['dynamodbEngine'];
   config: RuntimeConfig;
   queues: ProvisionedQueue[];
   /** The webhook delivery queue and its DLQ. */
@@ -65,6 +75,7 @@ export interface LocalStack {
 }
 
 export const LOCAL_TENANT = 'local';
+export const DEFAULT_TABLE = 'tasklane-local';
 /** Locally the schedules run more often than AWS's every minute, so effects show up quickly. */
 const DEFAULT_SCHEDULE_INTERVAL_MS = 10_000;
 const REGION = 'us-east-1';
@@ -78,7 +89,7 @@ const DEFAULT_EMAIL_FROM = 'tasklane@localhost';
  * worker handler the Lambda runs.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const emulators: Emulators = await startEmulators({ dataDir: options.dataDir });
+  const emulators: Emulators = await startEmulators({ dataDir: options.dataDir, dynamodbEndpoint: options.dynamodbEndpoint });
   const stopped: Array<() => Promise<void>> = [() => emulators.stop()];
   const stop = async () => {
     for (const step of stopped.reverse()) await step();
@@ -86,8 +97,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const endpoints = { dynamodb: emulators.dynamodb, sqs: emulators.sqs, ses: emulators.ses };
     const clients = createAwsClients({ region: REGION, endpoints });
-    const tableName = 'tasklane-local';
+    const generatedTable = options.tableName === undefined && emulators.dynamodbEngine === 'external';
+    const tableName = options.tableName ?? (generatedTable ? `tasklane-${ulid().toLowerCase()}` : DEFAULT_TABLE);
     await createTable(clients.dynamo, tableName);
+    if (generatedTable) stopped.push(() => deleteTable(clients.dynamo, tableName));
     const queues = await Promise.all(TASK_TYPES.map((type) => createTypeQueues(clients.sqs, type)));
     const webhookQueue = await createTypeQueues(clients.sqs, WEBHOOK_QUEUE);
     const config: RuntimeConfig = {
@@ -168,7 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
     const { port } = server.address() as AddressInfo;
-    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, config, queues, webhookQueue, apiKeys, clients, stop };
+    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, dynamodbEngine: emulators.dynamodbEngine, config, queues, webhookQueue, apiKeys, clients, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,6 @@
 /** `npm start`: the whole system on this machine, no Docker and no AWS account. */
 import { parseArgs } from 'node:util';
-import { EVENTS_BUCKET, FILES_BUCKET, LOCAL_TENANT, startLocalStack } from './stack';
+import { DEFAULT_TABLE, EVENTS_BUCKET, FILES_BUCKET, LOCAL_TENANT, startLocalStack } from './stack';
 import { removeLocalState, writeLocalState } from '../cli/local-state';
 import { TASK_TYPES } from '../functions/task-types/registry';
 
@@ -22,6 +22,8 @@ if (values.help) {
 
 Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
 TASKLANE_RATE_LIMIT_BURST, TASKLANE_EMAIL_FROM (default tasklane@localhost),
+TASKLANE_DYNAMODB_ENDPOINT (an external DynamoDB, e.g. AWS's DynamoDB Local at http://127.0.0.1:8000,
+instead of the embedded dynalite), TASKLANE_TABLE_NAME (default ${DEFAULT_TABLE}),
 POWERTOOLS_LOG_LEVEL (default WARN locally).`);
   process.exit(0);
 }
@@ -39,6 +41,10 @@ if (scheduleMs !== undefined && !(Number.isInteger(Number(scheduleMs)) && Number
   console.error(`tasklane: --schedule-ms must be a whole number of milliseconds ≥ 0 (got "${scheduleMs}")`);
   process.exit(2);
 }
+if (values['data-dir'] && process.env.TASKLANE_DYNAMODB_ENDPOINT) {
+  console.error('tasklane: --data-dir keeps the embedded dynalite\'s data; with TASKLANE_DYNAMODB_ENDPOINT the external engine keeps it. Use one.');
+  process.exit(2);
+}
 const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 const started = Date.now();
@@ -50,20 +56,21 @@ const stack = await startLocalStack({
   rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
   rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
   emailFrom: process.env.TASKLANE_EMAIL_FROM || undefined,
+  tableName: process.env.TASKLANE_TABLE_NAME || DEFAULT_TABLE,
 }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`tasklane: port ${port} is in use; stop the other process or set PORT / --port.`);
   else console.error('tasklane: the local stack failed to start:', error);
   process.exit(1);
 });
 
-writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, webhookQueueUrl: stack.webhookQueue.queueUrl, webhookDlqUrl: stack.webhookQueue.dlqUrl, pid: process.pid });
+const ownsStateFile = writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, webhookQueueUrl: stack.webhookQueue.queueUrl, webhookDlqUrl: stack.webhookQueue.dlqUrl, pid: process.pid });
 
 console.log(`Tasklane local stack ready in ${Date.now() - started} ms
 
   API          ${stack.apiUrl}
   Dashboard    ${stack.apiUrl}/   (opens with the key below)
   API key      ${stack.apiKey}   (tenant "${LOCAL_TENANT}")
-  DynamoDB     ${stack.endpoints.dynamodb}   (dynalite, table ${stack.config.tableName}${values['data-dir'] ? `, data in ${values['data-dir']}` : ', in memory'})
+  DynamoDB     ${stack.endpoints.dynamodb}   (${dynamoDescription()})
   SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET}, exports and uploads in ${FILES_BUCKET})
   SES          ${stack.endpoints.ses}   (aws-ses-v2-local; open it to read the e-mails sent, from ${stack.config.emailFrom})
   Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
@@ -77,6 +84,15 @@ Try it:
 
 More keys:  npx tasklane keys create --tenant acme --local
 Ctrl-C stops everything.`);
+if (!ownsStateFile) {
+  console.warn(`\nNote: another local stack is running in this folder; "--local" commands keep talking to that one.`);
+}
+
+function dynamoDescription(): string {
+  const table = `table ${stack.config.tableName}`;
+  if (stack.dynamodbEngine === 'external') return `external engine from TASKLANE_DYNAMODB_ENDPOINT, ${table}`;
+  return `dynalite, ${table}${values['data-dir'] ? `, data in ${values['data-dir']}` : ', in memory'}`;
+}
 
 let stopping = false;
 const shutdown = (signal: string) => {

@@ -154,6 +154,21 @@ describe('DynamoTaskStore', () => {
       { case: 'extra attributes', query: {}, cursor: cursorOf({ ...ownKey, status: 'pending' }) },
       { case: 'not base64 JSON', query: {}, cursor: 'not-a-cursor' },
       { case: 'JSON null', query: {}, cursor: cursorOf(null as unknown as Record<string, unknown>) },
+      { case: 'an empty table key', query: {}, cursor: cursorOf({ ...ownKey, pk: '' }) },
+      { case: 'an empty sort key', query: {}, cursor: cursorOf({ ...ownKey, list_sk: '' }) },
+      { case: 'an empty partition key of an empty tenant', query: {}, cursor: cursorOf({ pk: '', list_sk: '', tenant_pk: '' }) },
+      { case: 'a missing sort key', query: {}, cursor: cursorOf({ pk: ownKey.pk, tenant_pk: 'acme' }) },
+      { case: 'a missing table key', query: {}, cursor: cursorOf({ list_sk: ownKey.list_sk, tenant_pk: 'acme' }) },
+      { case: 'a missing key replaced by another', query: {}, cursor: cursorOf({ pk: ownKey.pk, tenant_pk: 'acme', sk: ownKey.list_sk }) },
+      { case: 'a number for the table key', query: {}, cursor: cursorOf({ ...ownKey, pk: 7 }) },
+      { case: 'an attribute-value map for the sort key', query: {}, cursor: cursorOf({ ...ownKey, list_sk: { S: ownKey.list_sk } }) },
+      { case: "another tenant's table key in the own partition", query: {}, cursor: cursorOf({ ...ownKey, pk: `TASK#globex#${ID}` }) },
+      { case: "a batch's table key", query: {}, cursor: cursorOf({ ...ownKey, pk: `BATCH#acme#${ID}` }) },
+      { case: 'a table key without an id', query: {}, cursor: cursorOf({ ...ownKey, pk: 'TASK#acme#' }) },
+      { case: 'a sort key of another task', query: {}, cursor: cursorOf({ ...ownKey, list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8ZZ' }) },
+      { case: 'an over-long sort key', query: {}, cursor: cursorOf({ ...ownKey, list_sk: `${'9'.repeat(1100)}#${ID}` }) },
+      { case: 'a JSON array', query: {}, cursor: cursorOf([ownKey] as unknown as Record<string, unknown>) },
+      { case: 'garbage base64', query: {}, cursor: Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64url') },
     ])('rejects a cursor from $case with a ValidationError naming cursor, before querying', async ({ query, cursor }) => {
       // Act
       const error = await store.list({ tenant: 'acme', limit: 20, cursor, ...query }).catch((e: unknown) => e);

@@ -1,29 +1,26 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/adapters/aws-clients';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { HISTORY_LIMIT, STATUS_STEP } from '../../functions/adapters/task-feed-attributes';
 import { createTable } from '../../local/provision';
+import { startTestDynamo, uniqueTableName, type TestDynamo } from '../helpers/dynamo-endpoint';
 import { taskItem } from '../helpers/factories';
 
-const TABLE = 'tasklane-feed-test';
+const TABLE = uniqueTableName('tasklane-feed-test');
 const at = (second: number) => new Date(Date.UTC(2025, 2, 4, 5, 0, second)).toISOString();
 
-/** The change feed's update expressions as DynamoDB (dynalite) evaluates them, not as a mock accepts them. */
-describe('DynamoTaskStore change feed (dynalite)', () => {
-  let server: Server;
+/** The change feed's update expressions as DynamoDB evaluates them (dynalite, or DynamoDB Local in the fidelity tier), not as a mock accepts them. */
+describe('DynamoTaskStore change feed (emulator)', () => {
+  let dynamo: TestDynamo;
   let store: DynamoTaskStore;
 
   beforeAll(async () => {
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const clients = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+    dynamo = await startTestDynamo();
+    const clients = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint } });
     await createTable(clients.dynamo, TABLE);
     store = new DynamoTaskStore(clients.dynamo, TABLE, 30);
   });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  afterAll(() => dynamo?.stop());
 
   it('numbers status changes and progress writes in one increasing sequence', async () => {
     // Prepare

@@ -12,8 +12,12 @@ import * as z from 'zod';
 
 /** A payload field: dot-separated names of letters, digits, `_` and `-`. */
 export const FIELD_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-/** Names that would reach Object.prototype when assigned; never a payload field. */
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Names of Object.prototype's members (`__proto__`, `constructor`, `toString`, `hasOwnProperty`, …)
+ * and `prototype`: assigning them reaches or shadows the prototype, and looking them up in a schema's
+ * shape finds a function. Never a payload field.
+ */
+const FORBIDDEN_NAMES = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 export function isFieldPath(path: string): boolean {
   return FIELD_PATH.test(path) && !path.split('.').some((name) => FORBIDDEN_NAMES.has(name));
@@ -59,7 +63,7 @@ export function rowPayload(cells: readonly string[], plan: ColumnPlan, schema: z
     const cell = cells[i];
     if (path === undefined || cell === undefined || cell === '') return;
     const names = path.split('.');
-    const field = names.length === 1 ? shape[path] : undefined;
+    const field = names.length === 1 && Object.hasOwn(shape, path) ? shape[path] : undefined;
     let target = payload;
     for (const name of names.slice(0, -1)) {
       const next = target[name];

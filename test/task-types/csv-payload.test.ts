@@ -20,9 +20,13 @@ describe('planColumns', () => {
     expect(plan).toEqual(['to', 'subject', undefined]);
   });
 
-  it.each([
+  it.each<[string, string[], Record<string, string> | undefined, string]>([
     ['a header that is no field name', ['steps', 'step ms'], undefined, 'CSV header "step ms" is not a payload field name'],
     ['a field that would reach the prototype', ['__proto__'], undefined, 'CSV header "__proto__" is not a payload field name'],
+    ...['toString', 'valueOf', 'hasOwnProperty', 'constructor', 'isPrototypeOf'].map(
+      (name): [string, string[], undefined, string] => [`a header named like Object.prototype.${name}`, ['steps', name], undefined, `CSV header "${name}" is not a payload field name`],
+    ),
+    ['a nested field named like a prototype member', ['filter.toString'], undefined, 'CSV header "filter.toString" is not a payload field name'],
     ['a column named twice', ['to', 'to'], undefined, 'The CSV header names column "to" twice.'],
     ['a mapping of a column the file lacks', ['email'], { email: 'to', title: 'subject' }, 'columns maps "title", but the CSV header has only: "email".'],
   ])('refuses %s', (_case, header, mapping, message) => {
@@ -35,6 +39,15 @@ describe('planColumns', () => {
 });
 
 describe('rowPayload', () => {
+  it('looks fields up among the schema\'s own fields only, never Object.prototype members', () => {
+    // Act
+    const payload = rowPayload(['{"a":1}'], ['toString'], generic.payloadSchema);
+
+    // Assess
+    expect(Object.hasOwn(payload, 'toString')).toBe(true);
+    expect(payload.toString).toEqual({ a: 1 });
+  });
+
   it('reads cells as JSON for fields that do not take text, and leaves empty cells out so defaults apply', () => {
     // Act
     const payload = rowPayload(['4', '', '0'], ['steps', 'step_ms', 'fail_attempts'], generic.payloadSchema);

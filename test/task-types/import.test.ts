@@ -127,6 +127,8 @@ describe('import run', () => {
 
   it.each([
     ['a malformed header', 'steps,step_"ms\n1,0\n', 'The CSV header cannot be read'],
+    ['a header named like an Object.prototype member', 'steps,toString\n1,0\n', 'CSV header "toString" is not a payload field name'],
+    ['a header named hasOwnProperty', 'hasOwnProperty,steps\n1,0\n', 'CSV header "hasOwnProperty" is not a payload field name'],
     ['a row over the size limit (the parser would drop what follows it)', `steps,step_ms\n1,${'9'.repeat(MAX_IMPORT_ROW_BYTES + 10)}\n${'1,0\n'.repeat(2000)}`, `Line 2 is longer than ${MAX_IMPORT_ROW_BYTES} bytes`],
   ])('fails at once, creating nothing, on %s', async (_case, csv, message) => {
     // Prepare

@@ -16,10 +16,22 @@ const OPEN_ROUTES = ['GET /health', 'GET /'];
 const STREAM_ROUTE = 'GET /tasks/{id}/stream';
 
 beforeAll(() => {
-  synth = synthTasklane();
+  // The one synth that bundles every entry with esbuild, as a deploy does; the others skip it.
+  synth = synthTasklane({}, undefined, { bundle: true });
 });
 
 describe('TasklaneStack', () => {
+  it('bundles every Lambda entry into a code asset of its own', () => {
+    // Act
+    const functions = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter((f) => f.Properties.Handler === 'index.handler');
+    const keys = functions.map((f) => f.Properties.Code.S3Key);
+
+    // Assess
+    expect(functions.length).toBeGreaterThanOrEqual(TASK_TYPES.length + 5);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
+    expect(new Set(keys).size).toBeGreaterThan(1);
+  });
+
   describe.each(TASK_TYPES.map((type) => [type.name, type] as const))('task type %s', (name, type) => {
     const { settings } = type;
 

@@ -7,10 +7,10 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../core/errors';
 import type { Page } from '../core/ports';
 import type { Batch, BatchStatus, StoredEvent } from '../batching/model';
 import type { EventStore } from '../batching/ports';
+import { decodeCursor, encodeCursor } from './cursor-codec';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { eventShard } from '../batching/settings';
 import {
@@ -66,20 +66,22 @@ export class DynamoEventStore implements EventStore {
   }
 
   async tenantsWithWaiting(shard: number): Promise<string[]> {
+    const index = INDEXES.eventsWaiting;
     const tenants: string[] = [];
-    let after = '';
+    // No sort-key condition on the first query: DynamoDB refuses an empty string as a key value.
+    let after: string | undefined;
     for (;;) {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: INDEXES.eventsWaiting.name,
-          KeyConditionExpression: '#pk = :pk AND #sk > :after',
-          ExpressionAttributeNames: { '#pk': INDEXES.eventsWaiting.partitionKey, '#sk': INDEXES.eventsWaiting.sortKey },
-          ExpressionAttributeValues: { ':pk': eventWaitPk(shard), ':after': after },
+          IndexName: index.name,
+          KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+          ExpressionAttributeNames: { '#pk': index.partitionKey, ...(after === undefined ? {} : { '#sk': index.sortKey }) },
+          ExpressionAttributeValues: { ':pk': eventWaitPk(shard), ...(after === undefined ? {} : { ':after': after }) },
           Limit: 1,
         }),
       );
-      const sortKey = out.Items?.[0]?.[INDEXES.eventsWaiting.sortKey];
+      const sortKey = out.Items?.[0]?.[index.sortKey];
       if (typeof sortKey !== 'string') return tenants;
       const tenant = sortKey.slice(0, sortKey.indexOf('#'));
       tenants.push(tenant);
@@ -217,10 +219,10 @@ export class DynamoEventStore implements EventStore {
         ExpressionAttributeValues: { ':t': tenant },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, index.partitionKey, tenant),
+        ExclusiveStartKey: decodeCursor(cursor, { partitionKey: index.partitionKey, partitionValue: tenant, tableKeyPrefix: batchKey(tenant, '') }),
       }),
     );
-    const nextCursor = out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : undefined;
+    const nextCursor = out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey, index.partitionKey) : undefined;
     return { items: (out.Items ?? []).map(toBatch), nextCursor };
   }
 
@@ -233,22 +235,6 @@ export class DynamoEventStore implements EventStore {
       ExpressionAttributeValues: { ':pk': eventWaitPk(eventShard(tenant)), ':prefix': `${tenant}#` },
     };
   }
-}
-
-function decodeCursor(cursor: string | undefined, partitionKey: string, tenant: string): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  let key: Record<string, unknown> | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    key = undefined;
-  }
-  if (!key || key[partitionKey] !== tenant || typeof key[TABLE_KEY] !== 'string' || typeof key[SORT_ATTRIBUTE] !== 'string') {
-    throw new ValidationError('The cursor is not valid; pass next_cursor from the previous page unchanged.', [
-      { field: 'cursor', rule: 'a next_cursor returned by this query' },
-    ]);
-  }
-  return key;
 }
 
 function toBatch(item: Record<string, unknown>): Batch {

@@ -63,8 +63,14 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
     store: eventStore,
     service: new EventService({ store: eventStore, trigger: options.flushTrigger ?? noTrigger, clock: systemClock, log: logger }),
   };
-  // The stream only reads: the same store, eventually consistent after its first read.
-  const stream = { reader: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays), settings: options.stream };
+  // The stream only reads: the same store, eventually consistent after its first read. While it
+  // runs, the check that admitted it is made again (in AWS the stream function serves this route,
+  // with its own re-check: see stream/build.ts).
+  const stream = {
+    reader: new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays),
+    settings: options.stream,
+    recheckTenant: resolveTenant,
+  };
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
   const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
   return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets, uploads });

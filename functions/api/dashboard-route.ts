@@ -5,11 +5,18 @@ export interface DashboardOptions {
   /** The page, functions/dashboard/index.html. */
   html: string;
   /**
-   * A key the page starts with. Only the local stack sets it (its own tenant's key, on loopback);
-   * a deployed dashboard asks for one.
+   * A key the page starts with. Only the local stack sets it (its own tenant's key, on loopback),
+   * and only a page asked for by a loopback name gets it; a deployed dashboard asks for one.
    */
   apiKey?: string;
 }
+
+/**
+ * Host headers of a page the local key may go to. Any other name, even one that resolves to
+ * 127.0.0.1, may be a DNS-rebinding page of another origin reading ours: it gets the page without
+ * the key. https://en.wikipedia.org/wiki/DNS_rebinding
+ */
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 /** Where the page looks for a preset key. */
 export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
@@ -20,11 +27,13 @@ export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
  */
 export function registerDashboard(app: Hono<{ Variables: { tenant: string } }>, options: DashboardOptions): void {
   if (!options.html.includes(KEY_PLACEHOLDER)) throw new Error(`The dashboard page lacks ${KEY_PLACEHOLDER}.`);
-  const page = options.apiKey ? options.html.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`) : options.html;
+  const keyless = options.html;
+  const withKey = options.apiKey ? keyless.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`) : keyless;
   const policy = [
     "default-src 'none'",
-    `script-src ${inlineHashes(page, 'script')}`,
-    `style-src ${inlineHashes(page, 'style')}`,
+    // The preset key is a meta tag, not a script or style: both pages have the same hashes.
+    `script-src ${inlineHashes(keyless, 'script')}`,
+    `style-src ${inlineHashes(keyless, 'style')}`,
     "connect-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
@@ -37,7 +46,7 @@ export function registerDashboard(app: Hono<{ Variables: { tenant: string } }>, 
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Cache-Control', 'no-store');
-    return c.html(page);
+    return c.html(LOOPBACK_HOST.test(c.req.header('host') ?? '') ? withKey : keyless);
   });
 }
 

@@ -3,10 +3,17 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { systemClock, type Clock, type Log } from '../core/ports';
 import { parseLastEventId, type TaskEvent } from '../core/task-events';
 import { TaskWatch, WATCH_DEFAULTS, type TaskReader, type WatchSettings } from '../core/task-watch';
+import type { TenantResolver } from './app';
 
 export interface StreamRouteDeps {
   /** Reads tasks; TaskStore.get satisfies it. */
   reader: TaskReader;
+  /**
+   * Resolves the caller's key to its tenant again while its stream runs (every authRecheckMs): a
+   * stream whose key no longer resolves to the stream's tenant ends. Without it, a stream outlives
+   * a revoked key until maxDurationMs.
+   */
+  recheckTenant?: TenantResolver;
   clock?: Clock;
   /** Overrides of WATCH_DEFAULTS (tests shorten the heartbeat and the maximum duration). */
   settings?: Partial<WatchSettings>;
@@ -23,18 +30,23 @@ export function registerStreamRoute(app: Hono<{ Variables: { tenant: string } }>
 
   app.get('/tasks/:id/stream', async (c) => {
     const lastEventId = parseLastEventId(c.req.header('last-event-id'));
-    const watch = await TaskWatch.open(watchDeps, c.get('tenant'), c.req.param('id'), lastEventId);
+    const tenant = c.get('tenant');
+    const watch = await TaskWatch.open(watchDeps, tenant, c.req.param('id'), lastEventId);
     if (watch.finished && watch.initial.length === 0) return c.body(null, 204);
     // Proxies that buffer (nginx) pass the stream through as it comes.
     c.header('X-Accel-Buffering', 'no');
+    const recheck = deps.recheckTenant;
+    const stillAuthorized = recheck && (async () => (await recheck(c)) === tenant);
     const response = streamSSE(c, async (stream) => {
       const gone = new AbortController();
       stream.onAbort(() => gone.abort());
       try {
         await stream.write(`retry: ${settings.retryMs}\n\n`);
         for (const event of watch.initial) await send(stream, event);
-        for await (const item of watch.follow(gone.signal)) {
+        for await (const item of watch.follow(gone.signal, stillAuthorized)) {
           if (item.kind === 'heartbeat') await stream.write(': heartbeat\n\n');
+          // The stream just ends: the client's reconnect gets the 401 that says why.
+          else if (item.kind === 'revoked') log.info('task stream ended: its key no longer authenticates', { task_id: c.req.param('id') });
           else await send(stream, item.event);
         }
       } catch (error) {

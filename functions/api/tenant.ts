@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { MiddlewareHandler } from 'hono';
+import { authenticate, extractApiKey, type ApiKeyStore } from '../core/api-keys';
 import { UnauthorizedError } from '../core/errors';
 import type { TenantResolver } from './app';
 
@@ -22,3 +23,12 @@ export const tenantFromAuthorizer: TenantResolver = async (c) => {
   const tenant = event?.requestContext?.authorizer?.tenant;
   return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
 };
+
+/**
+ * Resolves the caller's API key against the key store: what the local stack checks on every
+ * request, and what the stream function checks again while a stream runs (the authorizer only
+ * saw the request that opened it).
+ */
+export function tenantFromApiKey(keys: ApiKeyStore): TenantResolver {
+  return (c) => authenticate(keys, extractApiKey((name) => c.req.header(name)));
+}

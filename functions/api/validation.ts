@@ -30,15 +30,18 @@ export const listTasksQuery = z
   })
   .strict();
 
-/** Printable ASCII, as in the IETF Idempotency-Key draft's examples; length bounded. */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/**
+ * Printable ASCII, space included (0x20–0x7E), as the README promises; length bounded. Spaces at
+ * either end do not survive HTTP (header values lose them), so only inner ones reach us.
+ */
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${LIMITS.maxIdempotencyKeyLength}}$`);
+const IDEMPOTENCY_KEY_RULE = `1–${LIMITS.maxIdempotencyKeyLength} printable ASCII characters (space to ~)`;
 
+/** The Idempotency-Key header, or a 400 naming it. */
 export function parseIdempotencyKey(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(raw)) {
-    throw new ValidationError('The Idempotency-Key header must be 1–255 printable ASCII characters without spaces.', [
-      { field: 'Idempotency-Key', rule: '1–255 printable ASCII characters' },
-    ]);
+    throw new ValidationError(`The Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}.`, [{ field: 'Idempotency-Key', rule: IDEMPOTENCY_KEY_RULE }]);
   }
   return raw;
 }

@@ -3,6 +3,8 @@ import { ConflictError, NotFoundError, RateLimitedError, ServiceUnavailableError
 import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
 import { noMetrics, type TaskMetrics } from './metrics';
 import type { RateLimiter } from './rate-limiter';
+import { assertStorable } from './storable-json';
+import { TASK_STORAGE } from './task-storage';
 import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
 import { sweepAtForPending } from './sweep-policy';
 import { checkWebhookUrl, type TargetPolicy } from '../webhooks/target-guard';
@@ -100,6 +102,8 @@ export class TaskService {
 
   async create(input: CreateTaskInput): Promise<CreateTaskOutcome> {
     const type = requireTaskType(input.type);
+    // Before the schema, which copies what it accepts: a `__proto__` key would vanish in the copy.
+    assertStorable(input.payload, 'payload', TASK_STORAGE.payloadBytes);
     const parsed = type.payloadSchema.safeParse(input.payload ?? {});
     if (!parsed.success) {
       throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));

@@ -21,6 +21,11 @@ export interface WatchSettings {
   maxDurationMs: number;
   /** Reconnect delay the stream suggests to clients (SSE `retry:`). */
   retryMs: number;
+  /**
+   * How often an open stream checks that its caller's key still authenticates: a key revoked while
+   * its stream runs ends the stream within this long (plus one poll), instead of at maxDurationMs.
+   */
+  authRecheckMs: number;
 }
 
 export const WATCH_DEFAULTS: WatchSettings = {
@@ -29,6 +34,9 @@ export const WATCH_DEFAULTS: WatchSettings = {
   heartbeatMs: 15_000,
   maxDurationMs: 14 * 60_000,
   retryMs: 1000,
+  // The bound a revoked key has on new requests anyway: API Gateway caches the authorizer's answer
+  // (authorizerCacheTtlSeconds, 60 by default). One key read a minute per stream costs 0.5 RRU.
+  authRecheckMs: 60_000,
 };
 
 /** The read the watch needs: TaskStore.get satisfies it. */
@@ -42,8 +50,8 @@ export interface WatchDeps {
   settings: WatchSettings;
 }
 
-/** What a stream sends next: an event, or a heartbeat comment. */
-export type WatchItem = { kind: 'event'; event: TaskEvent } | { kind: 'heartbeat' };
+/** What a stream sends next: an event or a heartbeat comment; `revoked` ends it (the caller's key no longer authenticates). */
+export type WatchItem = { kind: 'event'; event: TaskEvent } | { kind: 'heartbeat' } | { kind: 'revoked' };
 
 /** Same shape TaskService accepts: anything else cannot exist and is not worth a read. */
 const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
@@ -90,11 +98,15 @@ export class TaskWatch {
     return this.done;
   }
 
-  /** Polls until the final status event, the maximum duration or `signal`, yielding what to send. */
-  async *follow(signal: AbortSignal): AsyncGenerator<WatchItem> {
+  /**
+   * Polls until the final status event, the maximum duration or `signal`, yielding what to send.
+   * With `stillAuthorized`, asks it every `authRecheckMs` and ends with `revoked` once it says no.
+   */
+  async *follow(signal: AbortSignal, stillAuthorized?: () => Promise<boolean>): AsyncGenerator<WatchItem> {
     const { clock, settings, reader } = this.deps;
     const startedAt = clock.now().getTime();
     let lastSentAt = startedAt;
+    let lastAuthorizedAt = startedAt;
     while (!this.done) {
       const elapsed = clock.now().getTime() - startedAt;
       if (elapsed >= settings.maxDurationMs) return;
@@ -102,6 +114,13 @@ export class TaskWatch {
         await sleep(Math.min(settings.pollIntervalMs, settings.maxDurationMs - elapsed), undefined, { signal });
       } catch {
         return; // aborted: the client went away
+      }
+      if (stillAuthorized && clock.now().getTime() - lastAuthorizedAt >= settings.authRecheckMs) {
+        if (!(await stillAuthorized())) {
+          yield { kind: 'revoked' };
+          return;
+        }
+        lastAuthorizedAt = clock.now().getTime();
       }
       const task = await reader.get(this.tenant, this.id, { consistent: false });
       // Gone (its TTL passed): nothing more will happen to it.

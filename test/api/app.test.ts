@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoEventStore } from '../../functions/adapters/dynamo-event-store';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { SqsTaskQueue } from '../../functions/adapters/sqs-task-queue';
 import { createApp } from '../../functions/api/app';
+import { EventService } from '../../functions/batching/event-service';
 import { authenticate, extractApiKey, hashApiKey, type ApiKeyStore } from '../../functions/core/api-keys';
 import type { Log } from '../../functions/core/ports';
 import { TaskService } from '../../functions/core/task-service';
@@ -26,7 +28,12 @@ function setup(options: { retryAfter?: number } = {}) {
   };
   let tenantLookups = 0;
   let rateLimiterCalls = 0;
+  const eventStore = new DynamoEventStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks');
   const app = createApp({
+    events: {
+      store: eventStore,
+      service: new EventService({ store: eventStore, trigger: { trigger: async () => undefined }, clock: { now: () => FIXED_NOW }, log }),
+    },
     tasks: new TaskService({
       store: new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks', 30),
       queue: new SqsTaskQueue(new SQSClient({ region: 'us-east-1' }), { generic: QUEUE_URL }),
@@ -237,6 +244,107 @@ describe('createApp', () => {
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { details: { field: string }[] } };
     expect(error.details.map((d) => d.field)).toEqual([field]);
+  });
+
+  /** `depth` objects nested in one another, as JSON text. */
+  const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+  const UPLOAD_ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
+
+  it.each([
+    { case: '5,000 nested objects', body: `{"type":"generic","payload":${nested(5000)}}`, field: `payload${'.a'.repeat(31)}`, rule: /nested/ },
+    { case: 'an unsafe integer', body: '{"type":"generic","payload":{"steps":9007199254740993}}', field: 'payload.steps', rule: /9007199254740991/ },
+    { case: 'a number below 1e-130', body: '{"type":"generic","payload":{"steps":0.1e-300}}', field: 'payload.steps', rule: /1e-130/ },
+    {
+      case: 'a __proto__ key (which zod would drop silently)',
+      body: `{"type":"import","payload":{"upload_id":"${UPLOAD_ID}","task_type":"generic","columns":{"__proto__":"steps"}}}`,
+      field: 'payload.columns.__proto__',
+      rule: /__proto__/,
+    },
+  ])('answers POST /tasks with a payload holding $case with 400 naming $field, and writes nothing', async ({ body, field, rule }) => {
+    // Prepare
+    const { app, rateLimiterCalls } = setup();
+
+    // Act
+    const res = await app.request('/tasks', postTask(body));
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.stringMatching(rule) }] } });
+    expect(rateLimiterCalls()).toBe(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { case: '32 nested objects', bad: nested(32), field: `body[27]${'.a'.repeat(31)}` },
+    { case: '5,000 nested objects', bad: nested(5000), field: `body[27]${'.a'.repeat(31)}` },
+    { case: 'an empty key', bad: '{"":1}', field: 'body[27][""]' },
+    { case: 'an unsafe integer', bad: '{"n":9007199254740993}', field: 'body[27].n' },
+    { case: '1e308', bad: '{"n":1e308}', field: 'body[27].n' },
+  ])('answers POST /events of 30 events whose 28th holds $case with 400 naming $field, and writes none', async ({ bad, field }) => {
+    // Prepare
+    const { app } = setup();
+    const body = `[${Array.from({ length: 30 }, (_, i) => (i === 27 ? bad : `{"n":${i}}`)).join(',')}]`;
+
+    // Act
+    const res = await app.request('/events', postTask(body));
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.any(String) }] } });
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { case: 'an empty table key', key: { pk: '', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'acme' } },
+    { case: "another tenant's table key", key: { pk: 'TASK#globex#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'acme' } },
+  ])('answers GET /tasks with a forged cursor holding $case with 400 naming cursor, before querying', async ({ key }) => {
+    // Prepare
+    const { app } = setup();
+    const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+
+    // Act
+    const res = await app.request(`/tasks?cursor=${cursor}`, { headers: auth });
+
+    // Assess
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { details: { field: string }[] } };
+    expect(error.details).toEqual([{ field: 'cursor', rule: expect.any(String) }]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { case: 'a space inside', key: 'order 42' },
+    // Header values lose leading and trailing spaces in transit, so the space sits in the middle.
+    { case: 'every printable ASCII character', key: Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).join(' ') },
+    { case: '255 characters', key: 'k'.repeat(255) },
+  ])('accepts an Idempotency-Key with $case', async ({ key }) => {
+    // Prepare
+    const { app } = setup();
+
+    // Act
+    const res = await app.request('/tasks', postTask(JSON.stringify({ type: 'generic' }), { 'idempotency-key': key }));
+
+    // Assess
+    expect(res.status).toBe(202);
+  });
+
+  it.each([
+    { case: 'a tab inside', key: 'order\t42' },
+    { case: 'a DEL character', key: 'order\x7f42' },
+    { case: 'a non-ASCII letter', key: 'größe' },
+    { case: '256 characters', key: 'k'.repeat(256) },
+  ])('answers an Idempotency-Key with $case with 400 naming the header', async ({ key }) => {
+    // Prepare
+    const { app } = setup();
+
+    // Act
+    const res = await app.request('/tasks', postTask(JSON.stringify({ type: 'generic' }), { 'idempotency-key': key }));
+
+    // Assess
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { details: { field: string; rule: string }[] } };
+    expect(error.details).toEqual([{ field: 'Idempotency-Key', rule: '1–255 printable ASCII characters (space to ~)' }]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('answers 429 with Retry-After when the rate limiter says wait 3 s, and writes nothing', async () => {

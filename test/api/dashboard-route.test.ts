@@ -49,10 +49,51 @@ describe('GET / (dashboard)', () => {
 
   it('starts with the preset key, attribute-escaped, when the local stack gives one', async () => {
     // Act
-    const page = await appWith({ html, apiKey: 'tl_abcdefgh_"><script>x</script>' }).request('/');
+    const page = await appWith({ html, apiKey: 'tl_abcdefgh_"><script>x</script>' }).request('/', { headers: { host: 'localhost:3000' } });
 
     // Assess
     expect(await page.text()).toContain('<meta name="tasklane-api-key" content="tl_abcdefgh_&quot;&gt;&lt;script&gt;x&lt;/script&gt;">');
+  });
+
+  it.each(['localhost', 'localhost:3000', '127.0.0.1', '127.0.0.1:3000', '[::1]', '[::1]:3000', 'LOCALHOST:3000'])(
+    'hands the preset key to a page asked for as %s',
+    async (host) => {
+      // Act
+      const page = await appWith({ html, apiKey: 'tl_abcdefgh_secret' }).request('/', { headers: { host } });
+
+      // Assess
+      expect(await page.text()).toContain('<meta name="tasklane-api-key" content="tl_abcdefgh_secret">');
+    },
+  );
+
+  it.each([
+    ['another name that resolves to loopback (DNS rebinding)', 'evil.example:3000'],
+    ['a name that starts like localhost', 'localhost.evil.example:3000'],
+    ['a name that starts like 127.0.0.1', '127.0.0.1.nip.io:3000'],
+    ['a name with localhost as its last label', 'evil.localhost:3000'],
+    ['another loopback address', '127.0.0.2:3000'],
+    ['user info before the host', 'localhost@evil.example'],
+  ])('serves the page without the key to a request for %s', async (_, host) => {
+    // Act
+    const page = await appWith({ html, apiKey: 'tl_abcdefgh_secret' }).request('/', { headers: { host } });
+
+    // Assess
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('<meta name="tasklane-api-key" content="">');
+    expect(text).not.toContain('tl_abcdefgh_secret');
+  });
+
+  it('serves the page without the key when the request names no host', async () => {
+    // Prepare
+    const request = new Request('http://localhost/');
+    request.headers.delete('host');
+
+    // Act
+    const page = await appWith({ html, apiKey: 'tl_abcdefgh_secret' }).fetch(request);
+
+    // Assess
+    expect(await page.text()).not.toContain('tl_abcdefgh_secret');
   });
 
   it('refuses a page without the key placeholder at startup', () => {

@@ -195,4 +195,17 @@ describe('ProgressReporter', () => {
     expect(writes).toHaveLength(1);
     expect(canceledCalls()).toBe(0);
   });
+
+  it('cuts a huge progress message to what the record keeps', async () => {
+    // Prepare
+    const { store, writes } = fakeStore();
+    const reporter = new ProgressReporter(store, fakeClock().clock, TASK, () => {});
+
+    // Act
+    await reporter.report(10, 'z'.repeat(1_000_000));
+
+    // Assess
+    expect(writes[0]!.message!.length).toBeLessThan(5_000);
+    expect(writes[0]!.message).toMatch(/more characters cut\]$/);
+  });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../functions/core/errors';
 import { systemClock, type ReadOptions } from '../../functions/core/ports';
 import type { StatusChange, Task } from '../../functions/core/task';
-import { TaskWatch, type WatchItem, type WatchSettings } from '../../functions/core/task-watch';
+import { TaskWatch, WATCH_DEFAULTS, type WatchItem, type WatchSettings } from '../../functions/core/task-watch';
 import { taskItem } from '../helpers/factories';
 
 const M = 1_000_000;
 const at = '2025-03-04T05:00:00.000Z';
-const FAST: WatchSettings = { pollIntervalMs: 5, heartbeatMs: 1000, maxDurationMs: 5000, retryMs: 100 };
+const FAST: WatchSettings = { pollIntervalMs: 5, heartbeatMs: 1000, maxDurationMs: 5000, retryMs: 100, authRecheckMs: 60_000 };
 
 const running = (progress: number, writes: number): Task =>
   taskItem({
@@ -38,9 +38,9 @@ function scripted(...snapshots: (Task | undefined)[]) {
   };
 }
 
-async function drain(watch: TaskWatch, signal = new AbortController().signal): Promise<WatchItem[]> {
+async function drain(watch: TaskWatch, signal = new AbortController().signal, stillAuthorized?: () => Promise<boolean>): Promise<WatchItem[]> {
   const items: WatchItem[] = [];
-  for await (const item of watch.follow(signal)) items.push(item);
+  for await (const item of watch.follow(signal, stillAuthorized)) items.push(item);
   return items;
 }
 
@@ -124,6 +124,37 @@ describe('TaskWatch', () => {
     // Assess
     expect(items.filter((i) => i.kind === 'event')).toEqual([]);
     expect(Date.now() - started).toBeLessThan(1000);
+    expect(watch.finished).toBe(false);
+  });
+
+  it('checks the caller is still authorized every authRecheckMs, and ends with `revoked` once not', async () => {
+    // Prepare: a task that never changes; each read moves a simulated clock on by one second.
+    let now = 0;
+    let reads = 0;
+    const clock = { now: () => new Date(now) };
+    const reader = {
+      get: async () => {
+        reads++;
+        now += 1000;
+        return running(20, 1);
+      },
+    };
+    const checks: number[] = [];
+    // The key is revoked at 100 s.
+    const stillAuthorized = async () => {
+      checks.push(now);
+      return now < 100_000;
+    };
+    const watch = await TaskWatch.open({ reader, clock, settings: { ...WATCH_DEFAULTS, pollIntervalMs: 1 } }, 'acme', 'T1');
+
+    // Act
+    const items = await drain(watch, undefined, stillAuthorized);
+
+    // Assess: checked at 61 s (1 s after the open) and at 121 s, when it ended without reading again.
+    expect(checks).toEqual([61_000, 121_000]);
+    expect(reads).toBe(121);
+    expect(items.at(-1)).toEqual({ kind: 'revoked' });
+    expect(items.filter((i) => i.kind === 'heartbeat')).toHaveLength(8);
     expect(watch.finished).toBe(false);
   });
 

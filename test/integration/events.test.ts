@@ -149,10 +149,34 @@ describe('batched events (local stack)', () => {
   });
 
   it.each([
+    ['32 nested objects', `${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`, `body[27]${'.a'.repeat(31)}`],
+    ['5,000 nested objects', `${'{"a":'.repeat(4999)}{}${'}'.repeat(4999)}`, `body[27]${'.a'.repeat(31)}`],
+    ['an empty key', '{"": 1}', 'body[27][""]'],
+    ['a __proto__ key', '{"__proto__": {"admin": true}}', 'body[27].__proto__'],
+    ['9007199254740993', '{"n": 9007199254740993}', 'body[27].n'],
+    ['1e21', '{"n": 1e21}', 'body[27].n'],
+    ['1e308', '{"n": 1e308}', 'body[27].n'],
+    ['0.1e-300', '{"n": 0.1e-300}', 'body[27].n'],
+  ])('refuses 30 events whose 28th holds %s with a 400 naming it, and buffers none of them', async (_, bad, field) => {
+    // Prepare
+    const { api } = await newTenant();
+    const body = `[${Array.from({ length: 30 }, (_, i) => (i === 27 ? bad : `{"n":${i}}`)).join(',')}]`;
+
+    // Act
+    const response = await api.request('POST', '/events', body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.any(String) }] });
+    expect((await api.request('GET', '/events/stats')).body.waiting).toBe(0);
+  });
+
+  it.each([
     ['a non-object event', 'not an object', 400, 'body'],
     ['an array of more than 100 events', Array.from({ length: 101 }, () => ({})), 400, 'body'],
     ['an event over 64 KiB', { pad: 'x'.repeat(70 * 1024) }, 413, 'body'],
     ['an array holding a non-object', [{}, 3], 400, 'body[1]'],
+    ['an event nested 32 objects deep', JSON.parse(`${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`), 400, `body${'.a'.repeat(31)}`],
   ])('refuses %s naming the field', async (_, body, status, field) => {
     // Prepare
     const { api } = await newTenant();

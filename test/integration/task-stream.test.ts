@@ -193,3 +193,39 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
     expect((await response.json()).error.code).toBe('unauthorized');
   });
 });
+
+describe('GET /tasks/{id}/stream after its key is revoked (local stack)', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    // No workers: the task stays pending, so only the key check can end the stream before its two minutes.
+    stack = await startLocalStack({
+      port: 0,
+      workers: false,
+      rateLimitPerSecond: 0,
+      stream: { pollIntervalMs: 50, heartbeatMs: 200, maxDurationMs: 120_000, authRecheckMs: 200 },
+    });
+  });
+  afterAll(() => stack?.stop());
+
+  it('ends the open stream, and the reconnect answers 401', async () => {
+    // Prepare
+    const { record, secret } = await issueApiKey(stack.apiKeys, 'revoked-soon');
+    const api = apiClient(stack.apiUrl, secret);
+    const { body: task } = await api.create('generic', { steps: 1, step_ms: 0 });
+    const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, { headers: { authorization: `Bearer ${secret}` } });
+    const reader = response.body!.getReader();
+    await reader.read();
+
+    // Act
+    await stack.apiKeys.revoke(record.key_id, new Date().toISOString());
+    let ended = false;
+    while (!ended) ended = (await reader.read()).done;
+    const reconnect = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, { headers: { authorization: `Bearer ${secret}` } });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(ended).toBe(true);
+    expect(reconnect.status).toBe(401);
+  });
+});

@@ -72,6 +72,25 @@ describe('tenancy and authentication (local stack)', () => {
     expect(stolen.body.error.details).toEqual([{ field: 'cursor', rule: expect.any(String) }]);
   });
 
+  it.each([
+    ['empty key values', { pk: '', list_sk: '', tenant_pk: 'bob' }],
+    ['a missing sort key', { pk: 'TASK#bob#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
+    ['an extra attribute', { pk: 'TASK#bob#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob', x: 'y' }],
+    ["another tenant's table key", { pk: 'TASK#alice#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
+    ['a number for a key', { pk: 1, list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
+    ['garbage base64', '\xff\xfe{'],
+  ])('answers a forged cursor with %s with a 400 naming cursor', async (_, forged) => {
+    // Prepare
+    const cursor = Buffer.from(typeof forged === 'string' ? forged : JSON.stringify(forged), typeof forged === 'string' ? 'latin1' : 'utf8').toString('base64url');
+
+    // Act
+    const response = await bob.list(`?cursor=${cursor}`);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'cursor', rule: expect.any(String) }]);
+  });
+
   it('keeps idempotency keys apart between tenants', async () => {
     // Act
     const headers = { 'idempotency-key': 'same-key' };

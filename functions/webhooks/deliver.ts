@@ -1,4 +1,5 @@
 import type { Clock, Log } from '../core/ports';
+import { maxRetryDelaySeconds } from '../core/retry-policy';
 import type { Task, WebhookDeliveryState } from '../core/task';
 import { classifyStatus, deliveryDelaySeconds } from './delivery-policy';
 import { webhookEventOf, webhookId, webhookPayload, type WebhookMessage } from './event';
@@ -11,13 +12,19 @@ import { BlockedTargetError, type CheckedTarget, type TargetPolicy } from './tar
 /** The delivery state shown on the task record. */
 export type WebhookState = WebhookDeliveryState;
 
+/**
+ * When the next attempt comes, and what brings it: the kept message once its visibility delay ends,
+ * or, for a delay longer than SQS can hold a message, the sweeper sending a new one when it is due.
+ */
+export interface NextAttempt {
+  inSeconds: number;
+  by: 'queue' | 'sweeper';
+}
+
 export interface WebhookDeliveryDeps {
   getTask(tenant: string, id: string): Promise<Task | undefined>;
-  /**
-   * Records an attempt's outcome. `retryInSeconds` undefined: the delivery is settled (delivered or
-   * given up); otherwise the next attempt is that far away.
-   */
-  recordAttempt(task: Task, state: WebhookState, retryInSeconds?: number): Promise<void>;
+  /** Records an attempt's outcome. `next` undefined: the delivery is settled (delivered or given up). */
+  recordAttempt(task: Task, state: WebhookState, next?: NextAttempt): Promise<void>;
   secrets: WebhookSecretStore;
   resolveTarget(url: string, policy: TargetPolicy): Promise<CheckedTarget>;
   post(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse>;
@@ -28,7 +35,8 @@ export interface WebhookDeliveryDeps {
 }
 
 export type WebhookOutcome =
-  | { kind: 'ack'; reason: 'delivered' | 'gave_up' | 'duplicate' | 'not_found' }
+  /** `deferred`: the next attempt is the sweeper's to send, so this message is done with. */
+  | { kind: 'ack'; reason: 'delivered' | 'gave_up' | 'duplicate' | 'not_found' | 'deferred' }
   | { kind: 'retry'; delaySeconds: number }
   | { kind: 'dead_letter' };
 
@@ -80,6 +88,12 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
     return { kind: 'dead_letter' };
   }
   const delaySeconds = deliveryDelaySeconds(attempt, backoff, response?.retryAfterSeconds, WEBHOOK_DELIVERY.maxRetryAfterSeconds, deps.random);
-  await deps.recordAttempt(task, { ...state, status: 'pending' }, delaySeconds);
+  // SQS keeps a message hidden at most 12 h from its receive: a longer wait is kept on the record,
+  // whose sweep time brings the sweeper to send a new message when it is due.
+  if (delaySeconds > maxRetryDelaySeconds(WEBHOOK_DELIVERY.settings.timeoutSeconds)) {
+    await deps.recordAttempt(task, { ...state, status: 'pending' }, { inSeconds: delaySeconds, by: 'sweeper' });
+    return { kind: 'ack', reason: 'deferred' };
+  }
+  await deps.recordAttempt(task, { ...state, status: 'pending' }, { inSeconds: delaySeconds, by: 'queue' });
   return { kind: 'retry', delaySeconds };
 }

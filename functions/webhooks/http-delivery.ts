@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { CheckedTarget } from './target-guard';
 
 export interface DeliveryResponse {
@@ -24,11 +25,25 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
 }
 
 /**
- * POSTs the body to the checked address (the Host header and TLS name stay the URL's host).
+ * A `lookup` that answers with the checked addresses only, so the connection goes where the SSRF
+ * check looked and a second lookup cannot be rebound. Node asks for every address (`all`) when it
+ * tries both families in turn (autoSelectFamily, the default since Node 20), and for one otherwise.
+ * https://nodejs.org/api/net.html#socketconnectoptions-connectlistener
+ */
+function pinnedLookup(target: CheckedTarget): LookupFunction {
+  return (_host, options, callback) => {
+    const [first] = target.addresses;
+    if (options.all) callback(null, [...target.addresses]);
+    else callback(null, first.address, first.family);
+  };
+}
+
+/**
+ * POSTs the body to the checked addresses (the Host header and TLS name stay the URL's host).
  * Redirects are not followed: Node's http client never does.
  */
 export function postWebhook(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse> {
-  const { url, address, family } = target;
+  const { url } = target;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -36,8 +51,7 @@ export function postWebhook(target: CheckedTarget, headers: Record<string, strin
       {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Tasklane-Webhooks/1' },
-        // Pin the connection to the address that passed the SSRF check.
-        lookup: (_host, _options, callback) => callback(null, address, family),
+        lookup: pinnedLookup(target),
         timeout: timeoutMs,
       },
       (res) => {

@@ -15,7 +15,10 @@ export const WEBHOOK_DELIVERY = {
     maxConcurrency: 20,
     memoryMb: 256,
   },
-  /** Longest Retry-After honoured; beyond it the normal backoff applies. */
+  /**
+   * Longest Retry-After honoured; beyond it the normal backoff applies. The last minutes of it are
+   * longer than SQS can keep a message hidden: those retries are the sweeper's (see deliver.ts).
+   */
   maxRetryAfterSeconds: 12 * 3600,
 } as const;
 

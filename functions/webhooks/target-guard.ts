@@ -10,11 +10,20 @@ export interface TargetPolicy {
   allowLoopback: boolean;
 }
 
-/** A delivery target whose address was checked; connect to `address`, not to a fresh lookup. */
-export interface CheckedTarget {
-  url: URL;
+/** One address a target resolved to. */
+export interface TargetAddress {
   address: string;
   family: 4 | 6;
+}
+
+/**
+ * A delivery target whose addresses were all checked, in the resolver's order; connect to one of
+ * them, not to a fresh lookup. Keeping all of them lets a name that resolves to ::1 and 127.0.0.1
+ * (localhost, on most machines) reach a receiver listening on either.
+ */
+export interface CheckedTarget {
+  url: URL;
+  addresses: readonly [TargetAddress, ...TargetAddress[]];
 }
 
 /** The target is not allowed (private, loopback, link-local or metadata address, or a bad scheme). */
@@ -25,17 +34,35 @@ export class BlockedTargetError extends Error {
   }
 }
 
-/** Only public unicast addresses are reachable; ipaddr.js names every other range. */
+/**
+ * Only public unicast addresses are reachable; ipaddr.js names every other range, including those
+ * that embed an IPv4 address (NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo,
+ * IPv4-translated ::ffff:0:0:0/96), which are refused whatever they embed.
+ */
 const PUBLIC_RANGE = 'unicast';
+
+/**
+ * IPv4-compatible addresses (::a.b.c.d), deprecated by RFC 4291 §2.5.5.1 and never routed: ipaddr.js
+ * calls them unicast, yet ::7f00:1 spells 127.0.0.1 and ::a9fe:a9fe the metadata address. Refused
+ * whatever they embed; ::1 and :: sit in the same prefix and keep their own ranges.
+ */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
 function addressAllowed(address: string, policy: TargetPolicy): boolean {
   let parsed = ipaddr.parse(address);
-  // ::ffff:10.0.0.1 is 10.0.0.1 in disguise.
+  // ::ffff:10.0.0.1 is how a dual-stack socket names 10.0.0.1: judged as that address.
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
   if (range === 'loopback') return policy.allowLoopback;
+  if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return false;
   return range === PUBLIC_RANGE;
 }
+
+/** Names that only ever mean this machine or a private network. */
+const INTERNAL_NAME = /^(localhost|.*\.localhost|.*\.internal|.*\.local)$/i;
+
+/** The URL's host without IPv6 brackets. */
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /** Registration-time check of a webhook URL (no DNS): the API refuses what can never be delivered. */
 export function checkWebhookUrl(raw: string, policy: TargetPolicy): URL {
@@ -54,13 +81,14 @@ export function checkWebhookUrl(raw: string, policy: TargetPolicy): URL {
   if (url.username || url.password) {
     throw new ValidationError('webhook_url must not carry credentials.', [{ field: 'webhook_url', rule: 'no user:password@' }]);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   if (ipaddr.isValid(host) && !addressAllowed(host, policy)) {
     throw new ValidationError('webhook_url points at a private, loopback, link-local or metadata address.', [
       { field: 'webhook_url', rule: 'a public address' },
     ]);
   }
-  if (/^(localhost|.*\.localhost|.*\.internal|.*\.local)$/i.test(host) && !policy.allowLoopback) {
+  // `localhost.` is `localhost`: a trailing dot only marks the name fully qualified.
+  if (INTERNAL_NAME.test(host.replace(/\.+$/, '')) && !policy.allowLoopback) {
     throw new ValidationError('webhook_url points at an internal host name.', [{ field: 'webhook_url', rule: 'a public host' }]);
   }
   return url;
@@ -82,7 +110,7 @@ export async function resolveCheckedTarget(
   } catch (error) {
     throw new BlockedTargetError((error as Error).message);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   let addresses: { address: string; family: number }[];
   try {
     addresses = ipaddr.isValid(host) ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }] : await lookupAll(host);
@@ -90,9 +118,9 @@ export async function resolveCheckedTarget(
     // A failed lookup is a network error like any other: the delivery is retried.
     throw new DeliveryNetworkError(`DNS lookup of ${host} failed: ${(error as Error).message}`);
   }
-  if (addresses.length === 0) throw new BlockedTargetError(`${host} did not resolve.`);
   const blocked = addresses.find((a) => !addressAllowed(a.address, policy));
   if (blocked) throw new BlockedTargetError(`${host} resolves to ${blocked.address}, which is not a public address.`);
-  const first = addresses[0]!;
-  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  const [first, ...rest] = addresses.map((a): TargetAddress => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  if (!first) throw new BlockedTargetError(`${host} did not resolve.`);
+  return { url, addresses: [first, ...rest] };
 }

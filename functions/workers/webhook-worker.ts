@@ -37,5 +37,5 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): (event: SQSEvent, 
     const outcome = await deliverWebhook({ ...deps.delivery, log }, message);
     log.info('webhook attempt finished', { outcome });
     return outcome;
-  });
+  }, { log: deps.logger, clock: deps.delivery.clock });
 }

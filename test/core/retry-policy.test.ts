@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VISIBILITY_SECONDS, backoffSeconds, decideAfterFailure } from '../../functions/core/retry-policy';
+import { MAX_VISIBILITY_SECONDS, RECEIVE_MARGIN_SECONDS, backoffSeconds, decideAfterFailure, maxRetryDelaySeconds } from '../../functions/core/retry-policy';
 
 const low = () => 0;
 const high = () => 1;
@@ -82,22 +82,13 @@ describe('backoffSeconds', () => {
     expect(delay).toBe(1);
   });
 
-  it.each([
-    { random: high, capSeconds: 86_400 },
-    { random: low, capSeconds: 86_400 },
-    { random: high, capSeconds: 1_000_000 },
-  ])('never exceeds the SQS 12 h visibility limit (cap $capSeconds s)', ({ random, capSeconds }) => {
-    // Act
-    const delay = backoffSeconds(20, { baseSeconds: 3_600, capSeconds }, random);
-
-    // Assess
-    expect(MAX_VISIBILITY_SECONDS).toBe(43_200);
-    expect(delay).toBe(43_200);
+  it('is bounded by capSeconds only: what SQS can hold is decided per use', () => {
+    expect(backoffSeconds(20, { baseSeconds: 3_600, capSeconds: 86_400 }, high)).toBe(86_400);
   });
 });
 
 describe('decideAfterFailure', () => {
-  const settings = { baseSeconds: 4, capSeconds: 100 };
+  const settings = { backoff: { baseSeconds: 4, capSeconds: 100 }, timeoutSeconds: 60 };
 
   it.each([
     { attempt: 1, maxAttempts: 5, permanent: true, case: 'a permanent error on the first attempt' },
@@ -125,5 +116,33 @@ describe('decideAfterFailure', () => {
 
     // Assess
     expect(decision).toEqual({ action: 'retry', delaySeconds });
+  });
+
+  it.each([
+    { timeoutSeconds: 30, capSeconds: 86_400, random: high, delaySeconds: 43_110 },
+    { timeoutSeconds: 30, capSeconds: 86_400, random: low, delaySeconds: 43_110 },
+    { timeoutSeconds: 900, capSeconds: 43_200, random: high, delaySeconds: 42_240 },
+    { timeoutSeconds: 900, capSeconds: 1_000_000, random: high, delaySeconds: 42_240 },
+  ])(
+    'asks for no more than SQS still holds after an attempt that ran its whole timeout ($timeoutSeconds s, cap $capSeconds s → $delaySeconds s)',
+    ({ timeoutSeconds, capSeconds, random, delaySeconds }) => {
+      // Act
+      const decision = decideAfterFailure(20, 30, false, { backoff: { baseSeconds: 3_600, capSeconds }, timeoutSeconds }, random);
+
+      // Assess: 12 h from the receive, less the attempt and the receive margin.
+      expect(decision).toEqual({ action: 'retry', delaySeconds });
+      expect(delaySeconds).toBe(MAX_VISIBILITY_SECONDS - timeoutSeconds - 60);
+    },
+  );
+});
+
+describe('maxRetryDelaySeconds', () => {
+  it.each([
+    [30, 43_110],
+    [60, 43_080],
+    [900, 42_240],
+  ])('leaves a worker with a %i s timeout %i s', (timeoutSeconds, seconds) => {
+    expect(RECEIVE_MARGIN_SECONDS).toBe(60);
+    expect(maxRetryDelaySeconds(timeoutSeconds)).toBe(seconds);
   });
 });

@@ -1,7 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProvisionedQueue } from '../../local/provision';
+import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
+import { buildWebhookWorker } from '../../functions/workers/build-webhook-worker';
 import { buildWorker } from '../../functions/workers/build';
 import { toSqsRecord } from '../../local/event-source-poller';
 import { localLambdaContext } from '../../local/lambda-context';
@@ -90,5 +95,76 @@ describe('worker deliveries (local stack, messages delivered by hand)', () => {
     expect(conflicting.status).toBe(409);
     expect(conflicting.body.error.code).toBe('idempotency_key_reused');
     expect(bodies.filter((b) => b.includes(first.body.task_id))).toHaveLength(1);
+  });
+});
+
+describe('webhook deliveries (local stack, messages delivered by hand, clock moved)', () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof apiClient>;
+  /** Seconds the workers' and the sweeper's clock runs ahead of real time. */
+  let ahead = 0;
+  const clock = { now: () => new Date(Date.now() + ahead * 1000) };
+  /** The receiver's answers, in order; 200 once they run out. */
+  const answers: { status: number; headers?: Record<string, string> }[] = [];
+  const received: string[] = [];
+  const receiver: Server = createServer((req, res) => {
+    received.push(String(req.headers['webhook-id']));
+    req.resume().on('end', () => {
+      const answer = answers.shift() ?? { status: 200 };
+      res.writeHead(answer.status, answer.headers).end();
+    });
+  });
+  let hookUrl: string;
+
+  /** Receives what is on the queue and invokes the handler once with it, as the event source mapping would. */
+  const deliverFrom = async (queue: ProvisionedQueue, handler: (event: { Records: ReturnType<typeof toSqsRecord>[] }) => Promise<SQSBatchResponse>) => {
+    const out = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+    );
+    const records = (out.Messages ?? []).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1'));
+    return { response: await handler({ Records: records }), delivered: records.length };
+  };
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    hookUrl = `http://localhost:${(receiver.address() as AddressInfo).port}/hook`;
+    stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0 });
+    api = apiClient(stack.apiUrl, stack.apiKey);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  it('retries about 12 h later, through the sweeper, when the receiver answers Retry-After: 43200', async () => {
+    // Prepare: the task completes, which queues its webhook.
+    const generic = stack.queues.find((q) => q.type.name === 'generic')!;
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
+    const webhooks = buildWebhookWorker(stack.config, stack.clients, createLogger('test-webhooks'), { clock });
+    const sweep = buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock });
+    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: hookUrl });
+    await deliverFrom(generic, (event) => worker(event, localLambdaContext('tasklane-worker-generic', 60)));
+    answers.push({ status: 503, headers: { 'retry-after': '43200' } });
+
+    // Act: the first attempt is told to come back in 12 h (its message acked: nothing asked of SQS);
+    // then the sweeper runs a minute before that and a minute after.
+    const first = await deliverFrom(stack.webhookQueue, (event) => webhooks(event, localLambdaContext('tasklane-webhooks', 30)));
+    const waiting = await api.get(created.body.task_id);
+    ahead = 43_200 - 60;
+    const early = await sweep();
+    ahead = 43_200 + 60;
+    const due = await sweep();
+    const second = await deliverFrom(stack.webhookQueue, (event) => webhooks(event, localLambdaContext('tasklane-webhooks', 30)));
+    const done = await api.get(created.body.task_id);
+
+    // Assess
+    expect(first).toEqual({ delivered: 1, response: { batchItemFailures: [] } });
+    expect(waiting.body.webhook).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 503 });
+    expect(early.webhooksResent).toBe(0);
+    expect(due.webhooksResent).toBe(1);
+    expect(second).toEqual({ delivered: 1, response: { batchItemFailures: [] } });
+    expect(done.body.webhook).toMatchObject({ status: 'delivered', attempts: 2, last_status_code: 200 });
+    expect(received).toHaveLength(2);
+    expect(new Set(received).size).toBe(1);
   });
 });

@@ -96,6 +96,21 @@ describe('webhooks (local stack)', () => {
     expect(task.body.status).toBe('completed');
   });
 
+  it('delivers to a receiver named by host name (http://localhost:<port>), as integrators configure it', async () => {
+    // Prepare
+    const byName = env.url.replace('//127.0.0.1:', '//localhost:');
+
+    // Act
+    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: byName });
+    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => (t.body.webhook?.attempts ?? 0) >= 1);
+
+    // Assess
+    expect(task.body.webhook_url).toBe(byName);
+    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200 });
+    expect(hook.received).toHaveLength(1);
+    expect(hook.received[0]!.headers.host).toBe(new URL(byName).host);
+  });
+
   it('retries 5xx and 429 with the same webhook-id until a 2xx', async () => {
     // Prepare
     hook.script([500, 429]);
@@ -255,5 +270,16 @@ describe('webhooks to loopback when the stack does not allow them', () => {
 
     expect(response.status).toBe(400);
     expect(response.body.error.details).toEqual([{ field: 'webhook_url', rule: 'a public address' }]);
+  });
+
+  it.each([
+    ['http://[::7f00:1]:4150/', 'a public address'],
+    ['http://[::a9fe:a9fe]/', 'a public address'],
+    ['http://localhost.:4150/', 'a public host'],
+  ])('refuses %s, loopback or metadata in disguise, at registration', async (target, rule) => {
+    const response = await apiClient(stack.apiUrl, stack.apiKey).request('POST', '/tasks', { type: 'generic', webhook_url: target });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'webhook_url', rule }]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, WebhookDeliveryState } from '../../functions/core/task';
-import { deliverWebhook, type WebhookDeliveryDeps } from '../../functions/webhooks/deliver';
+import { deliverWebhook, type NextAttempt, type WebhookDeliveryDeps } from '../../functions/webhooks/deliver';
 import { DeliveryNetworkError } from '../../functions/webhooks/http-delivery';
 import { WEBHOOK_DELIVERY } from '../../functions/webhooks/settings';
 import { BlockedTargetError } from '../../functions/webhooks/target-guard';
@@ -11,15 +11,15 @@ const message = { tenant: 'acme', task_id: '01JNK8Z6S4Y5Q3W2E1R0T9P8N7', event: 
 
 /** Deps whose receiver answers with `answer`; records what was written. */
 function setup(task: Task | undefined, answer: () => Promise<{ statusCode: number; retryAfterSeconds?: number }>) {
-  const recorded: { state: WebhookDeliveryState; retryInSeconds?: number }[] = [];
+  const recorded: { state: WebhookDeliveryState; next?: NextAttempt }[] = [];
   let posts = 0;
   const deps: WebhookDeliveryDeps = {
     getTask: async () => task,
-    recordAttempt: async (_task, state, retryInSeconds) => {
-      recorded.push({ state, retryInSeconds });
+    recordAttempt: async (_task, state, next) => {
+      recorded.push({ state, next });
     },
     secrets: { get: async () => ({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), rotate: async () => ({ current: '' }) },
-    resolveTarget: async (url) => ({ url: new URL(url), address: '93.184.216.34', family: 4 }),
+    resolveTarget: async (url) => ({ url: new URL(url), addresses: [{ address: '93.184.216.34', family: 4 }] }),
     post: async () => {
       posts++;
       return answer();
@@ -47,7 +47,7 @@ describe('deliverWebhook', () => {
     const { deps, recorded } = setup(ended({ status: 'pending', attempts: WEBHOOK_DELIVERY.settings.maxAttempts - 1 }), async () => ({ statusCode: 502 }));
 
     expect(await deliverWebhook(deps, message)).toEqual({ kind: 'dead_letter' });
-    expect(recorded).toEqual([{ state: { status: 'failed', attempts: WEBHOOK_DELIVERY.settings.maxAttempts, last_status_code: 502, last_error: 'HTTP 502' }, retryInSeconds: undefined }]);
+    expect(recorded).toEqual([{ state: { status: 'failed', attempts: WEBHOOK_DELIVERY.settings.maxAttempts, last_status_code: 502, last_error: 'HTTP 502' }, next: undefined }]);
   });
 
   it('retries a network error with backoff, counting the attempt', async () => {
@@ -59,7 +59,34 @@ describe('deliverWebhook', () => {
 
     expect(outcome).toMatchObject({ kind: 'retry' });
     expect(recorded[0]).toMatchObject({ state: { status: 'pending', attempts: 3, last_error: 'no response within 15000 ms' } });
-    expect(recorded[0]!.retryInSeconds).toBe((outcome as { delaySeconds: number }).delaySeconds);
+    expect(recorded[0]!.next).toEqual({ inSeconds: (outcome as { delaySeconds: number }).delaySeconds, by: 'queue' });
+  });
+
+  it.each([
+    { retryAfter: 600, case: 'a short Retry-After' },
+    { retryAfter: 43_110, case: 'the longest Retry-After SQS still holds after a 30 s worker' },
+  ])('keeps the message for $case, visible again after it', async ({ retryAfter }) => {
+    // Prepare
+    const { deps, recorded } = setup(ended(), async () => ({ statusCode: 503, retryAfterSeconds: retryAfter }));
+
+    // Act
+    const outcome = await deliverWebhook(deps, message);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'retry', delaySeconds: retryAfter });
+    expect(recorded).toEqual([{ state: { status: 'pending', attempts: 1, last_status_code: 503, last_error: 'HTTP 503' }, next: { inSeconds: retryAfter, by: 'queue' } }]);
+  });
+
+  it.each([43_111, 43_200])('hands a Retry-After of %i s, longer than SQS can hold the message, to the sweeper and acks the message', async (retryAfter) => {
+    // Prepare
+    const { deps, recorded } = setup(ended(), async () => ({ statusCode: 429, retryAfterSeconds: retryAfter }));
+
+    // Act
+    const outcome = await deliverWebhook(deps, message);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'ack', reason: 'deferred' });
+    expect(recorded).toEqual([{ state: { status: 'pending', attempts: 1, last_status_code: 429, last_error: 'HTTP 429' }, next: { inSeconds: retryAfter, by: 'sweeper' } }]);
   });
 
   it('gives up at once on a blocked target', async () => {

@@ -1,6 +1,4 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type AwsClients } from '../functions/adapters/aws-clients';
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
@@ -14,6 +12,7 @@ import { createLogger } from '../functions/shared/logger';
 import { TASK_TYPES } from '../functions/task-types/registry';
 import { buildWorker } from '../functions/workers/build';
 import { startEmulators, type Emulators } from './emulators';
+import { createLocalServer } from './http-server';
 import { EventSourcePoller } from './event-source-poller';
 import { localLambdaContext } from './lambda-context';
 import { ulid } from 'ulid';
@@ -25,6 +24,7 @@ import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { buildFlush } from '../functions/scheduled/build-flush';
 import { createS3Client } from '../functions/adapters/s3-client';
 import { localFlushTrigger } from './flush-trigger';
+import { recoverAfterRestart } from './recover';
 
 export interface LocalStackOptions {
   /** API port; 0 picks a free one. */
@@ -121,6 +121,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     await createBucket(createS3Client(config), EVENTS_BUCKET);
     await createBucket(createS3Client(config), FILES_BUCKET);
+    // The previous run's messages and attempts died with it: re-drive what it left unfinished, before anything runs.
+    await recoverAfterRestart(emulators.dynamodbEngine, config, clients);
     const runFlush = buildFlush(config, clients, createLogger('tasklane-flush'));
     // The early flush the API asks for once a full batch waits (AWS: an asynchronous Lambda invoke).
     const flushTrigger = localFlushTrigger(runFlush);
@@ -135,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Loopback only, for the local tenant: the dashboard opens ready to use.
       dashboard: { html: loadDashboardHtml(), apiKey },
     });
-    const server = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: '127.0.0.1' }) as Server;
+    const server = createLocalServer({ fetch: app.fetch, port: options.port ?? 3000, hostname: '127.0.0.1' });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);

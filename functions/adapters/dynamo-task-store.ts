@@ -7,11 +7,11 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../core/errors';
 import type { ListQuery, Page, ReadOptions, StartAttempt, TaskStore, WriteResult } from '../core/ports';
 import { TRANSITIONS, type TransitionName } from '../core/state-machine';
 import type { Task, WebhookDeliveryState } from '../core/task';
 import { sweepAtForWebhook, sweepShard } from '../core/sweep-policy';
+import { decodeCursor, encodeCursor } from './cursor-codec';
 import { batchGetAll } from './dynamo-batch';
 import { isTerminal } from '../core/task';
 import {
@@ -89,7 +89,8 @@ export class DynamoTaskStore implements TaskStore {
 
   async list(query: ListQuery): Promise<Page<Task>> {
     const { indexName, partitionKey, partitionValue } = this.indexFor(query);
-    let startKey = this.decodeCursor(query.cursor, partitionKey, partitionValue);
+    // The cursor must name a position in this partition: the tenant's and the filter's own.
+    let startKey: Record<string, unknown> | undefined = decodeCursor(query.cursor, { partitionKey, partitionValue, tableKeyPrefix: taskKey(query.tenant, '') });
     const now = Math.floor(Date.now() / 1000);
     // The listing indexes hold keys only (so progress writes never touch them): read the page's
     // keys there, then the tasks themselves, and keep those that still match and have not expired.
@@ -127,8 +128,8 @@ export class DynamoTaskStore implements TaskStore {
     const page = found.slice(0, query.limit);
     const last = page.at(-1);
     let nextCursor: string | undefined;
-    if (found.length > query.limit && last) nextCursor = this.encodeCursor(last.key, partitionKey);
-    else if (!exhausted && startKey) nextCursor = this.encodeCursor(startKey, partitionKey);
+    if (found.length > query.limit && last) nextCursor = encodeCursor(last.key, partitionKey);
+    else if (!exhausted && startKey) nextCursor = encodeCursor(startKey, partitionKey);
     return { items: page.map((f) => f.task), nextCursor };
   }
 
@@ -162,8 +163,9 @@ export class DynamoTaskStore implements TaskStore {
       set: { attempts: start.attempt, progress: 0, started_at: start.now, sweep_at: start.sweepAt },
       remove: ['next_attempt_at', 'progress_message'],
       // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
-      // an older duplicate message (lower receive count) loses and is acknowledged.
-      condition: 'attempts < :attempt',
+      // an older duplicate message (lower receive count) loses and is acknowledged. Nor may a delivery
+      // numbered beyond the last attempt: a re-enqueued message can outlive a final attempt that died.
+      condition: 'attempts < :attempt AND max_attempts >= :attempt',
       conditionValues: { ':attempt': start.attempt },
     });
   }
@@ -230,8 +232,8 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]> {
-    return this.queryDue(INDEXES.sweep, sweepPk(shard), now, limit);
+  listDueForSweep(shard: number, now: string, limit: number, after?: Task): Promise<Task[]> {
+    return this.queryDue(INDEXES.sweep, sweepPk(shard), now, limit, after && { tenant: after.tenant, id: after.id, at: after.sweep_at });
   }
 
   recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult> {
@@ -259,8 +261,8 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]> {
-    return this.queryDue(INDEXES.webhookSweep, webhookSweepPk(shard), now, limit);
+  listWebhooksDue(shard: number, now: string, limit: number, after?: Task): Promise<Task[]> {
+    return this.queryDue(INDEXES.webhookSweep, webhookSweepPk(shard), now, limit, after && { tenant: after.tenant, id: after.id, at: after.webhook_sweep_at });
   }
 
   claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
@@ -280,8 +282,17 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  /** Items of one partition of a sweep index whose time has come, oldest first. */
-  private async queryDue(index: { name: string; partitionKey: string; sortKey: string }, partition: string, now: string, limit: number): Promise<Task[]> {
+  /**
+   * Items of one partition of a sweep index whose time has come, oldest first; after `after`, the
+   * index position of the previous page's last item (its time as listed, even if it has moved since).
+   */
+  private async queryDue(
+    index: { name: string; partitionKey: string; sortKey: string },
+    partition: string,
+    now: string,
+    limit: number,
+    after?: { tenant: string; id: string; at: string | undefined },
+  ): Promise<Task[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -290,6 +301,7 @@ export class DynamoTaskStore implements TaskStore {
         ExpressionAttributeNames: { '#pk': index.partitionKey, '#at': index.sortKey },
         ExpressionAttributeValues: { ':pk': partition, ':now': now },
         Limit: limit,
+        ExclusiveStartKey: after?.at ? { [TABLE_KEY]: taskKey(after.tenant, after.id), [index.partitionKey]: partition, [index.sortKey]: after.at } : undefined,
       }),
     );
     return (out.Items ?? []).map((item) => this.fromItem(item));
@@ -400,36 +412,6 @@ export class DynamoTaskStore implements TaskStore {
     }
     const index = INDEXES.byTenant;
     return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantPk(query.tenant) };
-  }
-
-  /** The cursor is the last returned item's key in the queried index, base64url-encoded. */
-  private encodeCursor(item: Record<string, unknown>, partitionKey: string): string {
-    const key = { [TABLE_KEY]: item[TABLE_KEY], [SORT_ATTRIBUTE]: item[SORT_ATTRIBUTE], [partitionKey]: item[partitionKey] };
-    return Buffer.from(JSON.stringify(key)).toString('base64url');
-  }
-
-  /** Decodes a cursor and checks it belongs to the same tenant and filter, so it cannot read another partition. */
-  private decodeCursor(cursor: string | undefined, partitionKey: string, partitionValue: string): Record<string, unknown> | undefined {
-    if (cursor === undefined) return undefined;
-    let key: unknown;
-    try {
-      key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      key = undefined;
-    }
-    const valid =
-      typeof key === 'object' &&
-      key !== null &&
-      (key as Record<string, unknown>)[partitionKey] === partitionValue &&
-      typeof (key as Record<string, unknown>)[TABLE_KEY] === 'string' &&
-      typeof (key as Record<string, unknown>)[SORT_ATTRIBUTE] === 'string' &&
-      Object.keys(key).length === 3;
-    if (!valid) {
-      throw new ValidationError('The cursor is not valid for this query; pass next_cursor from the previous page unchanged, with the same filters.', [
-        { field: 'cursor', rule: 'a next_cursor returned by this query' },
-      ]);
-    }
-    return key as Record<string, unknown>;
   }
 
   private toItem(task: Task): Record<string, unknown> {

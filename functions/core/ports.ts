@@ -53,12 +53,15 @@ export interface TaskStore {
   recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult>;
   /** Makes a given-up webhook owed again (redrive from the webhook DLQ). */
   reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult>;
-  /** Finished tasks of one shard whose webhook is unsettled and due for the sweeper. */
-  listWebhooksDue(shard: number, now: string, limit: number): Promise<Task[]>;
+  /** Finished tasks of one shard whose webhook is unsettled and due for the sweeper; `after` as for listDueForSweep. */
+  listWebhooksDue(shard: number, now: string, limit: number, after?: Task): Promise<Task[]>;
   /** Moves `webhook_sweep_at` on, only if it is still `expected`. */
   claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
-  /** Tasks of one sweep shard whose `sweep_at` has passed, oldest first. */
-  listDueForSweep(shard: number, now: string, limit: number): Promise<Task[]>;
+  /**
+   * Tasks of one sweep shard whose `sweep_at` has passed, oldest first; `after`, the last task of the
+   * previous page as it was listed, continues the listing behind it.
+   */
+  listDueForSweep(shard: number, now: string, limit: number, after?: Task): Promise<Task[]>;
   /** Moves `sweep_at` on, only if it is still `expected` (so concurrent sweepers act once). */
   claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
 }

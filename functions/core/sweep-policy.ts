@@ -19,12 +19,13 @@ export function sweepAtForPending(now: string): string {
 }
 
 /**
- * For a running attempt: if its worker dies, SQS redelivers the message once the visibility
- * timeout passes and the next attempt moves `sweep_at` on. Still untouched after that, the message
- * is gone (the final attempt's message went to the DLQ, or it was lost).
+ * For a running attempt started `now`: if its worker dies, SQS redelivers the message once the
+ * visibility the worker set at the start (timeout + 30 s) ends, and the next attempt moves `sweep_at`
+ * on. Still untouched a margin after that, the message is gone (the final attempt's message went to
+ * the DLQ, or it was lost): start + timeout + 90 s.
  */
 export function sweepAtForAttempt(now: string, type: TaskTypeDefinition): string {
-  return plus(now, queueSettings(type).visibilityTimeoutSeconds + SWEEP.marginSeconds);
+  return plus(now, queueSettings(type).attemptVisibilitySeconds + SWEEP.marginSeconds);
 }
 
 /** For a task waiting for its next attempt: the delayed message should be back by then. */

@@ -28,8 +28,24 @@ export interface SweepReport {
   webhooksResent: number;
 }
 
-/** Due tasks read per shard and run; the rest wait for the next run (the schedule is every minute). */
+export interface SweepOptions {
+  /**
+   * Every active task and every owed webhook is due, however far its time: for a start that knows
+   * every attempt and every message of the previous run died with it (local/recover.ts). All pages
+   * are read; new sweep times still count from the clock, so the safety net stays in place.
+   */
+  everythingDue?: boolean;
+}
+
+/**
+ * Due tasks read per shard and page. A scheduled run reads one page per shard and leaves the rest to
+ * the next run (the schedule is every minute). A page shorter than this is the shard's last: a
+ * hundred sweep index entries (a few KB each at most) stay far below DynamoDB's 1 MB per Query.
+ */
 const MAX_PER_SHARD = 100;
+
+/** Sorts after every ISO timestamp: as a sweep's "now", every entry of the sweep indexes is due. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
 /**
  * The safety net behind "every accepted task reaches a terminal status":
@@ -40,26 +56,49 @@ const MAX_PER_SHARD = 100;
  * Every change is conditional on `sweep_at` (or the attempt) being unchanged, so running it next to
  * workers, or twice at once, acts at most once per task.
  */
-export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
+export async function sweep(deps: SweeperDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const now = deps.clock.now().toISOString();
+  const dueBy = options.everythingDue ? END_OF_TIME : now;
+  const allPages = options.everythingDue ?? false;
   const report: SweepReport = { due: 0, reenqueued: 0, failed: 0, skipped: 0, webhooksResent: 0 };
   for (let shard = 0; shard < SWEEP.shards; shard++) {
-    const due = await deps.store.listDueForSweep(shard, now, MAX_PER_SHARD);
-    report.due += due.length;
-    for (const task of due) {
-      const outcome = await sweepOne(deps, task, now);
-      report[outcome]++;
+    // Webhooks first: a task this run fails is owed its webhook by that write, not by a resend.
+    if (deps.webhookQueue) {
+      const owed = dueEntries((after) => deps.store.listWebhooksDue(shard, dueBy, MAX_PER_SHARD, after), allPages);
+      report.webhooksResent += await resendWebhooks(deps, deps.webhookQueue, owed, now);
     }
-    if (deps.webhookQueue) report.webhooksResent += await resendWebhooks(deps, deps.webhookQueue, shard, now);
+    for await (const task of dueEntries((after) => deps.store.listDueForSweep(shard, dueBy, MAX_PER_SHARD, after), allPages)) {
+      report.due++;
+      report[await sweepOne(deps, task, now)]++;
+    }
   }
   if (report.due > 0 || report.webhooksResent > 0) deps.log.info('sweep finished', { ...report });
   return report;
 }
 
+/**
+ * The due entries of one sweep index partition: its first page, or with `allPages` every page. A task
+ * this sweep moves on may be listed again further down; it is handed out once.
+ */
+async function* dueEntries(list: (after?: Task) => Promise<Task[]>, allPages: boolean): AsyncGenerator<Task> {
+  const seen = new Set<string>();
+  let after: Task | undefined;
+  do {
+    const page = await list(after);
+    for (const task of page) {
+      const key = `${task.tenant}#${task.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield task;
+    }
+    after = allPages && page.length === MAX_PER_SHARD ? page.at(-1) : undefined;
+  } while (after);
+}
+
 /** Finished tasks whose webhook is still owed and overdue: their message was lost, so send it again. */
-async function resendWebhooks(deps: SweeperDeps, queue: WebhookQueue, shard: number, now: string): Promise<number> {
+async function resendWebhooks(deps: SweeperDeps, queue: WebhookQueue, owed: AsyncIterable<Task>, now: string): Promise<number> {
   let resent = 0;
-  for (const task of await deps.store.listWebhooksDue(shard, now, MAX_PER_SHARD)) {
+  for await (const task of owed) {
     const event = webhookEventOf(task);
     if (!event || !task.webhook_sweep_at) continue;
     const claimed = await deps.store.claimWebhookSweep(task.tenant, task.id, task.webhook_sweep_at, sweepAtForWebhook(now), now);

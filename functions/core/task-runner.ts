@@ -3,9 +3,11 @@ import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, Log, TaskMessage, TaskStore } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
+import { clipMessage, unstorableResult } from './task-storage';
 import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task, type TaskError } from './task';
 import type { TaskTypeDefinition } from '../task-types/definition';
+import { queueSettings } from '../task-types/queue-settings';
 import type { TaskServices } from '../task-types/services';
 
 /** What the queue adapter does with the message after an attempt. */
@@ -34,11 +36,16 @@ export interface AttemptInput {
   attempt: number;
   /** Milliseconds this attempt may run; defaults to the type's timeout. */
   timeBudgetMs?: number;
+  /**
+   * Keeps this delivery from every other worker for `seconds` from now (SQS: the message's visibility),
+   * asked once the attempt has started; a redelivery after that means this attempt died.
+   */
+  holdDelivery?: (seconds: number) => Promise<void>;
 }
 
 function toTaskError(error: unknown): TaskError {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
+  if (error instanceof Error) return { name: clipMessage(String(error.name)), message: clipMessage(String(error.message)) };
+  return { name: 'Error', message: clipMessage(String(error)) };
 }
 
 /** Runs one attempt of a task: start (conditionally), run with progress and cancellation, record the outcome. */
@@ -51,10 +58,15 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
   const started = await deps.store.startAttempt(tenant, id, { attempt, now: startedAtIso, sweepAt: sweepAtForAttempt(startedAtIso, type) });
   if (!started.ok) {
     if (!started.current) return { kind: 'ack', reason: 'not_found' };
-    // Terminal, or another delivery of this task already owns a later attempt.
-    deps.log.info('delivery ignored', { status: started.current.status, attempts: started.current.attempts });
+    // Terminal; another delivery of this task already owns this or a later attempt; or this delivery is
+    // numbered beyond the last attempt (a re-enqueued message outliving a final attempt that died: the
+    // sweeper fails that task once the attempt's bound passes).
+    deps.log.info('delivery ignored', { status: started.current.status, attempts: started.current.attempts, max_attempts: started.current.max_attempts });
     return { kind: 'ack', reason: 'duplicate' };
   }
+  // The queue's visibility timeout (6 × the function timeout) would keep a dead attempt's message
+  // away that long; this attempt cannot outlive its invocation, so hold the message just that long.
+  await input.holdDelivery?.(queueSettings(type).attemptVisibilitySeconds);
   const task = started.task;
   const metrics = deps.metrics ?? noMetrics;
   metrics.count('started', type.name);
@@ -91,6 +103,9 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
       log: deps.log,
       services: deps.services,
     });
+    // A result DynamoDB cannot store would fail the write of every attempt: the task fails now, saying why.
+    const unstorable = unstorableResult(result);
+    if (unstorable) return fail(deps, type, task, attempt, unstorable, true, now());
     const completed = await deps.store.complete(tenant, id, attempt, result, now());
     metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
     if (completed.ok) {
@@ -119,7 +134,7 @@ async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string
 async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, attempt: number, error: unknown, permanent: boolean, now: string): Promise<AttemptOutcome> {
   const metrics = deps.metrics ?? noMetrics;
   const taskError = toTaskError(error);
-  const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings.backoff, deps.random);
+  const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings, deps.random);
   if (decision.action === 'retry') {
     const nextAttemptAt = new Date(Date.parse(now) + decision.delaySeconds * 1000).toISOString();
     const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, sweepAtForRetry(nextAttemptAt), now);

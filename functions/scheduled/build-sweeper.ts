@@ -8,12 +8,12 @@ import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock, type Clock } from '../core/ports';
-import { sweep } from '../core/sweeper';
+import { sweep, type SweepOptions } from '../core/sweeper';
 import { createLogger } from '../shared/logger';
 import { findTaskType, taskTypeNames } from '../task-types/registry';
 
-/** Wires the sweeper to the table and queues; the local stack calls this on a timer. */
-export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } = {}) {
+/** Wires the sweeper to the table and queues; the local stack calls this on a timer, and once at start to recover. */
+export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } & SweepOptions = {}) {
   const deps = {
     store: createTaskStore(config, clients, logger),
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
@@ -23,7 +23,7 @@ export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger:
     webhookQueue: config.webhookQueueUrl ? new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) : undefined,
     metrics: options.metrics ?? noMetrics,
   };
-  return (_event?: ScheduledEvent) => sweep(deps);
+  return (_event?: ScheduledEvent) => sweep(deps, { everythingDue: options.everythingDue });
 }
 
 export function buildSweeperFromEnv(env: NodeJS.ProcessEnv = process.env) {

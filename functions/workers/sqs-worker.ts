@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { KeepMessage, createPartialBatchHandler, receiveCount } from './partial-batch';
 import type { TaskMetrics } from '../core/metrics';
-import type { Clock, TaskMessage, TaskStore } from '../core/ports';
+import type { Clock, Log, TaskMessage, TaskStore } from '../core/ports';
 import { runAttempt } from '../core/task-runner';
 import type { TaskTypeDefinition } from '../task-types/definition';
 import type { TaskServices } from '../task-types/services';
@@ -37,6 +37,18 @@ function parseMessage(record: SQSRecord): TaskMessage {
 }
 
 /**
+ * Sets a received message's visibility. Should SQS refuse, the queue's longer visibility timeout
+ * stays in force: the attempt goes on, and a lost one is retried later (or re-driven by the sweeper).
+ */
+async function hideMessage(deps: SqsWorkerDeps, record: SQSRecord, seconds: number, log: Log): Promise<void> {
+  try {
+    await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+  } catch (error) {
+    log.warn('could not hold the message for the attempt; the queue visibility timeout applies', { visibility_seconds: seconds, error: String(error) });
+  }
+}
+
+/**
  * The worker of one task type: an SQS event handler with partial batch responses. A failed attempt
  * keeps its message and delays it by the backoff; exhausted messages are left for redrive into the DLQ.
  */
@@ -52,9 +64,14 @@ export function createSqsWorker(deps: SqsWorkerDeps): (event: SQSEvent, context?
     const outcome = await runAttempt(
       { store: deps.store, clock: deps.clock, log, services: deps.services, metrics: deps.metrics, progressIntervalMs: deps.progressIntervalMs },
       deps.type,
-      { message, attempt, timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS) },
+      {
+        message,
+        attempt,
+        timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS),
+        holdDelivery: (seconds) => hideMessage(deps, record, seconds, log),
+      },
     );
     log.info('attempt finished', { outcome });
     return outcome;
-  });
+  }, { log: deps.logger, clock: deps.clock });
 }

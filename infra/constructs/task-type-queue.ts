@@ -74,8 +74,8 @@ export class TaskTypeQueue extends Construct {
       logRetention,
       noDeadLetterQueueBecause: `Invoked synchronously by its SQS event source mapping only; a message of ${what} that fails ${settings.maxAttempts} times moves to its DLQ through the queue's redrive policy.`,
     });
-    // Also grants the worker ReceiveMessage, DeleteMessage, ChangeMessageVisibility (the retry backoff)
-    // and GetQueueAttributes on this queue only.
+    // Also grants the worker ReceiveMessage, DeleteMessage, ChangeMessageVisibility (the hold at each
+    // attempt's start, the retry backoff) and GetQueueAttributes on this queue only.
     this.worker.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: settings.batchSize,

@@ -9,7 +9,8 @@ import { RetryableTaskError } from '../../functions/core/errors';
 import { noMetrics, type TaskMetrics } from '../../functions/core/metrics';
 import type { Task } from '../../functions/core/task';
 import { createLogger } from '../../functions/shared/logger';
-import { defineTaskType } from '../../functions/task-types/definition';
+import { defineTaskType, type TaskTypeSettings } from '../../functions/task-types/definition';
+import { MAX_VISIBILITY_SECONDS } from '../../functions/core/retry-policy';
 import { createSqsWorker } from '../../functions/workers/sqs-worker';
 import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody, taskServices } from '../helpers/factories';
 
@@ -25,7 +26,7 @@ function stored(overrides: Partial<Task>) {
   return { ...task, pk: `TASK#${task.tenant}#${task.id}`, list_sk: `${task.created_at}#${task.id}`, tenant_pk: task.tenant };
 }
 
-function setup(run: () => Promise<unknown>) {
+function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> = {}) {
   const spy = vi.fn(run);
   const queueWaits: number[] = [];
   const metrics: TaskMetrics = { ...noMetrics, queueWait: (_type, ms) => queueWaits.push(ms) };
@@ -33,7 +34,7 @@ function setup(run: () => Promise<unknown>) {
     name: 'generic',
     description: 'test double',
     payloadSchema: z.object({ n: z.number() }),
-    settings: { timeoutSeconds: 60, maxAttempts: 3, backoff: { baseSeconds: 20, capSeconds: 20 }, batchSize: 10, maxConcurrency: 2, memoryMb: 256 },
+    settings: { timeoutSeconds: 60, maxAttempts: 3, backoff: { baseSeconds: 20, capSeconds: 20 }, batchSize: 10, maxConcurrency: 2, memoryMb: 256, ...settings },
     run: spy,
   });
   const worker = createSqsWorker({
@@ -129,14 +130,39 @@ describe('createSqsWorker', () => {
     // Act
     const response = await worker(sqsEvent([record]), lambdaContext());
 
-    // Assess
+    // Assess: the hold at the start, then the backoff.
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand);
-    expect(visibility).toHaveLength(1);
-    const input = visibility[0]!.args[0].input;
+    expect(visibility).toHaveLength(2);
+    const input = visibility[1]!.args[0].input;
     expect(input).toMatchObject({ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle });
     expect(input.VisibilityTimeout).toBeGreaterThanOrEqual(10);
     expect(input.VisibilityTimeout).toBeLessThanOrEqual(20);
+  });
+
+  it('delays a retry of a type whose backoff reaches a day by no more than SQS holds after a full-length attempt', async () => {
+    // Prepare: a type that allows a day between attempts, on its eighth of ten.
+    const { worker } = setup(
+      async () => {
+        throw new RetryableTaskError('upstream returned 503');
+      },
+      { timeoutSeconds: 900, maxAttempts: 10, backoff: { baseSeconds: 3_600, capSeconds: 86_400 } },
+    );
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 8, max_attempts: 10 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'retrying', attempts: 8, max_attempts: 10 }) });
+    const record = sqsRecord({ body, receiveCount: 8 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess: the attempt may have used its whole 900 s since the receive; the record agrees with the queue.
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand).at(-1)!.args[0].input.VisibilityTimeout!;
+    expect(visibility + 900).toBeLessThanOrEqual(MAX_VISIBILITY_SECONDS);
+    expect(visibility).toBeGreaterThan(MAX_VISIBILITY_SECONDS - 900 - 300);
+    const retry = ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues!;
+    expect(Object.values(retry)).toContain(new Date(FIXED_NOW.getTime() + visibility * 1000).toISOString());
   });
 
   it('fails the task on its last attempt and makes the message visible at once for the DLQ', async () => {
@@ -155,6 +181,66 @@ describe('createSqsWorker', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':s0': { name: 'RetryableTaskError', message: 'upstream returned 503' } });
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input.VisibilityTimeout).toBe(0);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).at(-1)!.args[0].input.VisibilityTimeout).toBe(0);
+  });
+
+  it('holds the message for the type’s timeout plus 30 s as soon as the attempt has started', async () => {
+    // Prepare: a type with a 60 s timeout; the calls are logged in order.
+    const calls: string[] = [];
+    const { worker } = setup(async () => {
+      calls.push('run');
+      return { done: true };
+    });
+    ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+      const completing = Object.values(input.ExpressionAttributeValues).includes('completed');
+      calls.push(completing ? 'complete' : 'start');
+      return { Attributes: stored({ status: completing ? 'completed' : 'running', attempts: 1 }) };
+    });
+    sqs.on(ChangeMessageVisibilityCommand).callsFake(() => {
+      calls.push('hold');
+      return {};
+    });
+    const record = sqsRecord({ body, receiveCount: 1 });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual(['start', 'hold', 'run', 'complete']);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input).toEqual({ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 60 + 30 });
+  });
+
+  it('runs the attempt when SQS refuses the hold, leaving the queue’s visibility timeout in force', async () => {
+    // Prepare
+    const { worker, run } = setup(async () => ({ done: true }));
+    sqs.on(ChangeMessageVisibilityCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'completed', attempts: 1, progress: 100 }) });
+
+    // Act
+    const response = await worker(sqsEvent([sqsRecord({ body, receiveCount: 1 })]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+  });
+  it('fails the task permanently, acknowledging it, when its result cannot be stored', async () => {
+    // Prepare
+    const { worker } = setup(async () => ({ rows: 2 ** 60 }));
+    ddb.on(UpdateCommand)
+      .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
+      .resolvesOnce({ Attributes: stored({ status: 'failed', attempts: 1 }) });
+
+    // Act
+    const response = await worker(sqsEvent([sqsRecord({ body, receiveCount: 1 })]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const values = Object.values(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues!);
+    expect(values).toContain('failed');
+    expect(values).toContainEqual({ name: 'PermanentTaskError', message: expect.stringContaining('result.rows must be a number of at most 9007199254740991') });
   });
 });

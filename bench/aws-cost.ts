@@ -1,28 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GSI_DEFINITIONS, TABLE_KEY, taskKey } from '../functions/adapters/table-schema';
-import { LOCAL_TENANT, startLocalStack, type LocalStack } from '../local/stack';
-import { API_ORIGIN, SdkCallLog, timeHandlers, type CallRecord, type Invocation } from './instrument';
+import { API_ORIGIN, type CallRecord, type Invocation } from './instrument';
+import { COST_PAYLOAD, startCountedStack } from './counted-stack';
 import { PRICES, STEP_FUNCTIONS_TRANSITIONS_PER_TASK } from './prices';
 import { progress } from './progress';
 import { TARGETS } from './settings';
 import { round, summarize, type Summary } from './stats';
 
-/** The task priced: 10 steps, no work, every progress update written (as if they came ≥ 1 s apart). */
-export const COST_PAYLOAD = { steps: 10, step_ms: 0 };
 /** The API function's memory (infra/constructs/api.ts); workers report theirs in the Lambda context. */
 const API_MEMORY_MB = 512;
-/** The pollers delete messages after the handler returns (as the event source mapping does): wait for the last deletes. */
-const SETTLE_MS = 1500;
-
-/** The current index layout, and the alternative the report prices: every index KEYS_ONLY. */
-const LAYOUTS = {
-  current: GSI_DEFINITIONS,
-  keysOnly: GSI_DEFINITIONS.map((g) => ({ ...g, projection: 'KEYS_ONLY' as const })),
-};
 
 export interface LambdaUsage {
   function: string;
@@ -61,123 +45,26 @@ export interface CostResult {
   targetMet: boolean;
 }
 
-interface Receiver {
-  server: Server;
-  url: string;
-  received: () => number;
-}
-
-function startReceiver(): Promise<Receiver> {
-  let received = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received: () => received })),
-  );
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await sleep(10);
-  }
-}
-
-async function createTask(stack: LocalStack, webhookUrl: string | undefined): Promise<{ status: number; id?: string; ms: number; error?: string }> {
-  const t0 = performance.now();
-  const res = await fetch(`${stack.apiUrl}/tasks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'generic', payload: COST_PAYLOAD, ...(webhookUrl ? { webhook_url: webhookUrl } : {}) }),
-  });
-  const body = (await res.json()) as { task_id?: string; error?: { message: string } };
-  return { status: res.status, id: body.task_id, ms: performance.now() - t0, error: body.error?.message };
-}
-
-/** Status of a task, read with a client the counter ignores. */
-async function taskStatus(stack: LocalStack, reader: DynamoDBClient, id: string): Promise<string | undefined> {
-  const key = { [TABLE_KEY]: { S: taskKey(LOCAL_TENANT, id) } };
-  const { Item } = await reader.send(new GetItemCommand({ TableName: stack.config.tableName, Key: key, ConsistentRead: true }));
-  return Item?.status?.S;
-}
-
-/** Tasks run one at a time, so each invocation has one record and its duration is not shared with others, as in Lambda. */
-async function runSequentially(stack: LocalStack, reader: DynamoDBClient, receiver: Receiver, webhookUrl: string | undefined, tasks: number): Promise<number[]> {
-  const postMs: number[] = [];
-  for (let i = 0; i < tasks; i++) {
-    const webhooks = receiver.received();
-    const out = await createTask(stack, webhookUrl);
-    if (out.status !== 202 || !out.id) throw new Error(`POST /tasks answered ${out.status}: ${out.error}`);
-    postMs.push(out.ms);
-    await until(async () => (await taskStatus(stack, reader, out.id!)) === 'completed', 30_000, `task ${out.id} to complete`);
-    if (webhookUrl) await until(() => receiver.received() > webhooks, 10_000, `the webhook of task ${out.id}`);
-  }
-  await sleep(SETTLE_MS);
-  return postMs;
-}
-
 /**
  * AWS calls, Lambda time and dollars of generic tasks run through the embedded stack: one pass counts
  * every call with its DynamoDB units (reading each item before and after a write, which slows the
  * calls), a second, uncounted pass times the handlers.
  */
 export async function measureAwsCost(tasks: number, timedTasks: number): Promise<CostResult> {
-  const log = new SdkCallLog().install();
-  const handlers = timeHandlers();
-  const receiver = await startReceiver();
-  // Rate limiting stays on as deployed (its window write is part of the bill), with room for the run.
-  const stack = await startLocalStack({ port: 0, rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, progressIntervalMs: 0, scheduleIntervalMs: 0 });
-  const reader = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const notes: string[] = [];
+  const counted = await startCountedStack();
   try {
-    log.measureCapacity({ reader, tableName: stack.config.tableName, layouts: LAYOUTS });
-    // One task first, uncounted: per-tenant one-offs (e.g. a webhook signing secret) are not per-task costs.
-    let webhookUrl: string | undefined = receiver.url;
-    let warmUp = await createTask(stack, webhookUrl);
-    if (warmUp.status === 400) {
-      notes.push(`webhook_url refused by the API (${warmUp.error}); tasks created without a webhook.`);
-      webhookUrl = undefined;
-      warmUp = await createTask(stack, undefined);
-    }
-    if (warmUp.status !== 202 || !warmUp.id) throw new Error(`POST /tasks answered ${warmUp.status}: ${warmUp.error}`);
-    await until(async () => (await taskStatus(stack, reader, warmUp.id!)) === 'completed', 30_000, 'the first task to complete');
-    if (webhookUrl) {
-      await until(() => receiver.received() > 0, 10_000, 'the first webhook').catch((error: Error) => {
-        notes.push(`${error.message}: webhooks not included.`);
-        webhookUrl = undefined;
-      });
-    }
-    await sleep(SETTLE_MS);
-    log.reset();
-    handlers.invocations.length = 0;
-
-    progress(`aws cost: counting ${tasks} generic tasks (${COST_PAYLOAD.steps} progress updates each${webhookUrl ? ', a webhook each' : ''})`);
-    const delivered = receiver.received();
-    await runSequentially(stack, reader, receiver, webhookUrl, tasks);
-    const records = [...log.records];
+    progress(`aws cost: counting ${tasks} generic tasks (${COST_PAYLOAD.steps} progress updates each${counted.webhookUrl ? ', a webhook each' : ''})`);
+    const counting = await counted.run(tasks);
     const webhook = {
-      included: Boolean(webhookUrl),
-      delivered: receiver.received() - delivered,
-      note: webhookUrl ? `${receiver.received() - delivered} of ${tasks} webhooks delivered to a local receiver` : 'not included (see notes)',
+      included: Boolean(counted.webhookUrl),
+      delivered: counting.delivered,
+      note: counted.webhookUrl ? `${counting.delivered} of ${tasks} webhooks delivered to a local receiver` : 'not included (see notes)',
     };
-
     progress(`aws cost: timing ${timedTasks} more tasks uncounted`);
-    log.enabled = false;
-    handlers.invocations.length = 0;
-    const postMs = await runSequentially(stack, reader, receiver, webhookUrl, timedTasks);
-    return price(tasks, records, { postMs, invocations: [...handlers.invocations], tasks: timedTasks }, webhook, notes);
+    const timed = await counted.run(timedTasks, { count: false });
+    return price(tasks, counting.records, { postMs: timed.postMs, invocations: timed.invocations, tasks: timedTasks }, webhook, counted.notes);
   } finally {
-    log.uninstall();
-    handlers.uninstall();
-    await stack.stop();
-    reader.destroy();
-    receiver.server.close();
+    await counted.stop();
   }
 }
 

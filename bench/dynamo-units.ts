@@ -59,6 +59,8 @@ export function indexWriteUnits(before: Item | undefined, after: Item | undefine
 export interface WriteCost {
   table: number;
   indexes: number;
+  /** Units by index name; an index the write costs nothing is absent (as in DynamoDB's ConsumedCapacity). */
+  byIndex: Record<string, number>;
 }
 
 /**
@@ -66,7 +68,12 @@ export interface WriteCost {
  * condition still pays for the item as it was), plus every index it touches.
  */
 export function itemWriteCost(before: Item | undefined, after: Item | undefined, succeeded: boolean, indexes: readonly IndexShape[]): WriteCost {
-  if (!succeeded) return { table: writeUnits(before), indexes: 0 };
+  if (!succeeded) return { table: writeUnits(before), indexes: 0, byIndex: {} };
+  const byIndex: Record<string, number> = {};
+  for (const index of indexes) {
+    const units = indexWriteUnits(before, after, index);
+    if (units) byIndex[index.indexName] = (byIndex[index.indexName] ?? 0) + units;
+  }
   const table = Math.max(writeUnits(before), writeUnits(after));
-  return { table, indexes: indexes.reduce((sum, index) => sum + indexWriteUnits(before, after, index), 0) };
+  return { table, indexes: Object.values(byIndex).reduce((s, u) => s + u, 0), byIndex };
 }

@@ -5,7 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { TABLE_KEY } from '../functions/adapters/table-schema';
 import { EventSourcePoller, type PollerOptions } from '../local/event-source-poller';
-import { itemWriteCost, type IndexShape, type Item } from './dynamo-units';
+import { itemWriteCost, type IndexShape, type Item, type WriteCost } from './dynamo-units';
 
 /**
  * Bench-only instrumentation, installed by patching prototypes in this process: nothing in the
@@ -28,10 +28,25 @@ export interface CallRecord {
   requests: number;
   /** A ReceiveMessage that returned nothing (idle polling, a fixed cost rather than a per-task one). */
   empty: boolean;
+  /** The error's name when the call failed (e.g. ConditionalCheckFailedException). */
+  error?: string;
   /** DynamoDB read units (from ConsumedCapacity). */
   rru: number;
-  /** DynamoDB write units per index layout, table and indexes. */
-  wru: Record<string, { table: number; indexes: number }>;
+  /** DynamoDB write units per index layout, table and indexes, modelled from the item images. */
+  wru: Record<string, WriteCost>;
+  /** What a DynamoDB write touched: its keys' prefixes (`TASK`, `RATE`, …), e.g. `TASK` or `EVT+BATCH`. */
+  entity?: string;
+  /** The units the engine itself reported (ConsumedCapacity); absent when it returned none (failed calls, other services). */
+  reported?: ReportedCapacity;
+}
+
+/** A DynamoDB call's ConsumedCapacity, summed over its tables. */
+export interface ReportedCapacity {
+  /** CapacityUnits: table and indexes together. */
+  total: number;
+  table: number;
+  /** Units per global secondary index, by name; an index the call did not write is absent. */
+  indexes: Record<string, number>;
 }
 
 export interface CapacityOptions {
@@ -44,8 +59,9 @@ export interface CapacityOptions {
 
 /** https://aws.amazon.com/sqs/pricing/: "Each 64 KB chunk of a payload is billed as 1 request." */
 const SQS_CHUNK_BYTES = 64 * 1024;
-const DYNAMO_READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem']);
-const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+export const DYNAMO_READS: ReadonlySet<string> = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem']);
+/** The writes the product makes (it uses no transactions); each is priced from its item images. */
+export const DYNAMO_WRITES: ReadonlySet<string> = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 type Input = Record<string, any>;
 type Handler = (args: { input: Input }) => Promise<{ output: Input }>;
@@ -81,10 +97,24 @@ function writtenKeys(operation: string, input: Input): string[] {
   );
 }
 
-function consumedReadUnits(output: Input | undefined): number {
+/** Partition key prefixes of a write's keys, e.g. `TASK` for `TASK#<tenant>#<id>`. */
+const entityOf = (keys: string[]) => [...new Set(keys.map((k) => k.split('#')[0]))].join('+');
+
+/**
+ * ConsumedCapacity of a DynamoDB answer (one object, or one per table for batch calls). With
+ * `TOTAL` (a value the product set itself) there is no breakdown: all of it counts as the table's.
+ */
+function reportedCapacity(output: Input | undefined): ReportedCapacity | undefined {
   const consumed = output?.ConsumedCapacity;
-  const list: Input[] = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  return list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+  if (!consumed) return undefined;
+  const reported: ReportedCapacity = { total: 0, table: 0, indexes: {} };
+  for (const c of (Array.isArray(consumed) ? consumed : [consumed]) as Input[]) {
+    const indexes = Object.entries((c.GlobalSecondaryIndexes ?? {}) as Record<string, Input>);
+    reported.total += c.CapacityUnits ?? 0;
+    reported.table += c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes.reduce((s, [, i]) => s + (i.CapacityUnits ?? 0), 0);
+    for (const [name, i] of indexes) reported.indexes[name] = (reported.indexes[name] ?? 0) + (i.CapacityUnits ?? 0);
+  }
+  return reported;
 }
 
 /** Counts every AWS SDK call made in this process, by service and operation, with SQS requests and DynamoDB units. */
@@ -137,25 +167,37 @@ export class SdkCallLog {
     return async (args) => {
       if (!this.enabled) return next(args);
       const capacity = service === 'DynamoDB' ? this.capacity : undefined;
-      if (capacity && DYNAMO_READS.has(operation)) args.input.ReturnConsumedCapacity ??= 'TOTAL';
-      const keys = capacity && DYNAMO_WRITES.has(operation) ? writtenKeys(operation, args.input) : [];
+      const write = DYNAMO_WRITES.has(operation);
+      // INDEXES: the engine's own count, table and each index apart, to hold the model against.
+      if (capacity && (write || DYNAMO_READS.has(operation))) args.input.ReturnConsumedCapacity ??= 'INDEXES';
+      const keys = capacity && write ? writtenKeys(operation, args.input) : [];
       const before = capacity ? await this.read(capacity, keys) : [];
       let output: Input | undefined;
+      let error: string | undefined;
       try {
         output = (await next(args)).output;
         return { output } as Awaited<ReturnType<Handler>>;
+      } catch (thrown) {
+        // A failed conditional write is billed, but neither DynamoDB Local's error body nor the SDK's
+        // error carries ConsumedCapacity (the error keeps only message and Item): `reported` stays unset.
+        error = (thrown as Error).name;
+        throw thrown;
       } finally {
         const ok = output !== undefined;
         const after = capacity && ok ? await this.read(capacity, keys) : [];
+        const reported = reportedCapacity(output);
         this.records.push({
           origin: origin.getStore() ?? API_ORIGIN,
           service,
           operation,
           ok,
+          ...(error ? { error } : {}),
           requests: service === 'SQS' ? sqsRequests(operation, args.input, output) : 1,
           empty: operation === 'ReceiveMessage' && ok && !(output?.Messages?.length),
-          rru: consumedReadUnits(output),
+          rru: write ? 0 : (reported?.total ?? 0),
           wru: capacity ? this.writeUnits(capacity, before, after, ok) : {},
+          ...(keys.length ? { entity: entityOf(keys) } : {}),
+          ...(reported ? { reported } : {}),
         });
       }
     };
@@ -172,11 +214,17 @@ export class SdkCallLog {
     );
   }
 
-  private writeUnits(capacity: CapacityOptions, before: (Item | undefined)[], after: (Item | undefined)[], ok: boolean) {
+  private writeUnits(capacity: CapacityOptions, before: (Item | undefined)[], after: (Item | undefined)[], ok: boolean): Record<string, WriteCost> {
     return Object.fromEntries(
       Object.entries(capacity.layouts).map(([name, layout]) => {
-        const costs = before.map((b, i) => itemWriteCost(b, after[i], ok, layout));
-        return [name, { table: costs.reduce((s, c) => s + c.table, 0), indexes: costs.reduce((s, c) => s + c.indexes, 0) }];
+        const total: WriteCost = { table: 0, indexes: 0, byIndex: {} };
+        for (const [i, b] of before.entries()) {
+          const cost = itemWriteCost(b, after[i], ok, layout);
+          total.table += cost.table;
+          total.indexes += cost.indexes;
+          for (const [index, units] of Object.entries(cost.byIndex)) total.byIndex[index] = (total.byIndex[index] ?? 0) + units;
+        }
+        return [name, total];
       }),
     );
   }

@@ -3,6 +3,8 @@ import type { ColdStartResult } from './cold-start';
 import { PRICES, PRICES_RECORDED } from './prices';
 import { TARGETS, type BenchSettings } from './settings';
 import type { ThroughputResult } from './throughput';
+import type { UnitsComparison, UnitsRow } from './units-compare';
+import type { UnitsCheckResult } from './units-check';
 
 export interface BenchResults {
   meta: {
@@ -19,6 +21,7 @@ export interface BenchResults {
   };
   coldStart: ColdStartResult;
   cost: CostResult;
+  units: UnitsCheckResult;
   throughput: ThroughputResult;
 }
 
@@ -86,7 +89,7 @@ function costSection({ cost: c }: BenchResults): string {
 ${c.tasks} generic tasks (\`${JSON.stringify(c.payload)}\`, every progress update written, as when they
 come ≥ 1 s apart) through the embedded stack, every AWS call counted; webhook: ${c.webhook.note}.
 DynamoDB write units from the item images before and after each write, indexes included (DynamoDB's
-rules); read units from ConsumedCapacity. Lambda durations from a second, uncounted pass, one task at a time.
+rules, checked against DynamoDB Local below); read units from ConsumedCapacity. Lambda durations from a second, uncounted pass, one task at a time.
 
 Per task: ${p.apiGatewayRequests} API Gateway request; ${p.lambda
     .map((l) => `${l.function} ${l.invocations} invocation × ${ms(l.ms.p50)} ms p50 at ${l.memoryMb} MB`)
@@ -111,6 +114,74 @@ Orchestration alone elsewhere: Step Functions Standard $${c.comparison.stepFunct
 per million (5 state transitions), QStash $${c.comparison.qstashMessages} per million (1 message).
 Not per task, so not above: idle long polling (${c.idleReceives} empty receives in this run), the
 scheduled sweeper and flush, CloudWatch Logs, X-Ray. Prices: ${PRICES_RECORDED}, bench/prices.ts.${c.notes.length ? `\n\n${c.notes.map((n) => `- ${n}`).join('\n')}` : ''}
+`;
+}
+
+const ratioOf = (r: number | null) => (r === null ? 'n/a' : String(r));
+const sumUnits = (u: { table: number; indexes: number }) => u.table + u.indexes;
+
+function unitsRow(r: UnitsRow, bold = false): Array<string | number> {
+  const b = (v: string | number) => (bold ? `**${v}**` : v);
+  return [
+    b(r.write),
+    b(r.calls),
+    b(r.model.table),
+    b(r.engine.table),
+    b(r.model.indexes),
+    b(r.engine.indexes),
+    `${ratioOf(r.ratio.table)} / ${ratioOf(r.ratio.indexes)}`,
+    r.matches ? '' : '**≠**',
+  ];
+}
+
+function unitsTable(c: UnitsComparison): string {
+  return table(
+    ['write (origin, operation, key prefix)', 'calls', 'model table', 'engine table', 'model indexes', 'engine indexes', 'engine ÷ model (table / indexes)', ''],
+    [...c.rows.map((r) => unitsRow(r)), unitsRow(c.total, true)],
+  );
+}
+
+function failedLine(c: UnitsComparison): string {
+  const t = c.total;
+  if (!t.failed) return 'No write failed.';
+  return `${t.failed} writes failed (${c.rows.filter((r) => r.failed).map((r) => `${r.write} ${r.failed}`).join(', ')}): the model charges them ${sumUnits(t.failedModel)} WRU, kept out of the table, since the engine's error carries no ConsumedCapacity.`;
+}
+
+/** Where flagged rows differ, index by index (the table shows sums only). */
+function differencesLine(c: UnitsComparison): string {
+  const differing = c.rows.filter((r) => !r.matches);
+  if (!differing.length) return 'Model and engine agree on every kind of write, table and each index.';
+  return `Differences: ${differing
+    .map((r) => {
+      const indexes = Object.entries(r.byIndex).filter(([, i]) => i.model !== i.engine).map(([name, i]) => `${name} ${i.model} → ${i.engine}`);
+      const table = r.model.table === r.engine.table ? [] : [`table ${r.model.table} → ${r.engine.table}`];
+      const unreported = r.unreported ? [`${r.unreported} successful writes reported no units`] : [];
+      return `${r.write}: ${[...table, ...indexes, ...unreported].join(', ')}`;
+    })
+    .join('; ')} (model → engine).`;
+}
+
+/** The write-unit model against the units DynamoDB Local (and the embedded engine) reported, without a heading. */
+export function renderUnits(u: UnitsCheckResult): string {
+  const e = u.embedded.comparison;
+  const embedded = `${u.embedded.engine}: model ${e.total.model.table} table + ${e.total.model.indexes} index WRU, reported ${e.total.engine.table} + ${e.total.engine.indexes} (${
+    e.total.engine.indexes === 0 && e.total.model.indexes > 0 ? 'it reports no index units for writes, only Table' : `× ${ratioOf(e.total.ratio.all)}`
+  }); table units differ in ${e.rows.filter((r) => r.model.table !== r.engine.table).length} of ${e.rows.length} kinds of write; ${e.reads.rru} RRU over ${e.reads.calls} reads.`;
+  const local =
+    'skipped' in u.dynamodbLocal
+      ? `DynamoDB Local: **not run**: ${u.dynamodbLocal.skipped}`
+      : [
+          "DynamoDB Local (AWS's engine):",
+          unitsTable(u.dynamodbLocal.comparison),
+          `${differencesLine(u.dynamodbLocal.comparison)} ${failedLine(u.dynamodbLocal.comparison)} Reads: ${u.dynamodbLocal.comparison.reads.rru} RRU over ${u.dynamodbLocal.comparison.reads.calls} calls.`,
+        ].join('\n\n');
+  return `${u.tasks} generic tasks per engine, every DynamoDB call asking for \`ReturnConsumedCapacity: INDEXES\`; units summed
+over the run. Model: bench/dynamo-units.ts from the item images before and after each write (the units the
+cost is priced from); engine: the ConsumedCapacity it answered. **≠** marks a kind of write where the two differ.
+
+${local}
+
+${embedded}
 `;
 }
 
@@ -162,6 +233,9 @@ ${table(
 
 ${coldStartSection(results)}
 ${costSection(results)}
+## DynamoDB write units: model against engine
+
+${renderUnits(results.units)}
 ${throughputSection(results)}
 Prices used (${PRICES_RECORDED}): ${Object.values(PRICES)
     .map((p) => `${p.what} $${p.usd} (${p.source})`)

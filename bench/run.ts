@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: bundles and cold start, AWS requests and dollars per task, local throughput,
- * latency and memory. Writes bench/results/latest.json and latest.md (with `BENCH_QUICK=1`:
- * quick.json and quick.md, from small counts, to check the benchmark itself).
+ * `npm run bench`: bundles and cold start, AWS requests and dollars per task, the DynamoDB write-unit
+ * model against DynamoDB Local, local throughput, latency and memory. Writes bench/results/latest.json
+ * and latest.md (with `BENCH_QUICK=1`: quick.json and quick.md, from small counts, to check the benchmark itself).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { elapsedSeconds, progress } from './progress';
 import { renderMarkdown, targetsOf, type BenchResults } from './report';
 import { QUICK, SETTINGS } from './settings';
 import { measureThroughput } from './throughput';
+import { checkUnits } from './units-check';
 
 // Read when the stack's loggers and SDK clients are built, not at import.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -33,6 +34,8 @@ const coldStart = compareWithReferences(bundles, measureInit(bundles, SETTINGS.c
 const cost = await measureAwsCost(SETTINGS.costTasks, SETTINGS.costTimedTasks);
 progress(`aws cost: $${cost.usdPerMillion.total} per million tasks`);
 
+const units = await checkUnits(SETTINGS.unitsCheckTasks);
+
 const throughput = await measureThroughput(SETTINGS);
 progress(`throughput: ${throughput.endToEnd.tasksPerSecond} tasks/s end to end; peak RSS ${throughput.memory.maxRssMb} MB`);
 
@@ -51,6 +54,7 @@ const results: BenchResults = {
   },
   coldStart,
   cost,
+  units,
   throughput,
 };
 const name = QUICK ? 'quick' : 'latest';

@@ -9,6 +9,8 @@ const FULL = {
   coldStartRuns: 30,
   /** Generic tasks (10 steps, 10 written progress updates) counted for the AWS bill. */
   costTasks: 100,
+  /** Generic tasks whose modelled DynamoDB write units are held against the engines' reports (embedded, then DynamoDB Local). */
+  unitsCheckTasks: 20,
   /** Tasks timed without the counting (which slows the calls down) for Lambda durations. */
   costTimedTasks: 50,
   /** Zero-work tasks pushed end to end for tasks/s. */
@@ -31,7 +33,7 @@ const FULL = {
 export type BenchSettings = typeof FULL;
 
 export const SETTINGS: BenchSettings = QUICK
-  ? { ...FULL, coldStartRuns: 5, costTasks: 20, costTimedTasks: 10, e2eTasks: 200, apiSeconds: 2, events: 200, rawOps: 300, profileTasks: 100 }
+  ? { ...FULL, coldStartRuns: 5, costTasks: 20, costTimedTasks: 10, unitsCheckTasks: 5, e2eTasks: 200, apiSeconds: 2, events: 200, rawOps: 300, profileTasks: 100 }
   : FULL;
 
 /** The targets of issue 8: init and bundle size against the reference handler, dollars per million generic tasks. */

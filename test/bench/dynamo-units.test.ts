@@ -3,8 +3,8 @@ import { indexWriteUnits, itemWriteCost, type IndexShape, type Item } from '../.
 
 /** A sparse index like the sweep index: an item is in it only while it has both keys. */
 const sweep: IndexShape = { indexName: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'ALL' };
-const keysOnly: IndexShape = { ...sweep, projection: 'KEYS_ONLY' };
-const include: IndexShape = { ...sweep, projection: 'INCLUDE', nonKeyAttributes: ['status'] };
+const keysOnly: IndexShape = { ...sweep, indexName: 'sweep-keys', projection: 'KEYS_ONLY' };
+const include: IndexShape = { ...sweep, indexName: 'sweep-status', projection: 'INCLUDE', nonKeyAttributes: ['status'] };
 
 const task = (overrides: Record<string, string | undefined> = {}): Item => {
   const attributes: Record<string, string | undefined> = { pk: 'TASK#t#1', status: 'running', progress: '10', sweep_pk: 'SWEEP#3', sweep_at: '2025-03-04T05:06:07Z', ...overrides };
@@ -52,7 +52,15 @@ describe('itemWriteCost', () => {
     const cost = itemWriteCost(before, after, true, [sweep, keysOnly]);
 
     // Assess
-    expect(cost).toEqual({ table: 2, indexes: 2 });
+    expect(cost).toEqual({ table: 2, indexes: 2, byIndex: { sweep: 2 } });
+  });
+
+  it('leaves out of byIndex an index the write costs nothing, as ConsumedCapacity does', () => {
+    // Act
+    const cost = itemWriteCost(task(), task({ progress: '20' }), true, [sweep, keysOnly, include]);
+
+    // Assess
+    expect(cost).toEqual({ table: 1, indexes: 1, byIndex: { sweep: 1 } });
   });
 
   it('charges a failed conditional write for the item as it was, and no index', () => {
@@ -60,6 +68,6 @@ describe('itemWriteCost', () => {
     const cost = itemWriteCost(task(), undefined, false, [sweep]);
 
     // Assess
-    expect(cost).toEqual({ table: 1, indexes: 0 });
+    expect(cost).toEqual({ table: 1, indexes: 0, byIndex: {} });
   });
 });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { closeDynaliteIterators } from './dynalite-iterators';
 import { startSesEmulator, type SesEmulator } from './ses-emulator';
 
 export interface Emulators {
@@ -52,6 +53,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 }
 
 async function startDynalite(dataDir: string | undefined, started: Array<() => Promise<void>>): Promise<string> {
+  closeDynaliteIterators();
   // createTableMs 0: tables are ACTIVE at once (dynalite's default mimics AWS's delay).
   const server: Server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { generic } from '../functions/task-types/generic';
-import { queueSettings } from '../functions/task-types/queue-settings';
+import { queueSettings } from '../functions/core/queue-settings';
 import type { MemoryReport } from './memory';
 import type { CpuBreakdown } from './profile';
 import { progress } from './progress';

@@ -1,4 +1,4 @@
-import type { TaskTypeDefinition } from '../functions/task-types/definition';
+import type { TaskTypeDefinition } from '../functions/core/task-type';
 
 /**
  * AWS limits that a registry entry's settings must respect, checked at synth so a bad entry fails

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { TaskTypeDefinition } from '../functions/task-types/definition';
+import type { TaskTypeDefinition } from '../functions/core/task-type';
 import { TASK_TYPES } from '../functions/task-types/registry';
 import type { TasklaneConfig } from './config';
 import { AlarmTopic } from './constructs/alarm-topic';

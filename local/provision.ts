@@ -2,8 +2,8 @@ import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, type
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GSI_DEFINITIONS, SORT_ATTRIBUTE, TABLE_KEY } from '../functions/adapters/table-schema';
-import type { TaskTypeDefinition } from '../functions/task-types/definition';
-import { queueSettings } from '../functions/task-types/queue-settings';
+import type { TaskTypeDefinition } from '../functions/core/task-type';
+import { queueSettings } from '../functions/core/queue-settings';
 
 /** Creates the tasks table with its indexes (no-op if it already exists, e.g. with --data-dir). */
 export async function createTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {

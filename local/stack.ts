@@ -4,8 +4,9 @@ import { createAwsClients, type AwsClients } from '../functions/adapters/aws-cli
 import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { buildApi } from '../functions/api/build';
 import type { WatchSettings } from '../functions/core/task-watch';
+import type { BackoffSettings } from '../functions/core/retry-policy';
 import { loadDashboardHtml } from '../functions/dashboard/page';
-import type { TenantResolver } from '../functions/api/app';
+import type { TenantResolver } from '../functions/api/context';
 import { DEFAULTS, type RuntimeConfig } from '../functions/config';
 import { authenticate, extractApiKey, issueApiKey, type ApiKeyStore } from '../functions/core/api-keys';
 import { createLogger } from '../functions/shared/logger';
@@ -57,6 +58,11 @@ export interface LocalStackOptions {
    * several stacks may share (the test tiers do), a fresh name that the stack deletes when it stops.
    */
   tableName?: string;
+  /**
+   * Retry backoff of every task type and of webhook deliveries, in place of their own (default: each
+   * keeps its own). Tests shorten it so real retries take about a second each; the registry is untouched.
+   */
+  retryBackoff?: BackoffSettings;
 }
 
 export interface LocalStack {
@@ -153,9 +159,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const consumers = [
       ...queues.map((queue) => ({
         queue,
-        handler: buildWorker(config, queue.type.name, clients, createLogger(`tasklane-worker-${queue.type.name}`), { progressIntervalMs: options.progressIntervalMs }),
+        handler: buildWorker(config, queue.type.name, clients, createLogger(`tasklane-worker-${queue.type.name}`), {
+          progressIntervalMs: options.progressIntervalMs,
+          backoff: options.retryBackoff,
+        }),
       })),
-      { queue: webhookQueue, handler: buildWebhookWorker(config, clients, createLogger('tasklane-webhooks')) },
+      { queue: webhookQueue, handler: buildWebhookWorker(config, clients, createLogger('tasklane-webhooks'), { backoff: options.retryBackoff }) },
     ];
     const pollers = (options.workers === false ? [] : consumers).map(({ queue: { type, queueUrl, queueArn }, handler }) => {
       const poller = new EventSourcePoller({

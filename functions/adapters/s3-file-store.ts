@@ -2,7 +2,7 @@ import { Transform, pipeline, type Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { FileStore, StoredFile } from '../task-types/services';
+import type { FileStore, StoredFile } from '../core/task-services';
 
 /** 5 MiB, S3's smallest multipart part: memory holds about `queueSize` parts, whatever the object's size. */
 const PART_SIZE = 5 * 1024 * 1024;

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sesv2';
 import type { RuntimeConfig } from '../config';
 import { PermanentTaskError, RetryableTaskError } from '../core/errors';
-import type { EmailMessage, EmailSender } from '../task-types/services';
+import type { EmailMessage, EmailSender } from '../core/task-services';
 
 /**
  * SendEmail rejections that no retry fixes: the message or an address is invalid, the sender is not

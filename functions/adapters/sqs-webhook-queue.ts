@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WebhookMessage } from '../webhooks/event';
-import type { WebhookQueue } from '../webhooks/notifying-store';
+import type { WebhookMessage, WebhookQueue } from '../core/webhook-message';
 
+/** The webhook queue on SQS: one message per delivery, the task's key and event as its body. */
 export class SqsWebhookQueue implements WebhookQueue {
   constructor(
     private readonly sqs: SQSClient,

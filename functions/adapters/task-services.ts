@@ -2,8 +2,8 @@ import type { RuntimeConfig } from '../config';
 import { createTasks } from '../core/bulk-create';
 import { PermanentTaskError } from '../core/errors';
 import type { TaskMetrics } from '../core/metrics';
-import { systemClock, type TaskStore } from '../core/ports';
-import type { EmailSender, FileStore, TaskServices } from '../task-types/services';
+import { systemClock, type TaskCatalog } from '../core/ports';
+import type { EmailSender, FileStore, TaskServices } from '../core/task-services';
 import type { AwsClients } from './aws-clients';
 import { lazyS3FileStore } from './lazy-s3-file-store';
 import type { SesEmailSender } from './ses-email-sender';
@@ -18,7 +18,7 @@ const noFiles: FileStore = { upload: noBucket, downloadUrl: noBucket, read: noBu
  * across invocations). One worker bundle serves every type, so the SES and S3 clients load on a
  * type's first use of them, not at every worker's cold start.
  */
-export function createTaskServices(config: RuntimeConfig, store: TaskStore, clients: AwsClients, metrics?: TaskMetrics): TaskServices {
+export function createTaskServices(config: RuntimeConfig, store: TaskCatalog, clients: AwsClients, metrics?: TaskMetrics): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
   let sender: Promise<SesEmailSender> | undefined;
   const loadSender = () =>

@@ -7,7 +7,8 @@ import type { EventStore } from '../batching/ports';
 import { systemClock, type Clock, type Log } from '../core/ports';
 import { toView } from '../core/task';
 import type { TaskService } from '../core/task-service';
-import { TASK_TYPES } from '../task-types/registry';
+import type { TaskTypes } from '../core/task-types';
+import type { AppEnv, TenantResolver } from './context';
 import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
@@ -20,11 +21,10 @@ import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
 import { requireTenant } from './tenant';
 import { LIMITS, createTaskBody, listTasksQuery, parseIdempotencyKey, parseOrThrow } from './validation';
 
-/** Resolves the caller's tenant, or undefined if the request is not authenticated. */
-export type TenantResolver = (c: { req: { header(name: string): string | undefined }; env: unknown }) => Promise<string | undefined>;
-
 export interface ApiDeps {
   tasks: TaskService;
+  /** The task types, for GET /task-types. */
+  types: TaskTypes;
   resolveTenant: TenantResolver;
   log: Log;
   /** The tenant's webhook signing secret (GET /webhooks/secret, POST /webhooks/secret/rotate). */
@@ -39,8 +39,6 @@ export interface ApiDeps {
   uploads?: UploadLinks;
   clock?: Clock;
 }
-
-type AppEnv = { Variables: { tenant: string } };
 
 /** The HTTP API: one Hono app served by API Gateway + Lambda and by the local stack alike. */
 export function createApp(deps: ApiDeps): Hono<AppEnv> {
@@ -68,7 +66,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
 
   app.get('/task-types', (c) =>
     c.json({
-      items: TASK_TYPES.map((t) => ({
+      items: deps.types.list().map((t) => ({
         name: t.name,
         description: t.description,
         payload_schema: z.toJSONSchema(t.payloadSchema, { io: 'input', unrepresentable: 'any' }),

@@ -17,9 +17,11 @@ import type { FlushTrigger } from '../batching/ports';
 import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
 import { createLogger } from '../shared/logger';
-import { taskTypeNames } from '../task-types/registry';
+import { taskTypeNames, taskTypes } from '../task-types/registry';
+import { checkWebhookUrl } from '../webhooks/target-guard';
 import type { WatchSettings } from '../core/task-watch';
-import { createApp, type TenantResolver } from './app';
+import { createApp } from './app';
+import type { TenantResolver } from './context';
 import { tenantFromAuthorizer } from './tenant';
 import type { DashboardOptions } from './dashboard-route';
 
@@ -51,7 +53,8 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
       : unlimited;
   const tasks = new TaskService({
     store: createTaskStore(config, clients, logger),
-    webhookPolicy: config.webhookPolicy,
+    types: taskTypes,
+    checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     clock: systemClock,
     log: logger,
@@ -73,7 +76,7 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
   };
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
   const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
-  return createApp({ tasks, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets, uploads });
+  return createApp({ tasks, types: taskTypes, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets, uploads });
 }
 
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */

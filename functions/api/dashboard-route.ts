@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
+import type { AppEnv } from './context';
 
 export interface DashboardOptions {
   /** The page, functions/dashboard/index.html. */
@@ -25,7 +26,7 @@ export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
  * GET /: the dashboard, one static page without a key of its own: it calls the API with the key
  * the user enters. Its inline script is allowed by hash, and it may talk to this origin only.
  */
-export function registerDashboard(app: Hono<{ Variables: { tenant: string } }>, options: DashboardOptions): void {
+export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions): void {
   if (!options.html.includes(KEY_PLACEHOLDER)) throw new Error(`The dashboard page lacks ${KEY_PLACEHOLDER}.`);
   const keyless = options.html;
   const withKey = options.apiKey ? keyless.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`) : keyless;

@@ -6,6 +6,7 @@ import type { EventStore } from '../batching/ports';
 import { NotFoundError } from '../core/errors';
 import { readJson } from './json-body';
 import { LIMITS, parseOrThrow } from './validation';
+import type { AppEnv } from './context';
 
 const listBatchesQuery = z
   .object({
@@ -15,7 +16,7 @@ const listBatchesQuery = z
   .strict();
 
 /** POST /events, GET /events/stats, GET /batches, GET /batches/{id}: all scoped to the caller's tenant. */
-export function registerEventRoutes(app: Hono<{ Variables: { tenant: string } }>, events: { service: EventService; store: EventStore }): void {
+export function registerEventRoutes(app: Hono<AppEnv>, events: { service: EventService; store: EventStore }): void {
   app.post('/events', async (c) => {
     const body = await readJson(c.req.raw);
     const ids = await events.service.accept(c.get('tenant'), body);

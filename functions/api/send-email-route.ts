@@ -4,11 +4,12 @@ import type { TaskService } from '../core/task-service';
 import { email, emailAddresses, emailSubject } from '../task-types/email';
 import { readJson } from './json-body';
 import { parseIdempotencyKey, parseOrThrow } from './validation';
+import type { AppEnv } from './context';
 
 const sendEmailBody = z.object({ to: emailAddresses, subject: emailSubject, body: z.string().min(1) }).strict();
 
 /** POST /send-email: the classic fire-and-forget endpoint, an alias that creates an `email` task (status, retries, webhooks included). */
-export function registerSendEmailRoute(app: Hono<{ Variables: { tenant: string } }>, tasks: TaskService): void {
+export function registerSendEmailRoute(app: Hono<AppEnv>, tasks: TaskService): void {
   app.post('/send-email', async (c) => {
     const { to, subject, body } = parseOrThrow(sendEmailBody, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));

@@ -3,7 +3,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { systemClock, type Clock, type Log } from '../core/ports';
 import { parseLastEventId, type TaskEvent } from '../core/task-events';
 import { TaskWatch, WATCH_DEFAULTS, type TaskReader, type WatchSettings } from '../core/task-watch';
-import type { TenantResolver } from './app';
+import type { AppEnv, TenantResolver } from './context';
 
 export interface StreamRouteDeps {
   /** Reads tasks; TaskStore.get satisfies it. */
@@ -24,7 +24,7 @@ export interface StreamRouteDeps {
  * JSON 404 before any stream starts; a client resuming after the final event gets 204, which tells
  * an EventSource to stop reconnecting (https://html.spec.whatwg.org/multipage/server-sent-events.html).
  */
-export function registerStreamRoute(app: Hono<{ Variables: { tenant: string } }>, deps: StreamRouteDeps, log: Log): void {
+export function registerStreamRoute(app: Hono<AppEnv>, deps: StreamRouteDeps, log: Log): void {
   const settings: WatchSettings = { ...WATCH_DEFAULTS, ...deps.settings };
   const watchDeps = { reader: deps.reader, clock: deps.clock ?? systemClock, settings };
 

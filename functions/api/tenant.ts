@@ -2,10 +2,10 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, extractApiKey, type ApiKeyStore } from '../core/api-keys';
 import { UnauthorizedError } from '../core/errors';
-import type { TenantResolver } from './app';
+import type { AppEnv, TenantResolver } from './context';
 
 /** Resolves the caller's tenant into `c.get('tenant')`, or answers 401 before any route runs. */
-export function requireTenant(resolveTenant: TenantResolver): MiddlewareHandler<{ Variables: { tenant: string } }> {
+export function requireTenant(resolveTenant: TenantResolver): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const tenant = await resolveTenant(c);
     if (!tenant) throw new UnauthorizedError();

@@ -1,8 +1,9 @@
 import type { Hono } from 'hono';
-import { newTaskId } from '../core/ids';
+import { newSortableId } from '../core/ids';
 import type { Clock } from '../core/ports';
 import { MAX_IMPORT_BYTES } from '../task-types/import';
 import { UPLOAD_URL_EXPIRY_SECONDS, uploadKey } from '../task-types/uploads';
+import type { AppEnv } from './context';
 
 /** Signs upload URLs (S3 presigned PUT in AWS and locally). */
 export interface UploadLinks {
@@ -10,10 +11,10 @@ export interface UploadLinks {
 }
 
 /** POST /uploads: a presigned PUT URL for a CSV that an `import` task then reads by its upload_id. */
-export function registerUploadRoute(app: Hono<{ Variables: { tenant: string } }>, links: UploadLinks, clock: Clock): void {
+export function registerUploadRoute(app: Hono<AppEnv>, links: UploadLinks, clock: Clock): void {
   app.post('/uploads', async (c) => {
     // A ULID, like task ids: unguessable enough for a link that lives 15 minutes, and scoped to the tenant by its key.
-    const uploadId = newTaskId();
+    const uploadId = newSortableId();
     const url = await links.uploadUrl(uploadKey(c.get('tenant'), uploadId), UPLOAD_URL_EXPIRY_SECONDS);
     return c.json(
       {

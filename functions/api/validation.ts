@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../core/errors';
 import { TASK_STATUSES } from '../core/task';
-import { issuesToDetails } from '../core/task-service';
+import { issuesToDetails } from '../core/validation';
 
 /** Request limits, explicit and documented in the README. */
 export const LIMITS = {

@@ -1,5 +1,5 @@
 import { PayloadTooLargeError, ValidationError } from '../core/errors';
-import { newTaskId } from '../core/ids';
+import { newSortableId } from '../core/ids';
 import { assertStorable } from '../core/storable-json';
 import type { Clock, Log } from '../core/ports';
 import type { StoredEvent } from './model';
@@ -44,7 +44,7 @@ export class EventService {
       }
     });
     const receivedAt = this.deps.clock.now().toISOString();
-    const events: StoredEvent[] = items.map((item) => ({ tenant, event_id: newTaskId(), received_at: receivedAt, body: item }));
+    const events: StoredEvent[] = items.map((item) => ({ tenant, event_id: newSortableId(), received_at: receivedAt, body: item }));
     await this.deps.store.append(events);
 
     const batchSize = this.deps.batchSize ?? BATCHING.batchSize;

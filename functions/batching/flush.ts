@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTaskId } from '../core/ids';
+import { newSortableId } from '../core/ids';
 import type { Clock, Log } from '../core/ports';
 import { batchObjectKey, type Batch, type StoredEvent } from './model';
 import type { BatchSink, EventStore } from './ports';
@@ -83,7 +83,7 @@ async function allTenantsWithWaiting(store: EventStore): Promise<string[]> {
 
 async function claim(deps: FlushDeps, tenant: string, events: StoredEvent[]): Promise<Batch> {
   const now = deps.clock.now().toISOString();
-  const batchId = newTaskId();
+  const batchId = newSortableId();
   const base = { batch_id: batchId, tenant, created_at: now };
   const batch: Batch = {
     ...base,

@@ -1,3 +1,5 @@
+import { shardOf } from '../core/ids';
+
 /** Batching settings, in one place. */
 export const BATCHING = {
   /** Events per batch at most; also the buffer size that triggers an early flush. */
@@ -16,7 +18,5 @@ export const BATCHING = {
 
 /** The buffer shard of a tenant (stable), so a tenant's events stay in order in one partition. */
 export function eventShard(tenant: string): number {
-  let hash = 0;
-  for (let i = 0; i < tenant.length; i++) hash = (hash * 31 + tenant.charCodeAt(i)) >>> 0;
-  return hash % BATCHING.shards;
+  return shardOf(tenant, BATCHING.shards);
 }

@@ -1,26 +1,12 @@
 import { noMetrics, type TaskMetrics } from './metrics';
-import type { Clock, TaskMessage, TaskQueue, TaskStore } from './ports';
-import type { TaskSource } from './task';
-import { newPendingTask } from './task-service';
-import type { TaskTypeDefinition } from '../task-types/definition';
+import type { Clock, TaskCatalog, TaskMessage, TaskQueue } from './ports';
+import { newPendingTask } from './new-task';
+import type { BulkCreateOutcome, NewTask } from './task-services';
 
-/** One task to create in bulk: its id is chosen by the caller (derived, so a repeat finds it) and its payload already validated. */
-export interface NewTask {
-  id: string;
-  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
-  payload: unknown;
-  source?: TaskSource;
-}
-
-export interface BulkCreateOutcome {
-  /** Written by this call. */
-  created: number;
-  /** Already there with the same id (written by an earlier attempt of the caller). */
-  existing: number;
-}
+export type { BulkCreateOutcome, NewTask } from './task-services';
 
 export interface BulkCreateDeps {
-  store: TaskStore;
+  store: Pick<TaskCatalog, 'create'>;
   queue: TaskQueue;
   clock: Clock;
   metrics?: TaskMetrics;

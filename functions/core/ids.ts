@@ -3,9 +3,22 @@ import { monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
-/** A new task id: a ULID, so ids sort by creation time. */
-export function newTaskId(): string {
+/**
+ * A new record id (tasks, events, batches, uploads): a ULID, so ids sort by creation time and two
+ * ids minted in the same millisecond still sort in the order they were minted.
+ */
+export function newSortableId(): string {
   return nextUlid();
+}
+
+/** Task ids are ULIDs or UUIDs (derived ids); anything else cannot exist, and is not worth a read. */
+export const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
+
+/** A stable hash of a key into `shards` buckets (the sweep and event-buffer shards). */
+export function shardOf(key: string, shards: number): number {
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+  return hash % shards;
 }
 
 /**

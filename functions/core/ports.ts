@@ -32,14 +32,17 @@ export interface ReadOptions {
   consistent?: boolean;
 }
 
-/** Persistence of tasks. Every status change is conditional on the allowed source statuses. */
-export interface TaskStore {
-  /** Inserts a new task; fails (ok: false, with the existing task) if the id is taken. */
-  create(task: Task): Promise<WriteResult>;
+/** Reading one task: the stream, the webhook worker and the API. */
+export interface TaskReader {
   get(tenant: string, id: string, options?: ReadOptions): Promise<Task | undefined>;
-  list(query: ListQuery): Promise<Page<Task>>;
-  /** Removes a task that is still pending (used when enqueueing it failed). */
-  deletePending(tenant: string, id: string): Promise<void>;
+}
+
+/**
+ * The writes of a task's life after its creation (the runner), each conditional on the statuses the
+ * transition starts from. Wired with NotifyingTaskStore (webhooks/notifying-task-store.ts): a write
+ * that ends a task with a webhook_url also queues the task's webhook.
+ */
+export interface TaskLifecycle {
   startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult>;
   /** Records progress of the running attempt; returns the task so the worker sees `cancel_requested`. */
   progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult>;
@@ -47,16 +50,23 @@ export interface TaskStore {
   retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult>;
   fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult>;
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
+  /** Cancels a task that is not running (pending or retrying): it never runs again. */
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
+}
+
+/** Creating, reading, listing and canceling tasks on a client's behalf (the API). */
+export interface TaskCatalog extends TaskReader, Pick<TaskLifecycle, 'cancelWaiting'> {
+  /** Inserts a new task; fails (ok: false, with the existing task) if the id is taken. */
+  create(task: Task): Promise<WriteResult>;
+  list(query: ListQuery): Promise<Page<Task>>;
+  /** Removes a task that is still pending (used when enqueueing it failed). */
+  deletePending(tenant: string, id: string): Promise<void>;
+  /** Asks a running task to stop at its next checkpoint. */
   requestCancel(tenant: string, id: string, now: string): Promise<WriteResult>;
-  /** Records a webhook delivery attempt while it is still pending; `nextSweepAt` undefined settles it. */
-  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult>;
-  /** Makes a given-up webhook owed again (redrive from the webhook DLQ). */
-  reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult>;
-  /** Finished tasks of one shard whose webhook is unsettled and due for the sweeper; `after` as for listDueForSweep. */
-  listWebhooksDue(shard: number, now: string, limit: number, after?: Task): Promise<Task[]>;
-  /** Moves `webhook_sweep_at` on, only if it is still `expected`. */
-  claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
+}
+
+/** What the sweeper reads and writes: the two sweep indexes, their claims, and failing a lost final attempt. */
+export interface SweepStore extends Pick<TaskLifecycle, 'fail'> {
   /**
    * Tasks of one sweep shard whose `sweep_at` has passed, oldest first; `after`, the last task of the
    * previous page as it was listed, continues the listing behind it.
@@ -64,6 +74,18 @@ export interface TaskStore {
   listDueForSweep(shard: number, now: string, limit: number, after?: Task): Promise<Task[]>;
   /** Moves `sweep_at` on, only if it is still `expected` (so concurrent sweepers act once). */
   claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
+  /** Finished tasks of one shard whose webhook is unsettled and due for the sweeper; `after` as for listDueForSweep. */
+  listWebhooksDue(shard: number, now: string, limit: number, after?: Task): Promise<Task[]>;
+  /** Moves `webhook_sweep_at` on, only if it is still `expected`. */
+  claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult>;
+}
+
+/** The webhook delivery state on a finished task's record (the webhook worker, the redrive). */
+export interface WebhookRecords extends TaskReader {
+  /** Records a webhook delivery attempt while it is still pending; `nextSweepAt` undefined settles it. */
+  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult>;
+  /** Makes a given-up webhook owed again (redrive from the webhook DLQ). */
+  reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult>;
 }
 
 /** The message a task type's queue carries: the record is the source of truth, so only its key travels. */

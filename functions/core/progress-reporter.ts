@@ -1,6 +1,6 @@
 import { clipMessage } from './task-storage';
 import { TaskCanceledError } from './errors';
-import type { Clock, TaskStore } from './ports';
+import type { Clock, TaskLifecycle } from './ports';
 
 /** Writes at most about one progress update per interval: DynamoDB writes cost money, bars need ~1 Hz. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
@@ -14,7 +14,7 @@ export class ProgressReporter {
   private lastWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly store: TaskStore,
+    private readonly store: Pick<TaskLifecycle, 'progress'>,
     private readonly clock: Clock,
     private readonly task: { tenant: string; id: string; attempt: number },
     private readonly onCancel: () => void,

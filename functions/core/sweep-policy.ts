@@ -1,5 +1,6 @@
-import { queueSettings } from '../task-types/queue-settings';
-import type { TaskTypeDefinition } from '../task-types/definition';
+import { shardOf } from './ids';
+import { queueSettings } from './queue-settings';
+import type { TaskTypeDefinition } from './task-type';
 
 /** Timing of the sweeper's safety net; the values are what "well after" means in practice. */
 export const SWEEP = {
@@ -40,7 +41,5 @@ export function sweepAtForWebhook(now: string, delaySeconds = 0): string {
 
 /** The sweep shard of a task id (stable, spread evenly). */
 export function sweepShard(id: string): number {
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
-  return hash % SWEEP.shards;
+  return shardOf(id, SWEEP.shards);
 }

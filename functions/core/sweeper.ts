@@ -1,14 +1,13 @@
 import type { TaskMetrics } from './metrics';
 import { noMetrics } from './metrics';
-import type { Clock, Log, TaskQueue, TaskStore } from './ports';
+import type { Clock, Log, SweepStore, TaskQueue } from './ports';
 import { SWEEP, sweepAtForAttempt, sweepAtForPending, sweepAtForWebhook } from './sweep-policy';
-import { webhookEventOf } from '../webhooks/event';
-import type { WebhookQueue } from '../webhooks/notifying-store';
+import { webhookEventOf, type WebhookQueue } from './webhook-message';
 import type { Task } from './task';
-import type { TaskTypeDefinition } from '../task-types/definition';
+import type { TaskTypeDefinition } from './task-type';
 
 export interface SweeperDeps {
-  store: TaskStore;
+  store: SweepStore;
   queue: TaskQueue;
   clock: Clock;
   log: Log;

@@ -1,14 +1,14 @@
 import { PermanentTaskError, TaskCanceledError, TaskTimeoutError } from './errors';
 import { noMetrics, type TaskMetrics } from './metrics';
-import type { Clock, Log, TaskMessage, TaskStore } from './ports';
+import type { Clock, Log, TaskMessage, TaskLifecycle } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
 import { clipMessage, unstorableResult } from './task-storage';
 import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task, type TaskError } from './task';
-import type { TaskTypeDefinition } from '../task-types/definition';
-import { queueSettings } from '../task-types/queue-settings';
-import type { TaskServices } from '../task-types/services';
+import type { TaskTypeDefinition } from './task-type';
+import { queueSettings } from './queue-settings';
+import type { TaskServices } from './task-services';
 
 /** What the queue adapter does with the message after an attempt. */
 export type AttemptOutcome =
@@ -20,7 +20,7 @@ export type AttemptOutcome =
   | { kind: 'dead_letter' };
 
 export interface RunnerDeps {
-  store: TaskStore;
+  store: TaskLifecycle;
   clock: Clock;
   log: Log;
   /** Handed to task code as `ctx.services`. */

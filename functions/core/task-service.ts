@@ -1,16 +1,14 @@
-import type { z } from 'zod';
 import { ConflictError, NotFoundError, RateLimitedError, ServiceUnavailableError, ValidationError } from './errors';
-import { idempotentTaskId, newTaskId, requestFingerprint } from './ids';
+import { TASK_ID_PATTERN, idempotentTaskId, newSortableId, requestFingerprint } from './ids';
 import { noMetrics, type TaskMetrics } from './metrics';
+import { newPendingTask } from './new-task';
+import type { Clock, ListQuery, Log, Page, TaskCatalog, TaskQueue } from './ports';
 import type { RateLimiter } from './rate-limiter';
 import { assertStorable } from './storable-json';
+import { isTerminal, type Task } from './task';
 import { TASK_STORAGE } from './task-storage';
-import type { Clock, ListQuery, Log, Page, TaskQueue, TaskStore } from './ports';
-import { sweepAtForPending } from './sweep-policy';
-import { checkWebhookUrl, type TargetPolicy } from '../webhooks/target-guard';
-import { isTerminal, type Task, type TaskSource } from './task';
-import { requireTaskType } from '../task-types/registry';
-import type { TaskTypeDefinition } from '../task-types/definition';
+import type { TaskTypes } from './task-types';
+import { issuesToDetails } from './validation';
 
 export interface CreateTaskInput {
   tenant: string;
@@ -32,66 +30,22 @@ export interface CancelOutcome {
   outcome: 'canceled' | 'requested';
 }
 
+/** Throws a ValidationError (field `webhook_url`) for a target webhooks may not be sent to. */
+export type WebhookUrlCheck = (url: string) => void;
+
 export interface TaskServiceDeps {
-  store: TaskStore;
+  store: TaskCatalog;
+  /** The registry, handed in by the composition root. */
+  types: TaskTypes;
   queue: TaskQueue;
   clock: Clock;
   log: Log;
   metrics?: TaskMetrics;
   /** Per-tenant creation limit, taken after validation so rejected requests cost nothing. */
   rateLimiter?: RateLimiter;
-  /** Which webhook targets are accepted (checked again, with DNS, at delivery). */
-  webhookPolicy?: TargetPolicy;
+  /** Which webhook targets are accepted (checked again, with DNS, at delivery: webhooks/target-guard.ts). */
+  checkWebhookUrl: WebhookUrlCheck;
 }
-
-const DEFAULT_WEBHOOK_POLICY: TargetPolicy = { allowedSchemes: ['https'], allowLoopback: false };
-
-/** Turns zod issues into `{field, rule}` details that name the field and the rule. */
-export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: string): { field: string; rule: string }[] {
-  const field = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix;
-  return issues.flatMap((issue) =>
-    // zod reports unknown keys on the parent object; name each key as the field instead.
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: field([...issue.path, key]), rule: 'unknown field; remove it' }))
-      : [{ field: field(issue.path), rule: issue.message }],
-  );
-}
-
-/** A task as it is first written: pending, no attempts yet, watched by the sweeper until a worker takes it. */
-export function newPendingTask(input: {
-  id: string;
-  tenant: string;
-  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
-  /** Already validated against the type's schema. */
-  payload: unknown;
-  now: string;
-  webhook_url?: string;
-  idempotency_key?: string;
-  request_fingerprint?: string;
-  source?: TaskSource;
-}): Task {
-  return {
-    id: input.id,
-    tenant: input.tenant,
-    type: input.type.name,
-    status: 'pending',
-    progress: 0,
-    payload: input.payload,
-    attempts: 0,
-    max_attempts: input.type.settings.maxAttempts,
-    created_at: input.now,
-    updated_at: input.now,
-    sweep_at: sweepAtForPending(input.now),
-    webhook_url: input.webhook_url,
-    ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
-    idempotency_key: input.idempotency_key,
-    request_fingerprint: input.request_fingerprint,
-    source: input.source,
-  };
-}
-
-/** Task ids are ULIDs or UUIDs; anything else cannot exist, and is not worth a read. */
-const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
 
 /** Conditional writes lose races by design; a few re-reads settle them. */
 const MAX_RACE_RETRIES = 5;
@@ -101,14 +55,14 @@ export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
   async create(input: CreateTaskInput): Promise<CreateTaskOutcome> {
-    const type = requireTaskType(input.type);
+    const type = this.deps.types.require(input.type);
     // Before the schema, which copies what it accepts: a `__proto__` key would vanish in the copy.
     assertStorable(input.payload, 'payload', TASK_STORAGE.payloadBytes);
     const parsed = type.payloadSchema.safeParse(input.payload ?? {});
     if (!parsed.success) {
       throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));
     }
-    if (input.webhook_url) checkWebhookUrl(input.webhook_url, this.deps.webhookPolicy ?? DEFAULT_WEBHOOK_POLICY);
+    if (input.webhook_url) this.deps.checkWebhookUrl(input.webhook_url);
     const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
     if (wait > 0) throw new RateLimitedError(wait);
     const now = this.deps.clock.now().toISOString();
@@ -116,7 +70,7 @@ export class TaskService {
       ? requestFingerprint({ type: input.type, payload: input.payload ?? {}, webhook_url: input.webhook_url })
       : undefined;
     const task = newPendingTask({
-      id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newTaskId(),
+      id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newSortableId(),
       tenant: input.tenant,
       type,
       payload: parsed.data,
@@ -155,7 +109,7 @@ export class TaskService {
   }
 
   list(query: ListQuery): Promise<Page<Task>> {
-    if (query.type) requireTaskType(query.type);
+    if (query.type) this.deps.types.require(query.type);
     return this.deps.store.list(query);
   }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError } from './errors';
+import { TASK_ID_PATTERN } from './ids';
 import type { Clock, ReadOptions } from './ports';
 import { isTerminal, type Task } from './task';
 import { currentStateEvent, eventsAfter, isFinalEvent, type TaskEvent } from './task-events';
@@ -52,9 +53,6 @@ export interface WatchDeps {
 
 /** What a stream sends next: an event or a heartbeat comment; `revoked` ends it (the caller's key no longer authenticates). */
 export type WatchItem = { kind: 'event'; event: TaskEvent } | { kind: 'heartbeat' } | { kind: 'revoked' };
-
-/** Same shape TaskService accepts: anything else cannot exist and is not worth a read. */
-const TASK_ID_PATTERN = /^[0-9A-Za-z-]{1,64}$/;
 
 /**
  * One client's view of one task's events. `open` reads the task once (consistently, so a task

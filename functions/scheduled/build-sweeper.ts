@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
-import { createTaskStore } from '../shared/task-store';
+import { createSweepStore } from '../shared/task-store';
 import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
@@ -15,7 +15,7 @@ import { findTaskType, taskTypeNames } from '../task-types/registry';
 /** Wires the sweeper to the table and queues; the local stack calls this on a timer, and once at start to recover. */
 export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } & SweepOptions = {}) {
   const deps = {
-    store: createTaskStore(config, clients, logger),
+    store: createSweepStore(config, clients, logger, options.clock),
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     clock: options.clock ?? systemClock,
     log: logger,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Log } from '../core/ports';
-import type { TenantResolver } from '../api/app';
+import type { TenantResolver } from '../api/context';
 import { errorBody, errorResponse } from '../api/errors';
 import { registerStreamRoute, type StreamRouteDeps } from '../api/stream-route';
 import { requireTenant } from '../api/tenant';

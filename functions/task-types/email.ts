@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineTaskType } from './definition';
+import { defineTaskType } from '../core/task-type';
 
 /** SES takes at most 50 recipients per message: https://docs.aws.amazon.com/ses/latest/dg/quotas.html */
 export const MAX_RECIPIENTS = 50;

@@ -2,7 +2,7 @@ import { Readable, Transform, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import * as z from 'zod';
 import { TASK_STATUSES, toView, type Task, type TaskView } from '../core/task';
-import { defineTaskType } from './definition';
+import { defineTaskType } from '../core/task-type';
 
 /** Tasks read per page: one DynamoDB Query each, and one progress checkpoint. */
 export const EXPORT_PAGE_SIZE = 100;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import { RetryableTaskError } from '../core/errors';
-import { defineTaskType } from './definition';
+import { defineTaskType } from '../core/task-type';
 
 /**
  * A configurable stand-in for real work: `steps` steps of `step_ms` each (the defaults make the

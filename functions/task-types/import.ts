@@ -2,10 +2,10 @@ import * as z from 'zod';
 import { PermanentTaskError } from '../core/errors';
 import { importedTaskId } from '../core/ids';
 import type { NewTask } from '../core/bulk-create';
-import { issuesToDetails } from '../core/task-service';
+import { issuesToDetails } from '../core/validation';
 import { isFieldPath, planColumns, rowPayload, type ColumnPlan } from './csv-payload';
 import { readCsv } from './csv-reader';
-import { defineTaskType, type TaskTypeDefinition } from './definition';
+import { defineTaskType, type TaskTypeDefinition } from '../core/task-type';
 import { UPLOAD_ID_PATTERN, uploadKey } from './uploads';
 
 /** Rows per chunk: their tasks are put in parallel, then queued in SQS batches of 10; a progress checkpoint follows every chunk of rows read. */

@@ -1,5 +1,5 @@
-import { ValidationError } from '../core/errors';
-import type { TaskTypeDefinition } from './definition';
+import { taskTypeLookup, type TaskTypes } from '../core/task-types';
+import type { TaskTypeDefinition } from '../core/task-type';
 import { email } from './email';
 import { exportTasks } from './export';
 import { generic } from './generic';
@@ -17,23 +17,18 @@ export const TASK_TYPES: readonly TaskTypeDefinition[] = [
   defineImportType(() => TASK_TYPES),
 ];
 
-const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
+/** The registry as the lookup the core is handed (functions/core/task-types.ts). */
+export const taskTypes: TaskTypes = taskTypeLookup(TASK_TYPES);
 
 export function taskTypeNames(): string[] {
-  return TASK_TYPES.map((t) => t.name);
+  return taskTypes.names();
 }
 
 export function findTaskType(name: string): TaskTypeDefinition | undefined {
-  return byName.get(name);
+  return taskTypes.find(name);
 }
 
 /** Looks a type up or throws a 400 that lists the known types. */
 export function requireTaskType(name: string): TaskTypeDefinition {
-  const type = byName.get(name);
-  if (!type) {
-    throw new ValidationError(`Unknown task type "${name}". Known types: ${taskTypeNames().join(', ')}.`, [
-      { field: 'type', rule: `one of: ${taskTypeNames().join(', ')}` },
-    ]);
-  }
-  return type;
+  return taskTypes.require(name);
 }

@@ -1,13 +1,14 @@
 import type { Clock, Log } from '../core/ports';
-import { maxRetryDelaySeconds } from '../core/retry-policy';
+import { maxRetryDelaySeconds, type BackoffSettings } from '../core/retry-policy';
 import type { Task, WebhookDeliveryState } from '../core/task';
 import { classifyStatus, deliveryDelaySeconds } from './delivery-policy';
 import { webhookEventOf, webhookId, webhookPayload, type WebhookMessage } from './event';
-import { DeliveryNetworkError, type DeliveryResponse } from './http-delivery';
+import { BlockedTargetError, DeliveryNetworkError } from './errors';
+import type { DeliveryResponse } from './http-delivery';
 import type { WebhookSecretStore } from './secret-store';
 import { WEBHOOK_DELIVERY } from './settings';
 import { signWebhook } from './signer';
-import { BlockedTargetError, type CheckedTarget, type TargetPolicy } from './target-guard';
+import type { CheckedTarget, TargetPolicy } from './target-guard';
 
 /** The delivery state shown on the task record. */
 export type WebhookState = WebhookDeliveryState;
@@ -32,6 +33,8 @@ export interface WebhookDeliveryDeps {
   clock: Clock;
   log: Log;
   random?: () => number;
+  /** Backoff between attempts; default WEBHOOK_DELIVERY's (the local stack's tests shorten it). */
+  backoff?: BackoffSettings;
 }
 
 export type WebhookOutcome =
@@ -56,7 +59,8 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
   const now = deps.clock.now();
   const body = JSON.stringify(webhookPayload(task, event, now));
   const headers = signWebhook(await deps.secrets.get(task.tenant, now), webhookId(task.id, event), now, body);
-  const { maxAttempts, backoff } = WEBHOOK_DELIVERY.settings;
+  const { maxAttempts } = WEBHOOK_DELIVERY.settings;
+  const backoff = deps.backoff ?? WEBHOOK_DELIVERY.settings.backoff;
 
   let response: DeliveryResponse | undefined;
   let error: string | undefined;

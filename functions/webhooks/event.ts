@@ -1,19 +1,8 @@
 import type { Task } from '../core/task';
+import type { WebhookEventType } from '../core/webhook-message';
 
-export type WebhookEventType = 'task.completed' | 'task.failed' | 'task.canceled';
-
-/** The message on the webhook queue: the record is the source of truth, so only keys travel. */
-export interface WebhookMessage {
-  tenant: string;
-  task_id: string;
-  event: WebhookEventType;
-}
-
-/** The event of a task's terminal status, or undefined for a status that sends none. */
-export function webhookEventOf(task: Pick<Task, 'status'>): WebhookEventType | undefined {
-  if (task.status === 'completed' || task.status === 'failed' || task.status === 'canceled') return `task.${task.status}`;
-  return undefined;
-}
+// The contract (event names, the queue message) is the core's: functions/core/webhook-message.ts.
+export { webhookEventOf, type WebhookEventType, type WebhookMessage } from '../core/webhook-message';
 
 /**
  * The Standard Webhooks `webhook-id`: the same on every retry of one event (and for a duplicate of

@@ -1,20 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { DeliveryNetworkError } from './errors';
 import type { CheckedTarget } from './target-guard';
 
 export interface DeliveryResponse {
   statusCode: number;
   /** Seconds from a `Retry-After` header (delta-seconds or HTTP date), if any. */
   retryAfterSeconds?: number;
-}
-
-/** The request did not get a response (DNS, connection, TLS or timeout). */
-export class DeliveryNetworkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeliveryNetworkError';
-  }
 }
 
 export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {

@@ -1,5 +1,5 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { TaskStore } from '../core/ports';
+import type { WebhookRecords } from '../core/ports';
 import { sweepAtForWebhook } from '../core/sweep-policy';
 import type { WebhookMessage } from './event';
 
@@ -14,7 +14,7 @@ export interface RedriveReport {
  * over) and its message goes back on the webhook queue. The webhook-id is derived from task and
  * event, so receivers see the same id as before.
  */
-export async function redriveWebhooks(deps: { sqs: SQSClient; store: TaskStore; dlqUrl: string; queueUrl: string }, max = 1000): Promise<RedriveReport> {
+export async function redriveWebhooks(deps: { sqs: SQSClient; store: Pick<WebhookRecords, 'reopenWebhook'>; dlqUrl: string; queueUrl: string }, max = 1000): Promise<RedriveReport> {
   const report: RedriveReport = { moved: 0, skipped: 0 };
   while (report.moved + report.skipped < max) {
     const out = await deps.sqs.send(new ReceiveMessageCommand({ QueueUrl: deps.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }));

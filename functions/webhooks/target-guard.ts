@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { ValidationError } from '../core/errors';
-import { DeliveryNetworkError } from './http-delivery';
+import { BlockedTargetError, DeliveryNetworkError } from './errors';
 
 export interface TargetPolicy {
   /** URL schemes accepted, e.g. ['https'] in AWS. */
@@ -24,14 +24,6 @@ export interface TargetAddress {
 export interface CheckedTarget {
   url: URL;
   addresses: readonly [TargetAddress, ...TargetAddress[]];
-}
-
-/** The target is not allowed (private, loopback, link-local or metadata address, or a bad scheme). */
-export class BlockedTargetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlockedTargetError';
-  }
 }
 
 /**

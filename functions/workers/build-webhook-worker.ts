@@ -4,6 +4,7 @@ import { DynamoTaskStore } from '../adapters/dynamo-task-store';
 import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { systemClock, type Clock } from '../core/ports';
+import type { BackoffSettings } from '../core/retry-policy';
 import { sweepAtForWebhook } from '../core/sweep-policy';
 import { createLogger } from '../shared/logger';
 import { countWebhookDelivery } from '../adapters/powertools-metrics';
@@ -27,7 +28,7 @@ export function buildWebhookWorker(
   config: RuntimeConfig,
   clients: AwsClients,
   logger: Logger,
-  options: { clock?: Clock; countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void } = {},
+  options: { clock?: Clock; countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void; backoff?: BackoffSettings } = {},
 ) {
   const queueUrl = config.webhookQueueUrl;
   if (!queueUrl) throw new Error(`Environment variable ${ENV.webhookQueueUrl} is required by the webhook worker but not set.`);
@@ -46,6 +47,7 @@ export function buildWebhookWorker(
       post: postWebhook,
       policy: config.webhookPolicy,
       clock,
+      backoff: options.backoff,
     },
     sqs: clients.sqs,
     queueUrl,

@@ -4,6 +4,7 @@ import { createTaskStore } from '../shared/task-store';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
+import type { BackoffSettings } from '../core/retry-policy';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames } from '../task-types/registry';
@@ -16,9 +17,11 @@ export function buildWorker(
   typeName: string,
   clients: AwsClients,
   logger: Logger,
-  options: { metrics?: TaskMetrics; progressIntervalMs?: number } = {},
+  options: { metrics?: TaskMetrics; progressIntervalMs?: number; backoff?: BackoffSettings } = {},
 ) {
-  const type = requireTaskType(typeName);
+  const registered = requireTaskType(typeName);
+  // A backoff given here replaces the type's own for this worker only (the local stack's tests shorten it); the registry stays as it is.
+  const type = options.backoff ? { ...registered, settings: { ...registered.settings, backoff: options.backoff } } : registered;
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);

@@ -3,14 +3,14 @@ import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { KeepMessage, createPartialBatchHandler, receiveCount } from './partial-batch';
 import type { TaskMetrics } from '../core/metrics';
-import type { Clock, Log, TaskMessage, TaskStore } from '../core/ports';
+import type { Clock, Log, TaskLifecycle, TaskMessage } from '../core/ports';
 import { runAttempt } from '../core/task-runner';
-import type { TaskTypeDefinition } from '../task-types/definition';
-import type { TaskServices } from '../task-types/services';
+import type { TaskTypeDefinition } from '../core/task-type';
+import type { TaskServices } from '../core/task-services';
 
 export interface SqsWorkerDeps {
   type: TaskTypeDefinition;
-  store: TaskStore;
+  store: TaskLifecycle;
   sqs: SQSClient;
   queueUrl: string;
   clock: Clock;

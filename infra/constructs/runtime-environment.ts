@@ -5,7 +5,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ENV, queueUrlEnvName } from '../../functions/config';
 import { UPLOADS_PREFIX } from '../../functions/task-types/uploads';
-import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/task-types/definition';
+import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/core/task-type';
 import type { TasklaneConfig } from '../config';
 import type { TasksTable } from './tasks-table';
 

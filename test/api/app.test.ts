@@ -12,6 +12,7 @@ import { authenticate, extractApiKey, hashApiKey, type ApiKeyStore } from '../..
 import type { Log } from '../../functions/core/ports';
 import { TaskService } from '../../functions/core/task-service';
 import { FIXED_NOW, QUEUE_URL } from '../helpers/factories';
+import { registryDeps } from '../helpers/registry-deps';
 
 const API_KEY = `tl_ab12cd34_${'K'.repeat(43)}`;
 const MAX_BODY = 256 * 1024;
@@ -30,6 +31,7 @@ function setup(options: { retryAfter?: number } = {}) {
   let rateLimiterCalls = 0;
   const eventStore = new DynamoEventStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks');
   const app = createApp({
+    types: registryDeps.types,
     events: {
       store: eventStore,
       service: new EventService({ store: eventStore, trigger: { trigger: async () => undefined }, clock: { now: () => FIXED_NOW }, log }),
@@ -39,6 +41,7 @@ function setup(options: { retryAfter?: number } = {}) {
       queue: new SqsTaskQueue(new SQSClient({ region: 'us-east-1' }), { generic: QUEUE_URL }),
       clock: { now: () => FIXED_NOW },
       log,
+      ...registryDeps,
       rateLimiter: {
         take: async () => {
           rateLimiterCalls++;

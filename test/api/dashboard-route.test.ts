@@ -5,13 +5,14 @@ import type { DashboardOptions } from '../../functions/api/dashboard-route';
 import type { Log } from '../../functions/core/ports';
 import type { TaskService } from '../../functions/core/task-service';
 import { loadDashboardHtml } from '../../functions/dashboard/page';
+import { taskTypes } from '../../functions/task-types/registry';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const html = loadDashboardHtml();
 
 /** The app with nothing behind it but the dashboard: GET / must not need the tasks service. */
 function appWith(dashboard: DashboardOptions) {
-  return createApp({ tasks: {} as TaskService, resolveTenant: async () => undefined, log: silent, dashboard });
+  return createApp({ tasks: {} as TaskService, types: taskTypes, resolveTenant: async () => undefined, log: silent, dashboard });
 }
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;

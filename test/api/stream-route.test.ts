@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createApp, type TenantResolver } from '../../functions/api/app';
+import { createApp } from '../../functions/api/app';
+import type { TenantResolver } from '../../functions/api/context';
 import type { Log } from '../../functions/core/ports';
 import type { TaskService } from '../../functions/core/task-service';
 import { taskItem } from '../helpers/factories';
+import { taskTypes } from '../../functions/task-types/registry';
 
 const ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
 const KEY = `tl_ab12cd34_${'K'.repeat(43)}`;
@@ -21,6 +23,7 @@ function setup() {
   const reader = { get: async () => taskItem({ id: ID, status: 'running', attempts: 1, progress: 40, seq: 1_000_001 }) };
   const app = createApp({
     tasks: {} as TaskService,
+    types: taskTypes,
     resolveTenant,
     log: silent,
     stream: { reader, settings: SETTINGS, recheckTenant: resolveTenant },

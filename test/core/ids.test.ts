@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/errors';
 import { parseIdempotencyKey } from '../../functions/api/validation';
-import { idempotentTaskId, importedTaskId, newTaskId, requestFingerprint } from '../../functions/core/ids';
+import { idempotentTaskId, importedTaskId, newSortableId, requestFingerprint } from '../../functions/core/ids';
 
 /** RFC 9562: version nibble 8 (custom), variant bits 10xx (8, 9, a or b). */
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -109,15 +109,15 @@ describe('requestFingerprint', () => {
   });
 });
 
-describe('newTaskId', () => {
+describe('newSortableId', () => {
   it('returns a 26-character ULID', () => {
     // Act & Assess
-    expect(newTaskId()).toMatch(ULID);
+    expect(newSortableId()).toMatch(ULID);
   });
 
   it('increases strictly, even for ids made within the same millisecond', () => {
     // Act
-    const ids = Array.from({ length: 1_000 }, () => newTaskId());
+    const ids = Array.from({ length: 1_000 }, () => newSortableId());
 
     // Assess
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
@@ -128,7 +128,7 @@ describe('newTaskId', () => {
     const before = Date.now();
 
     // Act
-    const id = newTaskId();
+    const id = newSortableId();
 
     // Assess
     const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

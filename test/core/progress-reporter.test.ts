@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TaskCanceledError } from '../../functions/core/errors';
-import type { Clock, TaskStore, WriteResult } from '../../functions/core/ports';
+import type { Clock, TaskLifecycle, WriteResult } from '../../functions/core/ports';
 import { DEFAULT_PROGRESS_INTERVAL_MS, ProgressReporter } from '../../functions/core/progress-reporter';
 import type { Task } from '../../functions/core/task';
 import { FIXED_NOW, taskItem } from '../helpers/factories';
@@ -17,14 +17,14 @@ interface ProgressWrite {
 /** A store that records progress writes and answers with the task `respond` builds. */
 function fakeStore(respond: (write: ProgressWrite) => WriteResult = (w) => ({ ok: true, task: runningTask({ progress: w.progress }) })) {
   const writes: ProgressWrite[] = [];
-  const store: Pick<TaskStore, 'progress'> = {
+  const store: Pick<TaskLifecycle, 'progress'> = {
     async progress(tenant, id, attempt, progress, message, now) {
       const write = { tenant, id, attempt, progress, message, now };
       writes.push(write);
       return respond(write);
     },
   };
-  return { store: store as TaskStore, writes };
+  return { store, writes };
 }
 
 function fakeClock(start = FIXED_NOW.getTime()) {

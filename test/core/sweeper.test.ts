@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Log, TaskMessage, TaskStore, WriteResult } from '../../functions/core/ports';
+import type { Log, SweepStore, TaskCatalog, TaskLifecycle, TaskMessage, WriteResult } from '../../functions/core/ports';
 import { sweep, type SweeperDeps } from '../../functions/core/sweeper';
 import { isTerminal, type Task } from '../../functions/core/task';
 import { generic } from '../../functions/task-types/generic';
 import type { WebhookMessage } from '../../functions/webhooks/event';
-import { withWebhookNotifications } from '../../functions/webhooks/notifying-store';
+import { NotifyingTaskStore } from '../../functions/webhooks/notifying-task-store';
 import { FIXED_NOW, taskItem } from '../helpers/factories';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -17,7 +17,7 @@ const at = (seconds: number) => new Date(FIXED_NOW.getTime() + seconds * 1000).t
  * entry as listed; claims and fails are conditional. Every task sits in shard 0, so one shard holds
  * several pages.
  */
-function sweepStore(tasks: Task[]) {
+function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage): Promise<void> }) {
   const unused = (name: string) => () => Promise.reject(new Error(`the sweeper does not ${name}`));
   const byId = new Map(tasks.map((t) => [t.id, { ...t }]));
   const position = (time: string | undefined, id: string) => `${time}|${id}`;
@@ -35,28 +35,32 @@ function sweepStore(tasks: Task[]) {
     Object.assign(task, change);
     return { ok: true, task: { ...task } };
   };
-  const store: Partial<TaskStore> = {
-    listDueForSweep: async (shard, now, limit, after) => page((t) => t.sweep_at, shard, now, limit, after),
-    listWebhooksDue: async (shard, now, limit, after) => page((t) => (t.webhook?.status === 'pending' ? t.webhook_sweep_at : undefined), shard, now, limit, after),
-    claimSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.sweep_at === expected && !isTerminal(byId.get(id)!.status), { sweep_at: next }),
-    claimWebhookSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.webhook_sweep_at === expected, { webhook_sweep_at: next }),
+  const lifecycle: Partial<TaskCatalog & TaskLifecycle> = {
     fail: async (_tenant, id, attempt, error, now) =>
       write(id, byId.get(id)?.attempts === attempt && !isTerminal(byId.get(id)!.status), { status: 'failed', error, ended_at: now, sweep_at: undefined, webhook_sweep_at: at(300) }),
     complete: unused('complete'),
     cancelRunning: unused('cancelRunning'),
     cancelWaiting: unused('cancelWaiting'),
   };
-  return { store: store as TaskStore, get: (id: string) => byId.get(id)! };
+  // As every function wires it (shared/task-store.ts): the sweeper fails a task through the lifecycle with the webhook step.
+  const notifying = new NotifyingTaskStore(lifecycle as TaskCatalog & TaskLifecycle, webhookQueue, silent);
+  const store: SweepStore = {
+    fail: (...args) => notifying.fail(...args),
+    listDueForSweep: async (shard, now, limit, after) => page((t) => t.sweep_at, shard, now, limit, after),
+    listWebhooksDue: async (shard, now, limit, after) => page((t) => (t.webhook?.status === 'pending' ? t.webhook_sweep_at : undefined), shard, now, limit, after),
+    claimSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.sweep_at === expected && !isTerminal(byId.get(id)!.status), { sweep_at: next }),
+    claimWebhookSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.webhook_sweep_at === expected, { webhook_sweep_at: next }),
+  };
+  return { store, get: (id: string) => byId.get(id)! };
 }
 
 function setup(tasks: Task[]) {
-  const { store, get } = sweepStore(tasks);
   const sent: TaskMessage[] = [];
   const webhooks: WebhookMessage[] = [];
   const webhookQueue = { send: async (message: WebhookMessage) => void webhooks.push(message) };
+  const { store, get } = sweepStore(tasks, webhookQueue);
   const deps: SweeperDeps = {
-    // As every function wires it: a task ended by the store's write has its webhook queued.
-    store: withWebhookNotifications(store, webhookQueue, silent),
+    store,
     queue: { send: async (_type, message) => void sent.push(message), sendMany: async () => undefined },
     clock: { now: () => FIXED_NOW },
     log: silent,

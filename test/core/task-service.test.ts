@@ -9,6 +9,7 @@ import { ServiceUnavailableError } from '../../functions/core/errors';
 import type { Log } from '../../functions/core/ports';
 import { TaskService } from '../../functions/core/task-service';
 import { FIXED_NOW, QUEUE_URL } from '../helpers/factories';
+import { registryDeps } from '../helpers/registry-deps';
 
 const TABLE = 'tasklane-tasks';
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -22,6 +23,7 @@ function service(queueUrls: Record<string, string> = { generic: QUEUE_URL }) {
     queue: new SqsTaskQueue(new SQSClient({ region: 'us-east-1' }), queueUrls),
     clock: { now: () => FIXED_NOW },
     log: silent,
+    ...registryDeps,
   });
 }
 

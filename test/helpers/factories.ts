@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
-import type { TaskServices } from '../../functions/task-types/services';
+import type { TaskServices } from '../../functions/core/task-services';
 import { localLambdaContext } from '../../local/lambda-context';
 
 /** Region, account and queue every factory agrees on, so ARNs and URLs line up across a test. */

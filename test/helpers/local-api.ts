@@ -1,4 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { expect, vi } from 'vitest';
+import type { BackoffSettings } from '../../functions/core/retry-policy';
 import type { TaskView } from '../../functions/core/task';
 
 /** A task as the API returns it, or the API's JSON error. */
@@ -47,3 +50,32 @@ export function apiClient(baseUrl: string, apiKey: string | undefined) {
 }
 
 export const isTerminalView = (task: TaskView) => ['completed', 'failed', 'canceled'].includes(task.status);
+
+/**
+ * The shortest real retries, for `startLocalStack({ retryBackoff })`: SQS delays count whole seconds and
+ * a backoff never goes below one, so each retry waits about a second, whatever the type's own backoff.
+ */
+export const ONE_SECOND_RETRIES: BackoffSettings = { baseSeconds: 1, capSeconds: 1 };
+
+/**
+ * Waits until a queue holds no message at all, visible, in flight or delayed: whatever it carried has
+ * been handled and deleted, and nothing it holds can be delivered again. Fails naming what is left.
+ */
+export async function untilQueueEmpty(sqs: SQSClient, queueUrl: string, what: string, timeoutMs = 30_000): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+      expect(Attributes, `messages left on ${what} after ${timeoutMs} ms`).toEqual({
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '0',
+        ApproximateNumberOfMessagesDelayed: '0',
+      });
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
+}

@@ -3,7 +3,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import type { TaskTypeDefinition } from '../../functions/task-types/definition';
+import type { TaskTypeDefinition } from '../../functions/core/task-type';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { TaskTypeQueue } from '../../infra/constructs/task-type-queue';
 import { assertDeployable } from '../../infra/task-type-limits';

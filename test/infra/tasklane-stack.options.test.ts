@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queueUrlEnvName } from '../../functions/config';
-import type { TaskTypeDefinition } from '../../functions/task-types/definition';
+import type { TaskTypeDefinition } from '../../functions/core/task-type';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import { resourcesOf, taskTypeResources } from './helpers/template';

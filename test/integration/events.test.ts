@@ -5,7 +5,7 @@ import { createS3Client } from '../../functions/adapters/s3-client';
 import type { FlushStep } from '../../functions/batching/flush';
 import { BATCHING } from '../../functions/batching/settings';
 import { issueApiKey } from '../../functions/core/api-keys';
-import { newTaskId } from '../../functions/core/ids';
+import { newSortableId } from '../../functions/core/ids';
 import { buildFlush } from '../../functions/scheduled/build-flush';
 import { createLogger } from '../../functions/shared/logger';
 import { EVENTS_BUCKET, startLocalStack, type LocalStack } from '../../local/stack';
@@ -24,7 +24,7 @@ describe('batched events (local stack)', () => {
   };
   const flushWith = (options: Parameters<typeof buildFlush>[3] = {}) => buildFlush(stack.config, stack.clients, createLogger('test-flush'), options);
   const buffer = (tenant: string, n: number) => {
-    const events = Array.from({ length: n }, (_, i) => ({ tenant, event_id: newTaskId(), received_at: new Date().toISOString(), body: { n: i } }));
+    const events = Array.from({ length: n }, (_, i) => ({ tenant, event_id: newSortableId(), received_at: new Date().toISOString(), body: { n: i } }));
     return store.append(events).then(() => events.map((e) => e.event_id));
   };
   /** Every line of every batch object of a tenant, by batch. */

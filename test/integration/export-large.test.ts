@@ -7,16 +7,16 @@ import { createS3Client } from '../../functions/adapters/s3-client';
 import { S3FileStore } from '../../functions/adapters/s3-file-store';
 import { createTaskServices } from '../../functions/adapters/task-services';
 import { issueApiKey } from '../../functions/core/api-keys';
-import { newTaskId } from '../../functions/core/ids';
+import { newSortableId } from '../../functions/core/ids';
 import { noMetrics } from '../../functions/core/metrics';
-import { systemClock, type TaskStore } from '../../functions/core/ports';
-import { newPendingTask } from '../../functions/core/task-service';
+import { systemClock, type TaskCatalog, type TaskLifecycle } from '../../functions/core/ports';
+import { newPendingTask } from '../../functions/core/new-task';
 import type { TaskView } from '../../functions/core/task';
 import { createLogger } from '../../functions/shared/logger';
 import { createTaskStore } from '../../functions/shared/task-store';
 import { EXPORT_PAGE_SIZE } from '../../functions/task-types/export';
 import { requireTaskType } from '../../functions/task-types/registry';
-import type { TaskServices } from '../../functions/task-types/services';
+import type { TaskServices } from '../../functions/core/task-services';
 import { createSqsWorker } from '../../functions/workers/sqs-worker';
 import { toSqsRecord } from '../../local/event-source-poller';
 import { localLambdaContext } from '../../local/lambda-context';
@@ -67,7 +67,7 @@ function recordingS3Client(
 
 describe('large and canceled exports (local stack, export worker driven by hand, files in fauxqs S3)', () => {
   let stack: LocalStack;
-  let store: TaskStore;
+  let store: TaskCatalog & TaskLifecycle;
   let tenantSeq = 0;
   const logger = createLogger('test-export-worker');
 
@@ -92,7 +92,7 @@ describe('large and canceled exports (local stack, export worker driven by hand,
     const type = requireTaskType('email');
     const tasks = Array.from({ length: count }, (_, i) =>
       newPendingTask({
-        id: newTaskId(),
+        id: newSortableId(),
         tenant,
         type,
         payload: type.payloadSchema.parse({ to: 'a@example.com', subject: `Row ${i}`, text: text(i) }),

@@ -2,7 +2,7 @@ import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@a
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { noMetrics } from '../../functions/core/metrics';
-import { systemClock, type TaskMessage, type TaskStore } from '../../functions/core/ports';
+import { systemClock, type TaskLifecycle, type TaskMessage } from '../../functions/core/ports';
 import { SWEEP } from '../../functions/core/sweep-policy';
 import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
@@ -23,7 +23,7 @@ import { apiClient } from '../helpers/local-api';
 const LOST_ATTEMPT_AFTER_SECONDS = generic.settings.timeoutSeconds + 30 + 60;
 
 /** A store whose every write after the attempt's start fails, as if the worker's process had died there. */
-function diesAfterStart(store: TaskStore): TaskStore {
+function diesAfterStart(store: TaskLifecycle): TaskLifecycle {
   const died = () => Promise.reject(new Error('the worker process died'));
   return new Proxy(store, { get: (target, name) => (name === 'startAttempt' ? target.startAttempt.bind(target) : died) });
 }

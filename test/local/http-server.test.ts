@@ -8,13 +8,14 @@ import { createApp } from '../../functions/api/app';
 import type { Log } from '../../functions/core/ports';
 import type { TaskService } from '../../functions/core/task-service';
 import { createLocalServer } from '../../local/http-server';
+import { taskTypes } from '../../functions/task-types/registry';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 /** How long a test waits for the server to act before it fails: well past any timeout it configures. */
 const DEADLINE_MS = 5_000;
 
 /** The API app as the local stack serves it; these requests never get past validation, so no store is needed. */
-const api = () => createApp({ tasks: {} as TaskService, resolveTenant: async () => 'acme', log: silent });
+const api = () => createApp({ tasks: {} as TaskService, types: taskTypes, resolveTenant: async () => 'acme', log: silent });
 
 let server: Server | undefined;
 const sockets: Socket[] = [];

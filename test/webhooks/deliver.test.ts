@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, WebhookDeliveryState } from '../../functions/core/task';
 import { deliverWebhook, type NextAttempt, type WebhookDeliveryDeps } from '../../functions/webhooks/deliver';
-import { DeliveryNetworkError } from '../../functions/webhooks/http-delivery';
+import { BlockedTargetError, DeliveryNetworkError } from '../../functions/webhooks/errors';
 import { WEBHOOK_DELIVERY } from '../../functions/webhooks/settings';
-import { BlockedTargetError } from '../../functions/webhooks/target-guard';
 import { taskItem } from '../helpers/factories';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../functions/core/errors';
-import { DeliveryNetworkError } from '../../functions/webhooks/http-delivery';
-import { BlockedTargetError, checkWebhookUrl, resolveCheckedTarget } from '../../functions/webhooks/target-guard';
+import { BlockedTargetError, DeliveryNetworkError } from '../../functions/webhooks/errors';
+import { checkWebhookUrl, resolveCheckedTarget } from '../../functions/webhooks/target-guard';
 
 const aws = { allowedSchemes: ['https'], allowLoopback: false };
 /** AWS with http allowed too (TASKLANE_WEBHOOK_SCHEMES=http,https): loopback is still refused. */

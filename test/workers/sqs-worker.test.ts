@@ -9,7 +9,7 @@ import { RetryableTaskError } from '../../functions/core/errors';
 import { noMetrics, type TaskMetrics } from '../../functions/core/metrics';
 import type { Task } from '../../functions/core/task';
 import { createLogger } from '../../functions/shared/logger';
-import { defineTaskType, type TaskTypeSettings } from '../../functions/task-types/definition';
+import { defineTaskType, type TaskTypeSettings } from '../../functions/core/task-type';
 import { MAX_VISIBILITY_SECONDS } from '../../functions/core/retry-policy';
 import { createSqsWorker } from '../../functions/workers/sqs-worker';
 import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody, taskServices } from '../helpers/factories';

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { TaskTypeDefinition } from '../../../functions/task-types/definition';
+import type { TaskTypeDefinition } from '../../../functions/core/task-type';
 import { type ConfigInput, parseConfig, type TasklaneConfig } from '../../../infra/config';
 import { TasklaneStack } from '../../../infra/tasklane-stack';
 

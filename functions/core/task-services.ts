@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { BulkCreateOutcome, NewTask } from '../core/bulk-create';
-import type { ListQuery, Page } from '../core/ports';
-import type { Task } from '../core/task';
+import type { ListQuery, Page } from './ports';
+import type { Task, TaskSource } from './task';
+import type { TaskTypeSettings } from './task-type-settings';
 
 /** One e-mail as task code hands it to the sender; addresses are already validated. */
 export interface EmailMessage {
@@ -37,6 +37,22 @@ export interface FileStore {
   downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }>;
   /** Streams the object at `key`; undefined when there is none (or, in AWS, when the worker may not read it: S3 does not tell the two apart without ListBucket). */
   read(key: string, signal?: AbortSignal): Promise<{ body: Readable; bytes: number } | undefined>;
+}
+
+/** One task to create in bulk: its id is chosen by the caller (derived, so a repeat finds it) and its payload already validated. */
+export interface NewTask {
+  id: string;
+  /** The type's definition (a TaskTypeDefinition fits): its name and settings are all a new record needs. */
+  type: { name: string; settings: TaskTypeSettings };
+  payload: unknown;
+  source?: TaskSource;
+}
+
+export interface BulkCreateOutcome {
+  /** Written by this call. */
+  created: number;
+  /** Already there with the same id (written by an earlier attempt of the caller). */
+  existing: number;
 }
 
 /** The tenant's task records: read by types that report on them (export), created by types that fan out (import). */

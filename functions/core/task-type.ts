@@ -1,7 +1,9 @@
 import type { z } from 'zod';
-import type { Log } from '../core/ports';
-import type { BackoffSettings } from '../core/retry-policy';
-import type { TaskServices } from './services';
+import type { Log } from './ports';
+import type { TaskServices } from './task-services';
+import type { TaskTypeSettings } from './task-type-settings';
+
+export type { TaskTypeSettings } from './task-type-settings';
 
 /** What task code sees while it runs. */
 export interface TaskContext<P> {
@@ -20,7 +22,7 @@ export interface TaskContext<P> {
   /** Aborted when the task is canceled or the attempt's timeout elapses. */
   signal: AbortSignal;
   log: Log;
-  /** E-mail, files and task records, behind small ports (functions/task-types/services.ts). */
+  /** E-mail, files and task records, behind small ports (core/task-services.ts). */
   services: TaskServices;
 }
 
@@ -34,21 +36,10 @@ export interface TaskContext<P> {
  */
 export type TaskServiceUse = 'email' | 'files' | 'uploads' | 'create_tasks';
 
-/** Per-type settings: everything the worker, the CDK stack and the local stack derive per type. */
-export interface TaskTypeSettings {
-  /** Longest one attempt may run; also the worker Lambda's timeout. */
-  timeoutSeconds: number;
-  /** Attempts before the task fails and its message goes to the DLQ (SQS maxReceiveCount). */
-  maxAttempts: number;
-  backoff: BackoffSettings;
-  /** Messages per worker invocation (event source mapping BatchSize). */
-  batchSize: number;
-  /** Concurrent worker invocations (event source mapping ScalingConfig.MaximumConcurrency, 2–1000). */
-  maxConcurrency: number;
-  /** Worker Lambda memory. */
-  memoryMb: number;
-}
-
+/**
+ * The contract every task type fulfils. The types themselves (functions/task-types) and their
+ * registry are outside the core: the composition roots hand them in as a TaskTypes lookup.
+ */
 export interface TaskTypeDefinition<S extends z.ZodType = z.ZodType> {
   /** Lower-case name used in the API (`type`) and in resource names. */
   name: string;

@@ -1,4 +1,4 @@
-import type { TaskTypeDefinition } from './definition';
+import type { TaskTypeDefinition } from './task-type';
 
 /**
  * Queue settings derived from a task type. The CDK stack and the local stack both use these,

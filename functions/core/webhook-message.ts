@@ -1,0 +1,21 @@
+import type { Task } from './task';
+
+export type WebhookEventType = 'task.completed' | 'task.failed' | 'task.canceled';
+
+/** The message on the webhook queue: the record is the source of truth, so only keys travel. */
+export interface WebhookMessage {
+  tenant: string;
+  task_id: string;
+  event: WebhookEventType;
+}
+
+/** Puts webhook deliveries on the webhook queue. */
+export interface WebhookQueue {
+  send(message: WebhookMessage): Promise<void>;
+}
+
+/** The event of a task's terminal status, or undefined for a status that sends none. */
+export function webhookEventOf(task: Pick<Task, 'status'>): WebhookEventType | undefined {
+  if (task.status === 'completed' || task.status === 'failed' || task.status === 'canceled') return `task.${task.status}`;
+  return undefined;
+}

@@ -1,0 +1,87 @@
+import type {
+  ListQuery,
+  Log,
+  Page,
+  ReadOptions,
+  StartAttempt,
+  TaskCatalog,
+  TaskLifecycle,
+  WriteResult,
+} from '../core/ports';
+import type { Task } from '../core/task';
+import { webhookEventOf, type WebhookQueue } from '../core/webhook-message';
+
+/**
+ * The task store with the webhook step: after each write that may end a task (complete, fail,
+ * cancelRunning, cancelWaiting) and did, a task with a webhook_url has its webhook queued. Whoever
+ * wins the conditional terminal write sends it, so one delivery is owed per task. Should the send
+ * fail or the process die first, nothing is lost: the same write put the task in the webhook sweep
+ * (`webhook_sweep_at`, a grace period ahead), and the sweeper sends it. Every other write is the
+ * wrapped store's own.
+ */
+export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
+  constructor(
+    private readonly store: TaskCatalog & TaskLifecycle,
+    private readonly webhooks: WebhookQueue,
+    private readonly log: Log,
+  ) {}
+
+  async complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
+    return this.queueWebhook(await this.store.complete(tenant, id, attempt, result, now));
+  }
+
+  async fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
+    return this.queueWebhook(await this.store.fail(tenant, id, attempt, error, now));
+  }
+
+  async cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
+    return this.queueWebhook(await this.store.cancelRunning(tenant, id, attempt, now));
+  }
+
+  async cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.queueWebhook(await this.store.cancelWaiting(tenant, id, now));
+  }
+
+  create(task: Task): Promise<WriteResult> {
+    return this.store.create(task);
+  }
+
+  get(tenant: string, id: string, options?: ReadOptions): Promise<Task | undefined> {
+    return this.store.get(tenant, id, options);
+  }
+
+  list(query: ListQuery): Promise<Page<Task>> {
+    return this.store.list(query);
+  }
+
+  deletePending(tenant: string, id: string): Promise<void> {
+    return this.store.deletePending(tenant, id);
+  }
+
+  requestCancel(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.store.requestCancel(tenant, id, now);
+  }
+
+  startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult> {
+    return this.store.startAttempt(tenant, id, start);
+  }
+
+  progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult> {
+    return this.store.progress(tenant, id, attempt, progress, message, now);
+  }
+
+  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult> {
+    return this.store.retry(tenant, id, attempt, error, nextAttemptAt, sweepAt, now);
+  }
+
+  /** Queues the webhook of a task this write ended; a failed send is left to the sweeper. */
+  private async queueWebhook(result: WriteResult): Promise<WriteResult> {
+    const event = result.ok ? webhookEventOf(result.task) : undefined;
+    if (result.ok && event && result.task.webhook_url) {
+      await this.webhooks
+        .send({ tenant: result.task.tenant, task_id: result.task.id, event })
+        .catch((error: unknown) => this.log.warn('queueing the webhook failed; the sweeper will send it', { task_id: result.task.id, error: String(error) }));
+    }
+    return result;
+  }
+}

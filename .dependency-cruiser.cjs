@@ -31,7 +31,13 @@ module.exports = {
         'event types. The adapters in functions/adapters implement the core ports with them.',
       severity: 'error',
       from: { path: '^functions/core/' },
-      to: { path: ['(^|/)node_modules/(@aws-sdk|@smithy|@aws-lambda-powertools|@types/aws-lambda)/', '^(@aws-sdk|@smithy|@aws-lambda-powertools)/', '^aws-lambda$'] },
+      to: {
+        path: [
+          '(^|/)node_modules/(@aws-sdk|@smithy|@aws-lambda-powertools|@types/aws-lambda)/',
+          '^(@aws-sdk|@smithy|@aws-lambda-powertools)/',
+          '^aws-lambda$',
+        ],
+      },
     },
     {
       name: 'registry-only-in-composition-roots',
@@ -44,7 +50,8 @@ module.exports = {
     },
     {
       name: 'no-circular',
-      comment: 'Modules of functions/ that import each other, directly or through others: move the shared part into its own file.',
+      comment:
+        'Modules of functions/ that import each other, directly or through others: move the shared part into its own file.',
       severity: 'error',
       from: { path: '^functions/' },
       to: { circular: true },

@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that start emulators (dynalite, fauxqs, SES) or the whole local stack. */
-const INTEGRATION = ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/local/**/*.test.ts', 'test/**/*.emulator.test.ts'];
+const INTEGRATION = [
+  'test/integration/**/*.test.ts',
+  'test/cli/**/*.test.ts',
+  'test/local/**/*.test.ts',
+  'test/**/*.emulator.test.ts',
+];
 /** Tests that synthesize the CDK stack. */
 const INFRA = ['test/infra/**/*.test.ts'];
 

@@ -53,16 +53,26 @@ export interface CostResult {
 export async function measureAwsCost(tasks: number, timedTasks: number): Promise<CostResult> {
   const counted = await startCountedStack();
   try {
-    progress(`aws cost: counting ${tasks} generic tasks (${COST_PAYLOAD.steps} progress updates each${counted.webhookUrl ? ', a webhook each' : ''})`);
+    progress(
+      `aws cost: counting ${tasks} generic tasks (${COST_PAYLOAD.steps} progress updates each${counted.webhookUrl ? ', a webhook each' : ''})`,
+    );
     const counting = await counted.run(tasks);
     const webhook = {
       included: Boolean(counted.webhookUrl),
       delivered: counting.delivered,
-      note: counted.webhookUrl ? `${counting.delivered} of ${tasks} webhooks delivered to a local receiver` : 'not included (see notes)',
+      note: counted.webhookUrl
+        ? `${counting.delivered} of ${tasks} webhooks delivered to a local receiver`
+        : 'not included (see notes)',
     };
     progress(`aws cost: timing ${timedTasks} more tasks uncounted`);
     const timed = await counted.run(timedTasks, { count: false });
-    return price(tasks, counting.records, { postMs: timed.postMs, invocations: timed.invocations, tasks: timedTasks }, webhook, counted.notes);
+    return price(
+      tasks,
+      counting.records,
+      { postMs: timed.postMs, invocations: timed.invocations, tasks: timedTasks },
+      webhook,
+      counted.notes,
+    );
   } finally {
     await counted.stop();
   }
@@ -109,12 +119,19 @@ export interface Timing {
 }
 
 /** Per-task usage and its price per million tasks: calls from the counted pass, Lambda time from the timed one. */
-export function price(tasks: number, records: CallRecord[], timing: Timing, webhook: CostResult['webhook'], notes: string[]): CostResult {
+export function price(
+  tasks: number,
+  records: CallRecord[],
+  timing: Timing,
+  webhook: CostResult['webhook'],
+  notes: string[],
+): CostResult {
   const billed = records.filter((r) => !r.empty);
   const calls: CostResult['perTask']['calls'] = {};
   for (const r of billed) {
     const key = `${r.service}.${r.operation}`;
-    const entry = (calls[key] ??= { calls: 0, wru: 0, rru: 0 });
+    calls[key] ??= { calls: 0, wru: 0, rru: 0 };
+    const entry = calls[key];
     entry.calls += r.requests;
     entry.wru += (r.wru.current?.table ?? 0) + (r.wru.current?.indexes ?? 0);
     entry.rru += r.rru;
@@ -126,23 +143,56 @@ export function price(tasks: number, records: CallRecord[], timing: Timing, webh
   }
   const sum = (pick: (r: CallRecord) => number) => billed.reduce((s, r) => s + pick(r), 0) / tasks;
   const dynamo = {
-    wruTable: round(sum((r) => r.wru.current?.table ?? 0), 2),
-    wruIndexes: round(sum((r) => r.wru.current?.indexes ?? 0), 2),
-    wru: round(sum((r) => (r.wru.current?.table ?? 0) + (r.wru.current?.indexes ?? 0)), 2),
-    wruKeysOnly: round(sum((r) => (r.wru.keysOnly?.table ?? 0) + (r.wru.keysOnly?.indexes ?? 0)), 2),
-    rru: round(sum((r) => r.rru), 2),
+    wruTable: round(
+      sum((r) => r.wru.current?.table ?? 0),
+      2,
+    ),
+    wruIndexes: round(
+      sum((r) => r.wru.current?.indexes ?? 0),
+      2,
+    ),
+    wru: round(
+      sum((r) => (r.wru.current?.table ?? 0) + (r.wru.current?.indexes ?? 0)),
+      2,
+    ),
+    wruKeysOnly: round(
+      sum((r) => (r.wru.keysOnly?.table ?? 0) + (r.wru.keysOnly?.indexes ?? 0)),
+      2,
+    ),
+    rru: round(
+      sum((r) => r.rru),
+      2,
+    ),
   };
-  const count = (service: string, operations?: RegExp) => round(sum((r) => (r.service === service && (!operations || operations.test(r.operation)) ? r.requests : 0)), 3);
-  const s3 = { put: count('S3', /^(Put|Copy|Post|List|CreateMultipart|UploadPart|CompleteMultipart)/), get: count('S3', /^(Get|Head)/) };
+  const count = (service: string, operations?: RegExp) =>
+    round(
+      sum((r) => (r.service === service && (!operations || operations.test(r.operation)) ? r.requests : 0)),
+      3,
+    );
+  const s3 = {
+    put: count('S3', /^(Put|Copy|Post|List|CreateMultipart|UploadPart|CompleteMultipart)/),
+    get: count('S3', /^(Get|Head)/),
+  };
 
   const invocationsOf = new Map<string, Invocation[]>();
-  for (const i of timing.invocations) invocationsOf.set(i.functionName, [...(invocationsOf.get(i.functionName) ?? []), i]);
+  for (const i of timing.invocations)
+    invocationsOf.set(i.functionName, [...(invocationsOf.get(i.functionName) ?? []), i]);
   const lambda = [
     // API Gateway invokes the API function once per request; its duration is the request as the client saw it (an upper bound).
     lambdaUsage(API_ORIGIN, API_MEMORY_MB, timing.postMs, timing.postMs.length, timing.tasks),
-    ...[...invocationsOf].map(([name, list]) => lambdaUsage(name, list[0]!.memoryMb, list.map((i) => i.ms), list.reduce((s, i) => s + i.records, 0), timing.tasks)),
+    ...[...invocationsOf].map(([name, list]) =>
+      lambdaUsage(
+        name,
+        list[0]!.memoryMb,
+        list.map((i) => i.ms),
+        list.reduce((s, i) => s + i.records, 0),
+        timing.tasks,
+      ),
+    ),
   ];
-  notes.push('Authorizer: 0 invocations per task; API Gateway caches its answer per key (authorizerCacheTtlSeconds, 60 s).');
+  notes.push(
+    'Authorizer: 0 invocations per task; API Gateway caches its answer per key (authorizerCacheTtlSeconds, 60 s).',
+  );
 
   const perTask = {
     apiGatewayRequests: 1,
@@ -166,11 +216,18 @@ export function price(tasks: number, records: CallRecord[], timing: Timing, webh
     { item: 'S3 requests', usd: (s3.put * PRICES.s3PutPerThousand.usd + s3.get * PRICES.s3GetPerThousand.usd) * 1000 },
     { item: 'SES', usd: perTask.ses * PRICES.sesPerThousand.usd * 1000 },
   ].map((l) => ({ item: l.item, usd: round(l.usd, 2) }));
-  const total = round(lines.reduce((s, l) => s + l.usd, 0), 2);
+  const total = round(
+    lines.reduce((s, l) => s + l.usd, 0),
+    2,
+  );
   const byFunction: Record<string, number> = {};
   const add = (who: string, usd: number) => (byFunction[who] = (byFunction[who] ?? 0) + usd);
   for (const r of billed) add(r.origin, (callUsd(r) * million) / tasks);
-  for (const l of lambda) add(l.function, l.invocations * PRICES.lambdaRequestsPerMillion.usd + l.gbSeconds * PRICES.lambdaArmGbSecond.usd * million);
+  for (const l of lambda)
+    add(
+      l.function,
+      l.invocations * PRICES.lambdaRequestsPerMillion.usd + l.gbSeconds * PRICES.lambdaArmGbSecond.usd * million,
+    );
   add(API_ORIGIN, perTask.apiGatewayRequests * PRICES.apiGatewayRestPerMillion.usd);
   for (const who of Object.keys(byFunction)) byFunction[who] = round(byFunction[who]!, 2);
   const keysOnlyDelta = (dynamo.wruKeysOnly - dynamo.wru) * PRICES.dynamoWritePerMillion.usd;
@@ -183,7 +240,10 @@ export function price(tasks: number, records: CallRecord[], timing: Timing, webh
     idleReceives: records.filter((r) => r.empty).length,
     usdPerMillion: { lines, total, byFunction, totalWithKeysOnlyIndexes: round(total + keysOnlyDelta, 2) },
     comparison: {
-      stepFunctionsStandardTransitions: round(STEP_FUNCTIONS_TRANSITIONS_PER_TASK * PRICES.stepFunctionsStandardPerThousandTransitions.usd * 1000, 2),
+      stepFunctionsStandardTransitions: round(
+        STEP_FUNCTIONS_TRANSITIONS_PER_TASK * PRICES.stepFunctionsStandardPerThousandTransitions.usd * 1000,
+        2,
+      ),
       qstashMessages: round((PRICES.qstashPerHundredThousand.usd / 100_000) * million, 2),
     },
     targetMet: total <= TARGETS.usdPerMillion,

@@ -10,7 +10,8 @@ export type SdkClient = keyof typeof SDK_CLIENTS;
 /** How a reference handler imports and constructs each client, exactly as the adapters do (default options). */
 const SDK_CLIENTS = {
   dynamodb: {
-    imports: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    imports:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
     construct: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
   },
   sqs: { imports: "import { SQSClient } from '@aws-sdk/client-sqs';", construct: 'new SQSClient({})' },
@@ -91,7 +92,8 @@ export function infraEntries(): string[] {
     for (const name of readdirSync(dir)) {
       const file = path.join(dir, name);
       if (statSync(file).isDirectory()) walk(file);
-      else if (file.endsWith('.ts')) for (const m of readFileSync(file, 'utf8').matchAll(/entry:\s*'(functions\/[^']+\.ts)'/g)) found.add(m[1]!);
+      else if (file.endsWith('.ts'))
+        for (const m of readFileSync(file, 'utf8').matchAll(/entry:\s*'(functions\/[^']+\.ts)'/g)) found.add(m[1]!);
     }
   };
   walk(projectPath('infra'));
@@ -109,7 +111,9 @@ export function entriesToMeasure(): { entries: LambdaEntry[]; notes: string[] } 
   for (const entry of infraEntries()) {
     if (entries.some((e) => e.entry === entry)) continue;
     // Unknown to the table above: measured against a DynamoDB + SQS reference; add it to LAMBDA_ENTRIES.
-    notes.push(`${entry} is bundled by the stack but not listed in bench/bundles.ts; its reference assumes DynamoDB + SQS.`);
+    notes.push(
+      `${entry} is bundled by the stack but not listed in bench/bundles.ts; its reference assumes DynamoDB + SQS.`,
+    );
     entries.push({ name: path.basename(entry, '.ts'), entry, clients: ['dynamodb', 'sqs'] });
   }
   return { entries, notes };
@@ -126,7 +130,10 @@ export const handler = async () => clients.length;
 
 const EMPTY_SOURCE = 'export const handler = async () => ({ statusCode: 200 });\n';
 
-async function buildOne(name: string, input: { entry: string } | { source: string }): Promise<Pick<BuiltBundle, 'bytes' | 'mapBytes' | 'timingFile' | 'sdkPackages'>> {
+async function buildOne(
+  name: string,
+  input: { entry: string } | { source: string },
+): Promise<Pick<BuiltBundle, 'bytes' | 'mapBytes' | 'timingFile' | 'sdkPackages'>> {
   const dir = path.join(OUT_DIR, name);
   mkdirSync(dir, { recursive: true });
   const entry: Partial<BuildOptions> =
@@ -142,21 +149,37 @@ async function buildOne(name: string, input: { entry: string } | { source: strin
     const m = /node_modules\/(@aws-sdk\/(client-[^/]+|lib-dynamodb))\//.exec(file);
     if (m) sdkPackages.add(m[1]!);
   }
-  return { bytes: statSync(deployed).size, mapBytes: statSync(`${deployed}.map`).size, timingFile: timing, sdkPackages: [...sdkPackages].sort() };
+  return {
+    bytes: statSync(deployed).size,
+    mapBytes: statSync(`${deployed}.map`).size,
+    timingFile: timing,
+    sdkPackages: [...sdkPackages].sort(),
+  };
 }
 
 /** Bundles every function and its baselines; references are shared between functions that call the same services. */
 export async function buildBundles(entries: readonly LambdaEntry[]): Promise<BuiltBundle[]> {
-  const bundles: BuiltBundle[] = [{ name: 'empty', kind: 'empty', ...(await buildOne('empty', { source: EMPTY_SOURCE })) }];
+  const bundles: BuiltBundle[] = [
+    { name: 'empty', kind: 'empty', ...(await buildOne('empty', { source: EMPTY_SOURCE })) },
+  ];
   const references = new Map<string, string>();
   for (const entry of entries) {
     const key = [...entry.clients].sort().join('+');
     if (!references.has(key)) {
       const name = `reference:${key}`;
       references.set(key, name);
-      bundles.push({ name, kind: 'reference', ...(await buildOne(`reference-${key}`, { source: referenceSource([...entry.clients].sort()) })) });
+      bundles.push({
+        name,
+        kind: 'reference',
+        ...(await buildOne(`reference-${key}`, { source: referenceSource([...entry.clients].sort()) })),
+      });
     }
-    bundles.push({ name: entry.name, kind: 'function', reference: references.get(key), ...(await buildOne(entry.name, { entry: entry.entry })) });
+    bundles.push({
+      name: entry.name,
+      kind: 'function',
+      reference: references.get(key),
+      ...(await buildOne(entry.name, { entry: entry.entry })),
+    });
   }
   return bundles;
 }

@@ -97,7 +97,13 @@ export interface ColdStartResult {
 
 const kb = (bytes: number) => round(bytes / 1024, 1);
 
-export function compareWithReferences(bundles: readonly BuiltBundle[], timings: readonly InitTiming[], entries: readonly LambdaEntry[], runs: number, notes: string[]): ColdStartResult {
+export function compareWithReferences(
+  bundles: readonly BuiltBundle[],
+  timings: readonly InitTiming[],
+  entries: readonly LambdaEntry[],
+  runs: number,
+  notes: string[],
+): ColdStartResult {
   const timing = (name: string) => timings.find((t) => t.name === name)!.ms;
   const bundle = (name: string) => bundles.find((b) => b.name === name)!;
   const empty = bundle('empty');
@@ -106,7 +112,9 @@ export function compareWithReferences(bundles: readonly BuiltBundle[], timings: 
     notes,
     emptyKb: kb(empty.bytes),
     emptyInitMs: timing('empty'),
-    references: bundles.filter((b) => b.kind === 'reference').map((b) => ({ name: b.name, kb: kb(b.bytes), initMs: timing(b.name) })),
+    references: bundles
+      .filter((b) => b.kind === 'reference')
+      .map((b) => ({ name: b.name, kb: kb(b.bytes), initMs: timing(b.name) })),
     functions: bundles
       .filter((b) => b.kind === 'function')
       .map((b) => {

@@ -58,7 +58,13 @@ function startReceiver(): Promise<Receiver> {
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received: () => received })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        received: () => received,
+      }),
+    ),
   );
 }
 
@@ -70,12 +76,19 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-async function createTask(stack: LocalStack, webhookUrl: string | undefined): Promise<{ status: number; id?: string; ms: number; error?: string }> {
+async function createTask(
+  stack: LocalStack,
+  webhookUrl: string | undefined,
+): Promise<{ status: number; id?: string; ms: number; error?: string }> {
   const t0 = performance.now();
   const res = await fetch(`${stack.apiUrl}/tasks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'generic', payload: COST_PAYLOAD, ...(webhookUrl ? { webhook_url: webhookUrl } : {}) }),
+    body: JSON.stringify({
+      type: 'generic',
+      payload: COST_PAYLOAD,
+      ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
+    }),
   });
   const body = (await res.json()) as { task_id?: string; error?: { message: string } };
   return { status: res.status, id: body.task_id, ms: performance.now() - t0, error: body.error?.message };
@@ -84,7 +97,9 @@ async function createTask(stack: LocalStack, webhookUrl: string | undefined): Pr
 /** Status of a task, read with a client the counter ignores. */
 async function taskStatus(stack: LocalStack, reader: DynamoDBClient, id: string): Promise<string | undefined> {
   const key = { [TABLE_KEY]: { S: taskKey(LOCAL_TENANT, id) } };
-  const { Item } = await reader.send(new GetItemCommand({ TableName: stack.config.tableName, Key: key, ConsistentRead: true }));
+  const { Item } = await reader.send(
+    new GetItemCommand({ TableName: stack.config.tableName, Key: key, ConsistentRead: true }),
+  );
   return Item?.status?.S;
 }
 
@@ -97,7 +112,11 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
   const log = new SdkCallLog().install();
   const handlers = timeHandlers();
   const receiver = await startReceiver();
-  const stopped: Array<() => unknown> = [() => receiver.server.close(), () => handlers.uninstall(), () => log.uninstall()];
+  const stopped: Array<() => unknown> = [
+    () => receiver.server.close(),
+    () => handlers.uninstall(),
+    () => log.uninstall(),
+  ];
   const stop = async () => {
     // Writes still in flight while the stack stops pass uncounted, without the capacity reader.
     log.enabled = false;
@@ -114,7 +133,11 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
       dynamodbEndpoint: options.dynamodbEndpoint,
     });
     stopped.push(() => stack.stop());
-    const reader = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const reader = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stack.endpoints.dynamodb,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     stopped.push(() => reader.destroy());
     log.measureCapacity({ reader, tableName: stack.config.tableName, layouts: LAYOUTS });
 
@@ -127,7 +150,11 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
       warmUp = await createTask(stack, undefined);
     }
     if (warmUp.status !== 202 || !warmUp.id) throw new Error(`POST /tasks answered ${warmUp.status}: ${warmUp.error}`);
-    await until(async () => (await taskStatus(stack, reader, warmUp.id!)) === 'completed', 30_000, 'the first task to complete');
+    await until(
+      async () => (await taskStatus(stack, reader, warmUp.id!)) === 'completed',
+      30_000,
+      'the first task to complete',
+    );
     if (webhookUrl) {
       await until(() => receiver.received() > 0, 10_000, 'the first webhook').catch((error: Error) => {
         notes.push(`${error.message}: webhooks not included.`);
@@ -148,12 +175,21 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
         const out = await createTask(stack, webhookUrl);
         if (out.status !== 202 || !out.id) throw new Error(`POST /tasks answered ${out.status}: ${out.error}`);
         postMs.push(out.ms);
-        await until(async () => (await taskStatus(stack, reader, out.id!)) === 'completed', 30_000, `task ${out.id} to complete`);
+        await until(
+          async () => (await taskStatus(stack, reader, out.id!)) === 'completed',
+          30_000,
+          `task ${out.id} to complete`,
+        );
         if (webhookUrl) await until(() => receiver.received() > webhooks, 10_000, `the webhook of task ${out.id}`);
         onTask?.(i + 1);
       }
       await sleep(SETTLE_MS);
-      return { records: [...log.records], invocations: [...handlers.invocations], postMs, delivered: receiver.received() - delivered };
+      return {
+        records: [...log.records],
+        invocations: [...handlers.invocations],
+        postMs,
+        delivered: receiver.received() - delivered,
+      };
     };
     return { stack, webhookUrl, notes, run, stop };
   } catch (error) {

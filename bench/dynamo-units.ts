@@ -26,16 +26,25 @@ const stable = (value: unknown): string =>
   value && typeof value === 'object'
     ? Array.isArray(value)
       ? `[${value.map(stable).join(',')}]`
-      : `{${Object.keys(value).sort().map((k) => `${k}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`
+      : `{${Object.keys(value)
+          .sort()
+          .map((k) => `${k}:${stable((value as Record<string, unknown>)[k])}`)
+          .join(',')}}`
     : JSON.stringify(value);
 
 function projected(item: Item, index: IndexShape): Item {
   if (index.projection === 'ALL') return item;
-  const names = [TABLE_KEY, index.partitionKey, index.sortKey, ...(index.projection === 'INCLUDE' ? (index.nonKeyAttributes ?? []) : [])];
+  const names = [
+    TABLE_KEY,
+    index.partitionKey,
+    index.sortKey,
+    ...(index.projection === 'INCLUDE' ? (index.nonKeyAttributes ?? []) : []),
+  ];
   return Object.fromEntries(names.filter((n) => item[n] !== undefined).map((n) => [n, item[n]!]));
 }
 
-const inIndex = (item: Item | undefined, index: IndexShape): item is Item => Boolean(item?.[index.partitionKey] && item[index.sortKey]);
+const inIndex = (item: Item | undefined, index: IndexShape): item is Item =>
+  Boolean(item?.[index.partitionKey] && item[index.sortKey]);
 
 /**
  * Index write units of one table write, by DynamoDB's rules: an item entering or leaving a (sparse)
@@ -67,7 +76,12 @@ export interface WriteCost {
  * Write units of one item write: the larger of the item before and after on the table (a failed
  * condition still pays for the item as it was), plus every index it touches.
  */
-export function itemWriteCost(before: Item | undefined, after: Item | undefined, succeeded: boolean, indexes: readonly IndexShape[]): WriteCost {
+export function itemWriteCost(
+  before: Item | undefined,
+  after: Item | undefined,
+  succeeded: boolean,
+  indexes: readonly IndexShape[],
+): WriteCost {
   if (!succeeded) return { table: writeUnits(before), indexes: 0, byIndex: {} };
   const byIndex: Record<string, number> = {};
   for (const index of indexes) {

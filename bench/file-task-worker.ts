@@ -34,7 +34,12 @@ const type = requireTaskType(typeName);
 const clients = createAwsClients(config);
 const worker = buildWorker(config, typeName, clients, createLogger(`bench-${typeName}`));
 const { Messages = [] } = await clients.sqs.send(
-  new ReceiveMessageCommand({ QueueUrl: config.queueUrls[typeName], MaxNumberOfMessages: 1, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['All'] }),
+  new ReceiveMessageCommand({
+    QueueUrl: config.queueUrls[typeName],
+    MaxNumberOfMessages: 1,
+    WaitTimeSeconds: 5,
+    MessageSystemAttributeNames: ['All'],
+  }),
 );
 if (Messages.length !== 1) throw new Error(`expected one ${typeName} message, got ${Messages.length}`);
 
@@ -48,7 +53,10 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, usage.heapUsed);
 }, 20);
 const started = performance.now();
-const response = await worker({ Records: Messages.map((m) => toSqsRecord(m, config.queueArn, config.region)) }, localLambdaContext(`bench-${typeName}`, type.settings.timeoutSeconds, type.settings.memoryMb));
+const response = await worker(
+  { Records: Messages.map((m) => toSqsRecord(m, config.queueArn, config.region)) },
+  localLambdaContext(`bench-${typeName}`, type.settings.timeoutSeconds, type.settings.memoryMb),
+);
 clearInterval(sampler);
 const run: WorkerRun = {
   type: typeName,

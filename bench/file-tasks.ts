@@ -45,12 +45,20 @@ async function call(stack: LocalStack, key: string, method: string, path: string
  */
 async function runWorker(stack: LocalStack, type: string): Promise<WorkerRun> {
   const queue = stack.queues.find((q) => q.type.name === type)!;
-  const { stdout: out } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', projectPath('bench/file-task-worker.ts')], {
-    cwd: projectPath('.'),
-    env: { ...process.env, BENCH_TYPE: type, BENCH_CONFIG: JSON.stringify({ ...stack.config, queueArn: queue.queueArn }) },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout: out } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', projectPath('bench/file-task-worker.ts')],
+    {
+      cwd: projectPath('.'),
+      env: {
+        ...process.env,
+        BENCH_TYPE: type,
+        BENCH_CONFIG: JSON.stringify({ ...stack.config, queueArn: queue.queueArn }),
+      },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return JSON.parse(out.trim().split('\n').at(-1)!) as WorkerRun;
 }
 
@@ -68,17 +76,25 @@ async function measure(stack: LocalStack, rows: number): Promise<SizeRun> {
   const put = await fetch(upload.upload_url, { method: 'PUT', body: csv.toString('utf8') });
   if (!put.ok) throw new Error(`upload: ${put.status}`);
 
-  const importTask = await call(stack, secret, 'POST', '/tasks', { type: 'import', payload: { upload_id: upload.upload_id, task_type: 'email' } });
+  const importTask = await call(stack, secret, 'POST', '/tasks', {
+    type: 'import',
+    payload: { upload_id: upload.upload_id, task_type: 'email' },
+  });
   progress(`${rows} rows (${(csv.length / 1e6).toFixed(1)} MB of CSV): import`);
   const importRun = await runWorker(stack, 'import');
   const imported = await call(stack, secret, 'GET', `/tasks/${importTask.task_id}`);
-  if (imported.status !== 'completed' || imported.result.imported !== rows) throw new Error(`import ended ${imported.status}: ${JSON.stringify(imported.result ?? imported.error)}`);
+  if (imported.status !== 'completed' || imported.result.imported !== rows)
+    throw new Error(`import ended ${imported.status}: ${JSON.stringify(imported.result ?? imported.error)}`);
 
-  const exportTask = await call(stack, secret, 'POST', '/tasks', { type: 'export', payload: { format: 'csv', filter: { type: 'email' } } });
+  const exportTask = await call(stack, secret, 'POST', '/tasks', {
+    type: 'export',
+    payload: { format: 'csv', filter: { type: 'email' } },
+  });
   progress(`${rows} rows: export (import took ${importRun.seconds} s, peak RSS ${importRun.peakRssMb} MB)`);
   const exportRun = await runWorker(stack, 'export');
   const exported = await call(stack, secret, 'GET', `/tasks/${exportTask.task_id}`);
-  if (exported.status !== 'completed' || exported.result.rows !== rows) throw new Error(`export ended ${exported.status}: ${JSON.stringify(exported.result ?? exported.error)}`);
+  if (exported.status !== 'completed' || exported.result.rows !== rows)
+    throw new Error(`export ended ${exported.status}: ${JSON.stringify(exported.result ?? exported.error)}`);
   progress(`${rows} rows: export took ${exportRun.seconds} s, peak RSS ${exportRun.peakRssMb} MB`);
 
   return {
@@ -121,7 +137,10 @@ try {
   for (const rows of ROWS) runs.push(await measure(stack, rows));
   const dir = projectPath('bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/files.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs }, null, 2)}\n`);
+  writeFileSync(
+    `${dir}/files.json`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs }, null, 2)}\n`,
+  );
   const markdown = render(runs);
   writeFileSync(`${dir}/files.md`, markdown);
   process.stdout.write(markdown);

@@ -79,8 +79,10 @@ const chunks = (total: number) => Math.max(1, Math.ceil(total / SQS_CHUNK_BYTES)
 
 function sqsRequests(operation: string, input: Input, output: Input | undefined): number {
   if (operation === 'SendMessage') return chunks(bytes(input.MessageBody));
-  if (operation === 'SendMessageBatch') return chunks((input.Entries ?? []).reduce((s: number, e: Input) => s + bytes(e.MessageBody), 0));
-  if (operation === 'ReceiveMessage') return chunks((output?.Messages ?? []).reduce((s: number, m: Input) => s + bytes(m.Body), 0));
+  if (operation === 'SendMessageBatch')
+    return chunks((input.Entries ?? []).reduce((s: number, e: Input) => s + bytes(e.MessageBody), 0));
+  if (operation === 'ReceiveMessage')
+    return chunks((output?.Messages ?? []).reduce((s: number, m: Input) => s + bytes(m.Body), 0));
   return 1;
 }
 
@@ -111,7 +113,8 @@ function reportedCapacity(output: Input | undefined): ReportedCapacity | undefin
   for (const c of (Array.isArray(consumed) ? consumed : [consumed]) as Input[]) {
     const indexes = Object.entries((c.GlobalSecondaryIndexes ?? {}) as Record<string, Input>);
     reported.total += c.CapacityUnits ?? 0;
-    reported.table += c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes.reduce((s, [, i]) => s + (i.CapacityUnits ?? 0), 0);
+    reported.table +=
+      c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes.reduce((s, [, i]) => s + (i.CapacityUnits ?? 0), 0);
     for (const [name, i] of indexes) reported.indexes[name] = (reported.indexes[name] ?? 0) + (i.CapacityUnits ?? 0);
   }
   return reported;
@@ -138,7 +141,11 @@ export class SdkCallLog {
         // A document client shares the middleware stack of the client it wraps: one counter per stack.
         if (!log.ignored.has(this) && !instrumented.has(this.middlewareStack)) {
           instrumented.add(this.middlewareStack);
-          this.middlewareStack.add((next, context) => log.middleware(next, context), { step: 'initialize', name: 'benchCallLog', override: true });
+          this.middlewareStack.add((next, context) => log.middleware(next, context), {
+            step: 'initialize',
+            name: 'benchCallLog',
+            override: true,
+          });
         }
         return send.call(this, command, ...rest);
       };
@@ -193,7 +200,7 @@ export class SdkCallLog {
           ok,
           ...(error ? { error } : {}),
           requests: service === 'SQS' ? sqsRequests(operation, args.input, output) : 1,
-          empty: operation === 'ReceiveMessage' && ok && !(output?.Messages?.length),
+          empty: operation === 'ReceiveMessage' && ok && !output?.Messages?.length,
           rru: write ? 0 : (reported?.total ?? 0),
           wru: capacity ? this.writeUnits(capacity, before, after, ok) : {},
           ...(keys.length ? { entity: entityOf(keys) } : {}),
@@ -214,7 +221,12 @@ export class SdkCallLog {
     );
   }
 
-  private writeUnits(capacity: CapacityOptions, before: (Item | undefined)[], after: (Item | undefined)[], ok: boolean): Record<string, WriteCost> {
+  private writeUnits(
+    capacity: CapacityOptions,
+    before: (Item | undefined)[],
+    after: (Item | undefined)[],
+    ok: boolean,
+  ): Record<string, WriteCost> {
     return Object.fromEntries(
       Object.entries(capacity.layouts).map(([name, layout]) => {
         const total: WriteCost = { table: 0, indexes: 0, byIndex: {} };
@@ -222,7 +234,8 @@ export class SdkCallLog {
           const cost = itemWriteCost(b, after[i], ok, layout);
           total.table += cost.table;
           total.indexes += cost.indexes;
-          for (const [index, units] of Object.entries(cost.byIndex)) total.byIndex[index] = (total.byIndex[index] ?? 0) + units;
+          for (const [index, units] of Object.entries(cost.byIndex))
+            total.byIndex[index] = (total.byIndex[index] ?? 0) + units;
         }
         return [name, total];
       }),
@@ -256,10 +269,20 @@ export function timeHandlers(): { invocations: Invocation[]; uninstall(): void }
       try {
         return await origin.run(context.functionName, () => handler(event, context));
       } finally {
-        invocations.push({ functionName: context.functionName, memoryMb: Number(context.memoryLimitInMB), records: event.Records.length, ms: performance.now() - t0 });
+        invocations.push({
+          functionName: context.functionName,
+          memoryMb: Number(context.memoryLimitInMB),
+          records: event.Records.length,
+          ms: performance.now() - t0,
+        });
       }
     };
     origin.run(`${options.context().functionName} event source mapping`, () => start.call(this));
   };
-  return { invocations, uninstall: () => void (EventSourcePoller.prototype.start = start) };
+  return {
+    invocations,
+    uninstall: () => {
+      EventSourcePoller.prototype.start = start;
+    },
+  };
 }

@@ -12,7 +12,11 @@ export const PRICES = {
     what: 'API Gateway REST API, per million requests (first 333 million a month)',
     source: 'https://aws.amazon.com/api-gateway/pricing/',
   },
-  lambdaRequestsPerMillion: { usd: 0.2, what: 'Lambda, per million requests', source: 'https://aws.amazon.com/lambda/pricing/' },
+  lambdaRequestsPerMillion: {
+    usd: 0.2,
+    what: 'Lambda, per million requests',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
   lambdaArmGbSecond: {
     usd: 0.0000133334,
     what: 'Lambda duration, per GB-second, Arm (Graviton), first 7.5 billion GB-s a month',
@@ -33,15 +37,27 @@ export const PRICES = {
     what: 'DynamoDB on-demand, per million read request units (Standard table class)',
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
   },
-  s3PutPerThousand: { usd: 0.005, what: 'S3 Standard, per 1,000 PUT, COPY, POST, LIST requests', source: 'https://aws.amazon.com/s3/pricing/' },
-  s3GetPerThousand: { usd: 0.0004, what: 'S3 Standard, per 1,000 GET and other requests', source: 'https://aws.amazon.com/s3/pricing/' },
+  s3PutPerThousand: {
+    usd: 0.005,
+    what: 'S3 Standard, per 1,000 PUT, COPY, POST, LIST requests',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
+  s3GetPerThousand: {
+    usd: 0.0004,
+    what: 'S3 Standard, per 1,000 GET and other requests',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
   sesPerThousand: { usd: 0.1, what: 'SES, per 1,000 emails sent', source: 'https://aws.amazon.com/ses/pricing/' },
   stepFunctionsStandardPerThousandTransitions: {
     usd: 0.025,
     what: 'Step Functions Standard workflows, per 1,000 state transitions',
     source: 'https://aws.amazon.com/step-functions/pricing/',
   },
-  qstashPerHundredThousand: { usd: 1, what: 'Upstash QStash pay as you go, per 100,000 messages', source: 'https://upstash.com/pricing/qstash' },
+  qstashPerHundredThousand: {
+    usd: 1,
+    what: 'Upstash QStash pay as you go, per 100,000 messages',
+    source: 'https://upstash.com/pricing/qstash',
+  },
 } as const satisfies Record<string, { usd: number; what: string; source: string }>;
 
 /** State transitions of the Step Functions comparison: start, run, progress, complete, notify. */

@@ -48,7 +48,9 @@ function closure(roots: readonly string[]): Set<string> {
  * the web framework, our code, and so on.
  */
 function categorizer(): (url: string) => string | undefined {
-  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   const runtime = closure(Object.keys(pkg.dependencies));
   const emulators = new Set([...closure(['dynalite', 'fauxqs'])].filter((name) => !runtime.has(name)));
   const sdk = closure(Object.keys(pkg.dependencies).filter((name) => name.startsWith('@aws-sdk/')));

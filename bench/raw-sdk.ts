@@ -1,6 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TABLE_KEY, taskKey } from '../functions/adapters/table-schema';
 import { LOCAL_TENANT } from '../local/stack';
@@ -51,7 +57,13 @@ async function rawLoop(
   const ms = performance.now() - t0;
   const seconds = ms / 1000;
   const cpu = (await stack.call('cpu')) - cpu0 - idleCpuPerMs * ms;
-  return { operation, calls, opsPerSecond: round(calls / seconds, 1), latencyMs: summarize(latencies), emulatorCpuMs: round(cpu / calls, 3) };
+  return {
+    operation,
+    calls,
+    opsPerSecond: round(calls / seconds, 1),
+    latencyMs: summarize(latencies),
+    emulatorCpuMs: round(cpu / calls, 3),
+  };
 }
 
 /**
@@ -65,7 +77,9 @@ export async function rawLoops(stack: StackProcess, taskId: string, settings: Be
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: endpoints.sqs, credentials });
   try {
     // A real completed task item, copied under new keys: the same size and the same indexes as ours.
-    const { Item } = await dynamo.send(new GetItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: taskKey(LOCAL_TENANT, taskId) } } }));
+    const { Item } = await dynamo.send(
+      new GetItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: taskKey(LOCAL_TENANT, taskId) } } }),
+    );
     const key = (i: number) => ({ [TABLE_KEY]: { S: `BENCH#${i}` } });
     const item = (i: number): Record<string, AttributeValue> => ({ ...Item!, ...key(i) });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'tasklane-bench-raw' }));
@@ -76,7 +90,10 @@ export async function rawLoops(stack: StackProcess, taskId: string, settings: Be
     const idle = ((await stack.call('cpu')) - idle0) / IDLE_SAMPLE_MS;
     const loops: Array<[string, (i: number) => Promise<unknown>]> = [
       ['DynamoDB.PutItem', (i) => dynamo.send(new PutItemCommand({ TableName: tableName, Item: item(i) }))],
-      ['DynamoDB.GetItem', (i) => dynamo.send(new GetItemCommand({ TableName: tableName, Key: key(i), ConsistentRead: true }))],
+      [
+        'DynamoDB.GetItem',
+        (i) => dynamo.send(new GetItemCommand({ TableName: tableName, Key: key(i), ConsistentRead: true })),
+      ],
       [
         'DynamoDB.UpdateItem',
         (i) =>

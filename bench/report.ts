@@ -34,8 +34,16 @@ export interface TargetCheck {
 export function targetsOf(results: BenchResults): TargetCheck[] {
   const { functions } = results.coldStart;
   return [
-    ...functions.map((f) => ({ target: `${f.name}: init ≤ ${TARGETS.initRatio}× reference`, value: `${f.initRatio}×`, met: f.initRatio <= TARGETS.initRatio })),
-    ...functions.map((f) => ({ target: `${f.name}: bundle ≤ ${TARGETS.sizeRatio}× reference`, value: `${f.sizeRatio}×`, met: f.sizeRatio <= TARGETS.sizeRatio })),
+    ...functions.map((f) => ({
+      target: `${f.name}: init ≤ ${TARGETS.initRatio}× reference`,
+      value: `${f.initRatio}×`,
+      met: f.initRatio <= TARGETS.initRatio,
+    })),
+    ...functions.map((f) => ({
+      target: `${f.name}: bundle ≤ ${TARGETS.sizeRatio}× reference`,
+      value: `${f.sizeRatio}×`,
+      met: f.sizeRatio <= TARGETS.sizeRatio,
+    })),
     {
       target: `≤ $${TARGETS.usdPerMillion} per million generic tasks (10 progress updates${results.cost.webhook.included ? ', webhook' : ''})`,
       value: `$${results.cost.usdPerMillion.total}`,
@@ -45,7 +53,11 @@ export function targetsOf(results: BenchResults): TargetCheck[] {
 }
 
 const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 /** Milliseconds to one decimal: the runs are not more precise than that. */
 const ms = (value: number) => value.toFixed(1);
@@ -60,7 +72,16 @@ build for node20 (this machine's Node), loaded with \`--enable-source-maps\` in 
 processes each. Reference = a handler that only constructs the SDK clients the function calls.
 
 ${table(
-  ['function', 'bundle KB', 'reference KB', 'size ×', 'init p50 / p90 ms', 'reference p50 / p90 ms', 'init ×', 'SDK clients bundled'],
+  [
+    'function',
+    'bundle KB',
+    'reference KB',
+    'size ×',
+    'init p50 / p90 ms',
+    'reference p50 / p90 ms',
+    'init ×',
+    'SDK clients bundled',
+  ],
   c.functions.map((f) => [
     f.name,
     f.kb,
@@ -93,12 +114,17 @@ rules, checked against DynamoDB Local below); read units from ConsumedCapacity. 
 
 Per task: ${p.apiGatewayRequests} API Gateway request; ${p.lambda
     .map((l) => `${l.function} ${l.invocations} invocation × ${ms(l.ms.p50)} ms p50 at ${l.memoryMb} MB`)
-    .join('; ')}; SQS ${p.sqsRequests} requests; DynamoDB ${p.dynamo.wru} WRU (table ${p.dynamo.wruTable}, indexes ${p.dynamo.wruIndexes}) and ${p.dynamo.rru} RRU; S3 ${p.s3.put + p.s3.get}; SES ${p.ses}.
+    .join(
+      '; ',
+    )}; SQS ${p.sqsRequests} requests; DynamoDB ${p.dynamo.wru} WRU (table ${p.dynamo.wruTable}, indexes ${p.dynamo.wruIndexes}) and ${p.dynamo.rru} RRU; S3 ${p.s3.put + p.s3.get}; SES ${p.ses}.
 Calls: ${calls}.
 
 ${table(
   ['item', '$ per million tasks'],
-  [...c.usdPerMillion.lines.map((l) => [l.item, l.usd.toFixed(2)]), ['**total**', `**${c.usdPerMillion.total.toFixed(2)}**`]],
+  [
+    ...c.usdPerMillion.lines.map((l) => [l.item, l.usd.toFixed(2)]),
+    ['**total**', `**${c.usdPerMillion.total.toFixed(2)}**`],
+  ],
 )}
 
 By function: ${Object.entries(c.usdPerMillion.byFunction)
@@ -136,7 +162,16 @@ function unitsRow(r: UnitsRow, bold = false): Array<string | number> {
 
 function unitsTable(c: UnitsComparison): string {
   return table(
-    ['write (origin, operation, key prefix)', 'calls', 'model table', 'engine table', 'model indexes', 'engine indexes', 'engine ÷ model (table / indexes)', ''],
+    [
+      'write (origin, operation, key prefix)',
+      'calls',
+      'model table',
+      'engine table',
+      'model indexes',
+      'engine indexes',
+      'engine ÷ model (table / indexes)',
+      '',
+    ],
     [...c.rows.map((r) => unitsRow(r)), unitsRow(c.total, true)],
   );
 }
@@ -144,7 +179,12 @@ function unitsTable(c: UnitsComparison): string {
 function failedLine(c: UnitsComparison): string {
   const t = c.total;
   if (!t.failed) return 'No write failed.';
-  return `${t.failed} writes failed (${c.rows.filter((r) => r.failed).map((r) => `${r.write} ${r.failed}`).join(', ')}): the model charges them ${sumUnits(t.failedModel)} WRU, kept out of the table, since the engine's error carries no ConsumedCapacity.`;
+  return `${t.failed} writes failed (${c.rows
+    .filter((r) => r.failed)
+    .map((r) => `${r.write} ${r.failed}`)
+    .join(
+      ', ',
+    )}): the model charges them ${sumUnits(t.failedModel)} WRU, kept out of the table, since the engine's error carries no ConsumedCapacity.`;
 }
 
 /** Where flagged rows differ, index by index (the table shows sums only). */
@@ -153,7 +193,9 @@ function differencesLine(c: UnitsComparison): string {
   if (!differing.length) return 'Model and engine agree on every kind of write, table and each index.';
   return `Differences: ${differing
     .map((r) => {
-      const indexes = Object.entries(r.byIndex).filter(([, i]) => i.model !== i.engine).map(([name, i]) => `${name} ${i.model} → ${i.engine}`);
+      const indexes = Object.entries(r.byIndex)
+        .filter(([, i]) => i.model !== i.engine)
+        .map(([name, i]) => `${name} ${i.model} → ${i.engine}`);
       const table = r.model.table === r.engine.table ? [] : [`table ${r.model.table} → ${r.engine.table}`];
       const unreported = r.unreported ? [`${r.unreported} successful writes reported no units`] : [];
       return `${r.write}: ${[...table, ...indexes, ...unreported].join(', ')}`;
@@ -165,7 +207,9 @@ function differencesLine(c: UnitsComparison): string {
 export function renderUnits(u: UnitsCheckResult): string {
   const e = u.embedded.comparison;
   const embedded = `${u.embedded.engine}: model ${e.total.model.table} table + ${e.total.model.indexes} index WRU, reported ${e.total.engine.table} + ${e.total.engine.indexes} (${
-    e.total.engine.indexes === 0 && e.total.model.indexes > 0 ? 'it reports no index units for writes, only Table' : `× ${ratioOf(e.total.ratio.all)}`
+    e.total.engine.indexes === 0 && e.total.model.indexes > 0
+      ? 'it reports no index units for writes, only Table'
+      : `× ${ratioOf(e.total.ratio.all)}`
   }); table units differ in ${e.rows.filter((r) => r.model.table !== r.engine.table).length} of ${e.rows.length} kinds of write; ${e.reads.rru} RRU over ${e.reads.calls} reads.`;
   const local =
     'skipped' in u.dynamodbLocal
@@ -206,10 +250,14 @@ ${t.api.map((a) => `- **${a.route}** (autocannon, ${a.connections} connections, 
     .join(', ')}.
 - **Emulators vs our code**: a task costs the stack's process ${t.emulatorShare.stackCpuMsPerTask} ms CPU, of which the
   emulators ≈ ${t.emulatorShare.emulatorCpuMsPerTask} ms (**${pct(t.emulatorShare.share)}**, from the calls per task × the raw loops'
-  cost); alone they would allow ≈ ${t.emulatorShare.emulatorBoundTasksPerSecond} tasks/s. Calls per task: ${Object.entries(t.emulatorShare.callsPerTask)
+  cost); alone they would allow ≈ ${t.emulatorShare.emulatorBoundTasksPerSecond} tasks/s. Calls per task: ${Object.entries(
+    t.emulatorShare.callsPerTask,
+  )
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}. CPU profile of ${t.profile.cpuMs} ms: ${shares}.
-- **Memory** (RSS of the stack's process): ${t.memory.idleMb} MB idle, peak ${t.memory.maxRssMb} MB (${Object.entries(t.memory.peakMbByPhase)
+- **Memory** (RSS of the stack's process): ${t.memory.idleMb} MB idle, peak ${t.memory.maxRssMb} MB (${Object.entries(
+    t.memory.peakMbByPhase,
+  )
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}).
 `;

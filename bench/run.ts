@@ -23,13 +23,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const git = (...args: string[]) => execFileSync('git', args, { cwd: projectPath('.'), encoding: 'utf8' }).trim();
 const load = () => Math.round(os.loadavg()[0]! * 100) / 100;
 const loadAtStart = load();
-progress(`${QUICK ? 'quick' : 'full'} run on Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart}`);
+progress(
+  `${QUICK ? 'quick' : 'full'} run on Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart}`,
+);
 
-progress('bundles: every Lambda entry and the baselines, with the stack\'s esbuild options (node24 for size, node20 for timing)');
+progress(
+  "bundles: every Lambda entry and the baselines, with the stack's esbuild options (node24 for size, node20 for timing)",
+);
 const { entries, notes } = entriesToMeasure();
 const bundles = await buildBundles(entries);
 progress(`cold start: ${bundles.length} bundles × ${SETTINGS.coldStartRuns} fresh Node processes`);
-const coldStart = compareWithReferences(bundles, measureInit(bundles, SETTINGS.coldStartRuns), entries, SETTINGS.coldStartRuns, notes);
+const coldStart = compareWithReferences(
+  bundles,
+  measureInit(bundles, SETTINGS.coldStartRuns),
+  entries,
+  SETTINGS.coldStartRuns,
+  notes,
+);
 
 const cost = await measureAwsCost(SETTINGS.costTasks, SETTINGS.costTimedTasks);
 progress(`aws cost: $${cost.usdPerMillion.total} per million tasks`);
@@ -37,7 +47,9 @@ progress(`aws cost: $${cost.usdPerMillion.total} per million tasks`);
 const units = await checkUnits(SETTINGS.unitsCheckTasks);
 
 const throughput = await measureThroughput(SETTINGS);
-progress(`throughput: ${throughput.endToEnd.tasksPerSecond} tasks/s end to end; peak RSS ${throughput.memory.maxRssMb} MB`);
+progress(
+  `throughput: ${throughput.endToEnd.tasksPerSecond} tasks/s end to end; peak RSS ${throughput.memory.maxRssMb} MB`,
+);
 
 const results: BenchResults = {
   meta: {

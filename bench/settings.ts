@@ -33,7 +33,18 @@ const FULL = {
 export type BenchSettings = typeof FULL;
 
 export const SETTINGS: BenchSettings = QUICK
-  ? { ...FULL, coldStartRuns: 5, costTasks: 20, costTimedTasks: 10, unitsCheckTasks: 5, e2eTasks: 200, apiSeconds: 2, events: 200, rawOps: 300, profileTasks: 100 }
+  ? {
+      ...FULL,
+      coldStartRuns: 5,
+      costTasks: 20,
+      costTimedTasks: 10,
+      unitsCheckTasks: 5,
+      e2eTasks: 200,
+      apiSeconds: 2,
+      events: 200,
+      rawOps: 300,
+      profileTasks: 100,
+    }
   : FULL;
 
 /** The targets of issue 8: init and bundle size against the reference handler, dollars per million generic tasks. */

@@ -34,7 +34,9 @@ export class SteadyLoad {
 
   start(): void {
     this.every(this.rates.tasksPerSecond, () => this.runTask());
-    this.every(this.rates.eventsPerSecond, () => this.request('POST', '/events', EVENT).then(() => void this.counts.eventsPosted++));
+    this.every(this.rates.eventsPerSecond, () =>
+      this.request('POST', '/events', EVENT).then(() => void this.counts.eventsPosted++),
+    );
   }
 
   /** Stops starting work and waits for the tasks in flight to end. */

@@ -30,10 +30,18 @@ export interface PhaseResult {
 }
 
 const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 /** Growth of a phase: medians of windows at both ends, so that no single sample decides it. */
-export function phaseResult(name: PhaseResult['name'], samples: Sample[], settings: Pick<SoakSettings, 'windowSeconds' | 'scheduleMs' | 'target'>): PhaseResult {
+export function phaseResult(
+  name: PhaseResult['name'],
+  samples: Sample[],
+  settings: Pick<SoakSettings, 'windowSeconds' | 'scheduleMs' | 'target'>,
+): PhaseResult {
   const own = samples.filter((s) => s.phase === name);
   const from = own[0]!.t;
   const to = own.at(-1)!.t;
@@ -59,7 +67,11 @@ export function phaseResult(name: PhaseResult['name'], samples: Sample[], settin
 
 const pct = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 export interface SoakResults {
   date: string;
@@ -88,7 +100,16 @@ without the garbage of the moment, whose sawtooth would hide a slow growth for m
 Target: RSS growth ≤ ${pct(s.target)} in each phase.
 
 ${table(
-  ['phase', 'measured', 'schedule ticks', 'RSS start → end', 'RSS growth', 'V8 heap start → end', 'V8 heap per tick', 'target'],
+  [
+    'phase',
+    'measured',
+    'schedule ticks',
+    'RSS start → end',
+    'RSS growth',
+    'V8 heap start → end',
+    'V8 heap per tick',
+    'target',
+  ],
   r.phases.map((p) => [
     p.name,
     `${p.seconds} s`,
@@ -113,7 +134,13 @@ ${table(
   ['t', 'phase', 'RSS', 'V8 heap used', 'external (buffers)'],
   r.samples
     .filter((_, i) => i % timelineEvery === 0 || i === r.samples.length - 1)
-    .map((x) => [`${Math.round(x.t)} s`, x.phase, `${mb(x.rss)} MB`, `${mb(x.heapUsed)} MB`, `${mb(x.external)} MB (${mb(x.arrayBuffers)} MB)`]),
+    .map((x) => [
+      `${Math.round(x.t)} s`,
+      x.phase,
+      `${mb(x.rss)} MB`,
+      `${mb(x.heapUsed)} MB`,
+      `${mb(x.external)} MB (${mb(x.arrayBuffers)} MB)`,
+    ]),
 )}
 `;
 }

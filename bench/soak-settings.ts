@@ -27,12 +27,16 @@ export function readSoakSettings(argv = process.argv.slice(2), env = process.env
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }])),
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const flags = values as Record<string, string | boolean | undefined>;
   if (flags.help) {
     console.log(`Usage: npm run bench:soak -- [flags]   (or the environment variables named)\n`);
-    for (const o of Object.values(OPTIONS)) console.log(`  --${o.flag.padEnd(13)} ${o.env.padEnd(18)} default ${o.default} (${o.min}–${o.max})`);
+    for (const o of Object.values(OPTIONS))
+      console.log(`  --${o.flag.padEnd(13)} ${o.env.padEnd(18)} default ${o.default} (${o.min}–${o.max})`);
     process.exit(0);
   }
   const settings = {} as SoakSettings;

@@ -18,14 +18,19 @@ import type { SoakStackMethods } from './soak-stack';
 const settings = readSoakSettings();
 const plannedSeconds = 2 * settings.warmupSeconds + settings.loadSeconds + settings.idleSeconds;
 // Startup, the last tasks in flight and stopping take well under this; past it something hangs.
-const overstay = setTimeout(() => {
-  console.error(`bench:soak: still running ${plannedSeconds + 180} s after the start; giving up.`);
-  child.kill('SIGKILL');
-  process.exit(2);
-}, (plannedSeconds + 180) * 1000);
+const overstay = setTimeout(
+  () => {
+    console.error(`bench:soak: still running ${plannedSeconds + 180} s after the start; giving up.`);
+    child.kill('SIGKILL');
+    process.exit(2);
+  },
+  (plannedSeconds + 180) * 1000,
+);
 overstay.unref();
 
-progress(`soak: ${plannedSeconds} s planned (load ${settings.warmupSeconds}+${settings.loadSeconds} s, idle ${settings.warmupSeconds}+${settings.idleSeconds} s), schedules every ${settings.scheduleMs} ms`);
+progress(
+  `soak: ${plannedSeconds} s planned (load ${settings.warmupSeconds}+${settings.loadSeconds} s, idle ${settings.warmupSeconds}+${settings.idleSeconds} s), schedules every ${settings.scheduleMs} ms`,
+);
 const child: ChildProcess = fork(projectPath('bench/soak-stack.ts'), [String(settings.scheduleMs)], {
   execArgv: ['--expose-gc', '--import', 'tsx'],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -77,7 +82,9 @@ async function run(name: PhaseName, seconds: number): Promise<void> {
   while (end - elapsed() > 0.1) {
     await sleep(Math.min(15, end - elapsed()) * 1000);
     const last = samples.at(-1)!;
-    progress(`soak: ${name} t=${Math.round(last.t)} s RSS ${mb(last.rss)}, heap ${mb(last.heapUsed)}; ${load.counts.tasksCompleted} tasks, ${load.counts.eventsPosted} events, ${load.counts.shed} shed, ${load.counts.errors} errors`);
+    progress(
+      `soak: ${name} t=${Math.round(last.t)} s RSS ${mb(last.rss)}, heap ${mb(last.heapUsed)}; ${load.counts.tasksCompleted} tasks, ${load.counts.eventsPosted} events, ${load.counts.shed} shed, ${load.counts.errors} errors`,
+    );
   }
 }
 
@@ -120,7 +127,8 @@ for (const p of phases) {
       `V8 heap ${p.heapStartMb} → ${p.heapEndMb} MB over ${p.scheduleTicks} schedule ticks`,
   );
 }
-if (counts.shed > 0) progress(`soak: ${counts.shed} requests not started: the stack fell behind ${settings.tasksPerSecond} tasks/s`);
+if (counts.shed > 0)
+  progress(`soak: ${counts.shed} requests not started: the stack fell behind ${settings.tasksPerSecond} tasks/s`);
 if (counts.errors > 0) progress(`soak: ${counts.errors} load errors (first: ${counts.firstError})`);
 progress('soak: bench/results/soak.md');
 process.exit(phases.every((p) => p.met) && counts.errors === 0 ? 0 : 1);

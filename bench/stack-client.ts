@@ -28,14 +28,20 @@ export class StackProcess {
   }
 
   static start(): Promise<StackProcess> {
-    const child = fork(projectPath('bench/stack-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(projectPath('bench/stack-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     return new Promise((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the stack process exited (${code}) before it was ready`)));
       child.once('message', (message: { ready: Ready }) => resolve(new StackProcess(child, message.ready)));
     });
   }
 
-  call<M extends keyof StackMethods>(method: M, ...args: Parameters<StackMethods[M]>): Promise<Awaited<ReturnType<StackMethods[M]>>> {
+  call<M extends keyof StackMethods>(
+    method: M,
+    ...args: Parameters<StackMethods[M]>
+  ): Promise<Awaited<ReturnType<StackMethods[M]>>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -23,7 +23,11 @@ class Api {
   readonly headers = () => ({ authorization: `Bearer ${this.info.apiKey}`, 'content-type': 'application/json' });
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.info.apiUrl}${path}`, { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${this.info.apiUrl}${path}`, {
+      method,
+      headers: this.headers(),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -66,7 +70,8 @@ async function endToEnd(api: Api, tasks: number, concurrency: number): Promise<E
           await sleep(POLL_MS);
           polls++;
           task = await api.request<Task>('GET', `/tasks/${task_id}`);
-          if (task.status === 'failed' || task.status === 'canceled') throw new Error(`task ${task_id} ended ${task.status}`);
+          if (task.status === 'failed' || task.status === 'canceled')
+            throw new Error(`task ${task_id} ended ${task.status}`);
         } while (task.status !== 'completed');
         clientMs.push(performance.now() - t);
         recordMs.push(Date.parse(task.ended_at!) - Date.parse(task.created_at));
@@ -109,7 +114,6 @@ async function load(route: string, options: autocannon.Options): Promise<RouteLo
     errors: result.errors,
   };
 }
-
 
 export interface EmulatorShare {
   /** AWS calls per zero-work task in the end-to-end run (client polls included). */
@@ -156,19 +160,30 @@ function diff(after: Record<string, number>, before: Record<string, number>, per
 /** True when the queue holds no message, visible or in flight. */
 async function queueEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
-  return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) === 0;
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) === 0
+  );
 }
 
 /** Throughput, latency, memory and the emulators' share, against the local stack in its own process. */
 export async function measureThroughput(settings: BenchSettings): Promise<ThroughputResult> {
   const stack = await StackProcess.start();
   const api = new Api(stack.info);
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: stack.info.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint: stack.info.endpoints.sqs,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const url = (path: string) => `${stack.info.apiUrl}${path}`;
-    const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueSettings(generic).queueName }));
+    const { QueueUrl: queueUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: queueSettings(generic).queueName }),
+    );
 
     progress(`throughput: ${settings.e2eTasks} zero-work tasks end to end, ${settings.e2eConcurrency} in flight`);
     await stack.call('phase', 'end-to-end');
@@ -227,12 +242,19 @@ export async function measureThroughput(settings: BenchSettings): Promise<Throug
     const profile = await stack.call('profileStop');
     const callsPerTask = diff(await stack.call('calls'), calls0, settings.profileTasks);
     const rawCpu = new Map(raw.map((r) => [r.operation, r.emulatorCpuMs]));
-    const emulatorCpu = Object.entries(callsPerTask).reduce((sum, [call, n]) => sum + n * rawCpu.get(rawEquivalent(call.replace(/ \(empty\)$/, '')))!, 0);
+    const emulatorCpu = Object.entries(callsPerTask).reduce(
+      (sum, [call, n]) => sum + n * rawCpu.get(rawEquivalent(call.replace(/ \(empty\)$/, '')))!,
+      0,
+    );
 
     return {
       endToEnd: e2e,
       api: [post, get],
-      backlog: { tasks: backlogTasks, drainSeconds: round(drainSeconds, 2), tasksPerSecond: round(backlogTasks / (post.seconds + drainSeconds), 1) },
+      backlog: {
+        tasks: backlogTasks,
+        drainSeconds: round(drainSeconds, 2),
+        tasksPerSecond: round(backlogTasks / (post.seconds + drainSeconds), 1),
+      },
       events: {
         events: settings.events,
         concurrency: settings.eventsConcurrency,

@@ -21,12 +21,17 @@ async function countOn(tasks: number, dynamodbEndpoint: string | undefined, name
   const counted = await startCountedStack({ dynamodbEndpoint });
   try {
     const { dynamodbEngine, endpoints } = counted.stack;
-    const engine = name ?? (dynamodbEngine === 'dynalite' ? 'dynalite' : `$TASKLANE_DYNAMODB_ENDPOINT (${endpoints.dynamodb})`);
+    const engine =
+      name ?? (dynamodbEngine === 'dynalite' ? 'dynalite' : `$TASKLANE_DYNAMODB_ENDPOINT (${endpoints.dynamodb})`);
     progress(`units check: ${tasks} generic tasks on ${engine}`);
-    const { records } = await counted.run(tasks, { onTask: (done) => done % 5 === 0 && done < tasks && progress(`units check: ${engine}: ${done} of ${tasks} tasks`) });
+    const { records } = await counted.run(tasks, {
+      onTask: (done) => done % 5 === 0 && done < tasks && progress(`units check: ${engine}: ${done} of ${tasks} tasks`),
+    });
     const comparison = compareUnits(records);
     const { model, engine: reported, ratio } = comparison.total;
-    const differing = comparison.rows.filter((r) => (reported.indexes === 0 ? r.model.table !== r.engine.table : !r.matches)).length;
+    const differing = comparison.rows.filter((r) =>
+      reported.indexes === 0 ? r.model.table !== r.engine.table : !r.matches,
+    ).length;
     progress(
       `units check: ${engine}: model ${model.table} table + ${model.indexes} index WRU, engine ${reported.table} + ${reported.indexes} (× ${ratio.all}); ` +
         `${differing} of ${comparison.rows.length} kinds of write differ${reported.indexes === 0 ? ' in table units (no index units reported)' : ''}`,

@@ -77,7 +77,11 @@ function add(row: UnitsRow, r: CallRecord, model: WriteCost): void {
 
 function settle(row: UnitsRow): UnitsRow {
   const { model, engine } = row;
-  row.ratio = { table: ratio(engine.table, model.table), indexes: ratio(engine.indexes, model.indexes), all: ratio(engine.table + engine.indexes, model.table + model.indexes) };
+  row.ratio = {
+    table: ratio(engine.table, model.table),
+    indexes: ratio(engine.indexes, model.indexes),
+    all: ratio(engine.table + engine.indexes, model.table + model.indexes),
+  };
   row.matches = engine.table === model.table && Object.values(row.byIndex).every((i) => i.model === i.engine);
   return row;
 }

@@ -16,7 +16,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const units = await checkUnits(SETTINGS.unitsCheckTasks);
 const dir = projectPath('bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}/units.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, units }, null, 2)}\n`);
+writeFileSync(
+  `${dir}/units.json`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, units }, null, 2)}\n`,
+);
 const markdown = `# DynamoDB write units — ${new Date().toISOString().slice(0, 10)}\n\n\`npm run bench:units\` on Node ${process.version}.\n\n${renderUnits(units)}`;
 writeFileSync(`${dir}/units.md`, markdown);
 process.stdout.write(markdown);

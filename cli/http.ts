@@ -24,13 +24,19 @@ export function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv, cw
     url = options.apiUrl ?? state.apiUrl;
     key = options.apiKey ?? state.apiKey;
   }
-  if (!url) throw new CliError('Name the API: --api-url <URL> (or TASKLANE_API_URL), e.g. the ApiUrl output of the stack; or --local for "npm start".');
-  if (!key) throw new CliError('Give an API key: --api-key <key> (or TASKLANE_API_KEY); "tasklane keys create" makes one.');
+  if (!url)
+    throw new CliError(
+      'Name the API: --api-url <URL> (or TASKLANE_API_URL), e.g. the ApiUrl output of the stack; or --local for "npm start".',
+    );
+  if (!key)
+    throw new CliError('Give an API key: --api-key <key> (or TASKLANE_API_KEY); "tasklane keys create" makes one.');
   let baseUrl: URL;
   try {
     baseUrl = new URL(url);
   } catch {
-    throw new CliError(`--api-url must be an http(s) URL such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/ (got "${url}").`);
+    throw new CliError(
+      `--api-url must be an http(s) URL such as https://abc123.execute-api.eu-west-1.amazonaws.com/prod/ (got "${url}").`,
+    );
   }
   if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
     throw new CliError(`--api-url must be an http(s) URL (got "${url}").`);
@@ -78,10 +84,14 @@ export class ApiClient {
     }
     if (response.ok && json !== undefined) return json as T;
     if (response.status === 401) {
-      throw new CliError('The API refused the key (401): check --api-key / TASKLANE_API_KEY. A local stack makes a new key on every start unless TASKLANE_API_KEY is set.');
+      throw new CliError(
+        'The API refused the key (401): check --api-key / TASKLANE_API_KEY. A local stack makes a new key on every start unless TASKLANE_API_KEY is set.',
+      );
     }
     if (!json?.error?.message) {
-      throw new CliError(`${url} answered ${response.status} without a Tasklane response: is --api-url the API's base URL (the stack's ApiUrl output)?`);
+      throw new CliError(
+        `${url} answered ${response.status} without a Tasklane response: is --api-url the API's base URL (the stack's ApiUrl output)?`,
+      );
     }
     const details = (json.error.details ?? []).map((d) => `\n  ${d.field}: ${d.rule}`).join('');
     throw new CliError(`${json.error.message}${details}`);
@@ -95,5 +105,7 @@ export function unreachable(baseUrl: URL, error: unknown): CliError {
   }
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return new CliError(`Cannot reach the Tasklane API at ${baseUrl} (${reason}). Is it running, and is --api-url right?`);
+  return new CliError(
+    `Cannot reach the Tasklane API at ${baseUrl} (${reason}). Is it running, and is --api-url right?`,
+  );
 }

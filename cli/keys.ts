@@ -19,7 +19,9 @@ export function keyStoreFor(target: KeysTarget): DynamoApiKeyStore {
   }
   const table = target.table ?? process.env.TASKLANE_TABLE;
   if (!table) {
-    throw new CliError('Name the table: --table <TableName output of the stack> (or TASKLANE_TABLE), or --local for the local stack.');
+    throw new CliError(
+      'Name the table: --table <TableName output of the stack> (or TASKLANE_TABLE), or --local for the local stack.',
+    );
   }
   const region = target.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new CliError('Set the region: --region <region> (or AWS_REGION).');
@@ -31,12 +33,18 @@ export function formatKey(record: ApiKeyRecord): string {
   return `${record.key_id}  tl_${record.key_id}_…  tenant=${record.tenant}  created ${record.created_at}  ${state}${record.description ? `  "${record.description}"` : ''}`;
 }
 
-export async function createKey(target: KeysTarget, tenant: string | undefined, description: string | undefined, json: boolean): Promise<string> {
+export async function createKey(
+  target: KeysTarget,
+  tenant: string | undefined,
+  description: string | undefined,
+  json: boolean,
+): Promise<string> {
   if (!tenant) throw new CliError('keys create needs --tenant <name>.');
   const { record, secret } = await issueApiKey(keyStoreFor(target), tenant, { description }).catch((error: Error) => {
     throw new CliError(error.message);
   });
-  if (json) return JSON.stringify({ key: secret, key_id: record.key_id, tenant: record.tenant, created_at: record.created_at });
+  if (json)
+    return JSON.stringify({ key: secret, key_id: record.key_id, tenant: record.tenant, created_at: record.created_at });
   return `Created key ${record.key_id} for tenant "${record.tenant}". It is shown once; store it now:\n\n  ${secret}\n`;
 }
 
@@ -48,7 +56,8 @@ export async function listKeys(target: KeysTarget, tenant: string | undefined, j
 }
 
 export async function revokeKey(target: KeysTarget, keyId: string | undefined, json: boolean): Promise<string> {
-  if (!keyId) throw new CliError('keys revoke needs the key id, e.g. "tasklane keys revoke ab12cd34" (see "keys list").');
+  if (!keyId)
+    throw new CliError('keys revoke needs the key id, e.g. "tasklane keys revoke ab12cd34" (see "keys list").');
   const record = await keyStoreFor(target).revoke(keyId, new Date().toISOString());
   if (!record) throw new CliError(`No key with id "${keyId}".`);
   if (json) return JSON.stringify({ key_id: record.key_id, tenant: record.tenant, revoked_at: record.revoked_at });

@@ -50,7 +50,9 @@ export function readLocalState(dir = process.cwd()): LocalState | undefined {
 export function requireLocalState(dir = process.cwd()): LocalState {
   const state = readLocalState(dir);
   if (!state) {
-    throw new CliError(`No running local stack found (${join(dir, LOCAL_STATE_FILENAME)} is missing). Start one with "npm start" in this folder.`);
+    throw new CliError(
+      `No running local stack found (${join(dir, LOCAL_STATE_FILENAME)} is missing). Start one with "npm start" in this folder.`,
+    );
   }
   if (!isProcessAlive(state.pid)) {
     throw new CliError(

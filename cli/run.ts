@@ -57,7 +57,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    if (error instanceof CliError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof CliError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.err.write(`tasklane: ${(error as Error).message}\n`);
       return 2;
     }
@@ -110,15 +113,35 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (command === 'webhooks' && arg === 'redrive') {
-    print(await redrive({ local: values.local ?? false, table: values.table, region: values.region, queueUrl: values['queue-url'], dlqUrl: values['dlq-url'] }, json));
+    print(
+      await redrive(
+        {
+          local: values.local ?? false,
+          table: values.table,
+          region: values.region,
+          queueUrl: values['queue-url'],
+          dlqUrl: values['dlq-url'],
+        },
+        json,
+      ),
+    );
     return 0;
   }
-  const api = () => new ApiClient(resolveTarget({ apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false }, io.env, io.cwd));
+  const api = () =>
+    new ApiClient(
+      resolveTarget(
+        { apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false },
+        io.env,
+        io.cwd,
+      ),
+    );
   const show = (task: Parameters<typeof formatTask>[0]) => print(json ? JSON.stringify(task) : formatTask(task));
   const watch = async (client: ApiClient, id: string | undefined) => {
     const task = await watchTask(client, id, { write: (text) => io.out.write(text), tty: Boolean(io.out.isTTY), json });
     if (!json) show(task);
-    return task.status === 'completed' || task.status === 'failed' || task.status === 'canceled' ? EXIT_CODES[task.status] : 1;
+    return task.status === 'completed' || task.status === 'failed' || task.status === 'canceled'
+      ? EXIT_CODES[task.status]
+      : 1;
   };
   /** A task just created: shown, or watched to its end with --watch. */
   const created = async (client: ApiClient, task: Parameters<typeof formatTask>[0]) => {
@@ -138,14 +161,24 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       show(await getTask(api(), arg));
       return 0;
     case 'list': {
-      const page = await listTasks(api(), { status: values.status, type: values.type, limit: values.limit, cursor: values.cursor });
+      const page = await listTasks(api(), {
+        status: values.status,
+        type: values.type,
+        limit: values.limit,
+        cursor: values.cursor,
+      });
       print(json ? JSON.stringify(page) : formatList(page));
       return 0;
     }
     case 'cancel': {
       const task = await cancelTask(api(), arg);
       if (json) print(JSON.stringify(task));
-      else print(task.status === 'canceled' ? `Canceled ${task.task_id}.` : `Cancellation requested: ${task.task_id} is running and stops at its next checkpoint.`);
+      else
+        print(
+          task.status === 'canceled'
+            ? `Canceled ${task.task_id}.`
+            : `Cancellation requested: ${task.task_id} is running and stops at its next checkpoint.`,
+        );
       return 0;
     }
     case 'watch':

@@ -15,8 +15,16 @@ export interface ListOptions {
 }
 
 /** POST /tasks with the payload given as JSON text. */
-export function createTask(client: ApiClient, type: string | undefined, payload: string | undefined, webhookUrl: string | undefined): Promise<TaskView> {
-  if (!type) throw new CliError('create needs the task type, e.g. "tasklane create generic --payload \'{"steps":5}\'" (see GET /task-types).');
+export function createTask(
+  client: ApiClient,
+  type: string | undefined,
+  payload: string | undefined,
+  webhookUrl: string | undefined,
+): Promise<TaskView> {
+  if (!type)
+    throw new CliError(
+      'create needs the task type, e.g. "tasklane create generic --payload \'{"steps":5}\'" (see GET /task-types).',
+    );
   let parsed: unknown = {};
   if (payload !== undefined) {
     try {
@@ -25,7 +33,11 @@ export function createTask(client: ApiClient, type: string | undefined, payload:
       throw new CliError(`--payload is not valid JSON: ${(error as Error).message}`);
     }
   }
-  return client.request<TaskView>('POST', 'tasks', { type, payload: parsed, ...(webhookUrl ? { webhook_url: webhookUrl } : {}) });
+  return client.request<TaskView>('POST', 'tasks', {
+    type,
+    payload: parsed,
+    ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
+  });
 }
 
 export function getTask(client: ApiClient, id: string | undefined): Promise<TaskView> {
@@ -37,13 +49,18 @@ export function cancelTask(client: ApiClient, id: string | undefined): Promise<T
 }
 
 export function listTasks(client: ApiClient, options: ListOptions): Promise<TaskPage> {
-  const query = new URLSearchParams(Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const query = new URLSearchParams(
+    Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return client.request<TaskPage>('GET', `tasks${query.size ? `?${query}` : ''}`);
 }
 
 /** `tasks/<id>`, or a usage error naming the command. */
 export function taskPath(id: string | undefined, command: string): string {
-  if (!id) throw new CliError(`${command} needs a task id, e.g. "tasklane ${command} 01M8FW54X830X4HT5D1AH85R16" (see "tasklane list").`);
+  if (!id)
+    throw new CliError(
+      `${command} needs a task id, e.g. "tasklane ${command} 01M8FW54X830X4HT5D1AH85R16" (see "tasklane list").`,
+    );
   return `tasks/${encodeURIComponent(id)}`;
 }
 
@@ -67,7 +84,10 @@ export function formatTask(task: TaskView): string {
 /** One line per task, newest first, and how to get the next page. */
 export function formatList(page: TaskPage): string {
   if (page.items.length === 0) return 'No tasks.';
-  const rows = page.items.map((t) => `${t.task_id}  ${t.type.padEnd(12)}  ${t.status.padEnd(9)}  ${String(t.progress).padStart(3)}%  ${t.created_at}`);
+  const rows = page.items.map(
+    (t) =>
+      `${t.task_id}  ${t.type.padEnd(12)}  ${t.status.padEnd(9)}  ${String(t.progress).padStart(3)}%  ${t.created_at}`,
+  );
   if (page.next_cursor) rows.push(`More: --cursor ${page.next_cursor}`);
   return rows.join('\n');
 }

@@ -28,7 +28,12 @@ export async function watchTask(client: ApiClient, id: string | undefined, out: 
   // A plain read first: an unknown id, a bad key or an unreachable API get their clear message here.
   const start = await getTask(client, id);
   if (TERMINAL_STATUSES.has(start.status)) {
-    render(out, 'status', { task_id: start.task_id, status: start.status, progress: start.progress, attempt: start.attempts }, start.max_attempts);
+    render(
+      out,
+      'status',
+      { task_id: start.task_id, status: start.status, progress: start.progress, attempt: start.attempts },
+      start.max_attempts,
+    );
     return start;
   }
   const withKey: FetchLike = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...client.headers } });
@@ -46,9 +51,21 @@ export async function watchTask(client: ApiClient, id: string | undefined, out: 
     source.addEventListener('error', (event) => {
       // CLOSED: the server answered something other than a stream (204 once the task ended, 401, 404).
       if (source.readyState === EventSource.CLOSED) {
-        resolve(event.code === 204 ? { ok: true } : { ok: false, error: new CliError(`The task stream failed${event.code ? ` (HTTP ${event.code})` : ''}: ${event.message ?? 'no details'}.`) });
+        resolve(
+          event.code === 204
+            ? { ok: true }
+            : {
+                ok: false,
+                error: new CliError(
+                  `The task stream failed${event.code ? ` (HTTP ${event.code})` : ''}: ${event.message ?? 'no details'}.`,
+                ),
+              },
+        );
       } else if (++failures >= MAX_FAILED_CONNECTS) {
-        resolve({ ok: false, error: unreachable(client.target.baseUrl, new Error(event.message ?? 'the stream keeps dropping')) });
+        resolve({
+          ok: false,
+          error: unreachable(client.target.baseUrl, new Error(event.message ?? 'the stream keeps dropping')),
+        });
       }
     });
   });

@@ -23,17 +23,31 @@ export async function redrive(target: RedriveTarget, json: boolean): Promise<str
       throw new CliError('The running local stack recorded no webhook queue; restart it with "npm start".');
     }
     const clients = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: state.dynamodb, sqs: state.sqs } });
-    deps = { sqs: clients.sqs, store: new DynamoTaskStore(clients.dynamo, state.tableName, DEFAULTS.finishedTaskTtlDays), queueUrl: state.webhookQueueUrl, dlqUrl: state.webhookDlqUrl };
+    deps = {
+      sqs: clients.sqs,
+      store: new DynamoTaskStore(clients.dynamo, state.tableName, DEFAULTS.finishedTaskTtlDays),
+      queueUrl: state.webhookQueueUrl,
+      dlqUrl: state.webhookDlqUrl,
+    };
   } else {
     const region = target.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     if (!target.table || !target.queueUrl || !target.dlqUrl || !region) {
-      throw new CliError('webhooks redrive needs --table, --queue-url and --dlq-url (the stack outputs TableName, WebhooksQueueUrl, WebhooksDlqUrl) and --region, or --local.');
+      throw new CliError(
+        'webhooks redrive needs --table, --queue-url and --dlq-url (the stack outputs TableName, WebhooksQueueUrl, WebhooksDlqUrl) and --region, or --local.',
+      );
     }
     const clients = createAwsClients({ region });
-    deps = { sqs: clients.sqs, store: new DynamoTaskStore(clients.dynamo, target.table, DEFAULTS.finishedTaskTtlDays), queueUrl: target.queueUrl, dlqUrl: target.dlqUrl };
+    deps = {
+      sqs: clients.sqs,
+      store: new DynamoTaskStore(clients.dynamo, target.table, DEFAULTS.finishedTaskTtlDays),
+      queueUrl: target.queueUrl,
+      dlqUrl: target.dlqUrl,
+    };
   }
   const report = await redriveWebhooks(deps);
-  return json ? JSON.stringify(report) : `Moved ${report.moved} webhook deliveries back to the queue${report.skipped ? `; ${report.skipped} left in the DLQ (task gone or not a webhook message)` : ''}.`;
+  return json
+    ? JSON.stringify(report)
+    : `Moved ${report.moved} webhook deliveries back to the queue${report.skipped ? `; ${report.skipped} left in the DLQ (task gone or not a webhook message)` : ''}.`;
 }
 
 /** The caller's signing secret (over the API), optionally rotated. */
@@ -44,6 +58,9 @@ export async function secret(client: ApiClient, rotate: boolean, json: boolean):
   );
   if (json) return JSON.stringify(body);
   const lines = [`Webhook signing secret: ${body.secret}`];
-  if (body.previous_secret) lines.push(`Previous secret (still signing${body.previous_valid_hours ? ` for ${body.previous_valid_hours} h` : ''}): ${body.previous_secret}`);
+  if (body.previous_secret)
+    lines.push(
+      `Previous secret (still signing${body.previous_valid_hours ? ` for ${body.previous_valid_hours} h` : ''}): ${body.previous_secret}`,
+    );
   return lines.join('\n');
 }

@@ -115,6 +115,12 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
     webhookPolicy: { allowedSchemes: schemes(env), allowLoopback: false },
     emailFrom: env[ENV.emailFrom] || undefined,
     filesBucket: env[ENV.filesBucket] || undefined,
-    downloadUrlExpirySeconds: number(env, ENV.downloadUrlExpirySeconds, DEFAULTS.downloadUrlExpirySeconds, 1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
+    downloadUrlExpirySeconds: number(
+      env,
+      ENV.downloadUrlExpirySeconds,
+      DEFAULTS.downloadUrlExpirySeconds,
+      1,
+      MAX_DOWNLOAD_URL_EXPIRY_SECONDS,
+    ),
   };
 }

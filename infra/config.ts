@@ -93,7 +93,12 @@ const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** Validates raw settings (strings from `-c`/env, or JSON values from cdk.json) and applies defaults. */
 export function parseConfig(input: ConfigInput): TasklaneConfig {
-  const alarmTopicArn = optionalString(input, 'alarmTopicArn', TOPIC_ARN_PATTERN, 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+  const alarmTopicArn = optionalString(
+    input,
+    'alarmTopicArn',
+    TOPIC_ARN_PATTERN,
+    'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+  );
   const alarmEmail = optionalString(input, 'alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   if (alarmTopicArn && alarmEmail) {
     throw new ConfigError(
@@ -102,7 +107,13 @@ export function parseConfig(input: ConfigInput): TasklaneConfig {
   }
   return {
     // A checkout deploys a development stage unless told otherwise, never production by accident.
-    stage: optionalString(input, 'stage', STAGE_PATTERN, '1–32 lower-case letters, digits or hyphens, starting with a letter') ?? 'dev',
+    stage:
+      optionalString(
+        input,
+        'stage',
+        STAGE_PATTERN,
+        '1–32 lower-case letters, digits or hyphens, starting with a letter',
+      ) ?? 'dev',
     // A month covers most incident investigations; raise it where compliance asks for more.
     logRetentionDays: oneOf(input, 'retentionDays', RETENTION_CHOICES) ?? RetentionDays.ONE_MONTH,
     // The runtime's own defaults (functions/config.ts), so a deployment without settings behaves like the local stack.
@@ -128,15 +139,22 @@ export function parseConfig(input: ConfigInput): TasklaneConfig {
     manageApiGatewayAccount: boolean(input, 'manageApiGatewayAccount') ?? true,
     // No default: SES sends only from identities verified in the account, which no default can guess.
     emailFrom: optionalString(input, 'emailFrom', EMAIL_PATTERN, 'an e-mail address (a verified SES identity)'),
-    downloadUrlExpirySeconds: integer(input, 'downloadUrlExpirySeconds', 1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS) ?? DEFAULTS.downloadUrlExpirySeconds,
+    downloadUrlExpirySeconds:
+      integer(input, 'downloadUrlExpirySeconds', 1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS) ??
+      DEFAULTS.downloadUrlExpirySeconds,
   };
 }
 
 function schemeList(input: ConfigInput): ('https' | 'http')[] | undefined {
   const value = raw(input, 'webhookSchemes');
   if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : String(value).split(',').map((s) => s.trim());
-  if (list.length === 0 || list.some((s) => s !== 'https' && s !== 'http')) throw invalid('webhookSchemes', 'a comma-separated list of https and/or http', value);
+  const list = Array.isArray(value)
+    ? value
+    : String(value)
+        .split(',')
+        .map((s) => s.trim());
+  if (list.length === 0 || list.some((s) => s !== 'https' && s !== 'http'))
+    throw invalid('webhookSchemes', 'a comma-separated list of https and/or http', value);
   return list as ('https' | 'http')[];
 }
 

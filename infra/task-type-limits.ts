@@ -24,12 +24,16 @@ const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 /** Throws an error naming the task type and setting when a registry entry cannot be deployed. */
 export function assertDeployable(type: Pick<TaskTypeDefinition, 'name' | 'settings'>): void {
   if (!NAME_PATTERN.test(type.name)) {
-    throw new Error(`tasklane: task type name must be 1–40 lower-case letters, digits or hyphens, starting with a letter (got "${type.name}")`);
+    throw new Error(
+      `tasklane: task type name must be 1–40 lower-case letters, digits or hyphens, starting with a letter (got "${type.name}")`,
+    );
   }
   for (const { setting, min, max } of LIMITS) {
     const value = type.settings[setting];
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`tasklane: task type "${type.name}" settings.${setting} must be an integer from ${min} to ${max} (got ${value})`);
+      throw new Error(
+        `tasklane: task type "${type.name}" settings.${setting} must be an integer from ${min} to ${max} (got ${value})`,
+      );
     }
   }
 }

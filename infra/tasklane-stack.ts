@@ -13,7 +13,11 @@ import { filesBucket } from './constructs/files-bucket';
 import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { thresholdAlarm } from './constructs/alarm';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_NAMESPACE, METRICS_SERVICE, OLDEST_WAITING_EVENT_AGE_METRIC } from '../functions/adapters/powertools-metrics';
+import {
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  OLDEST_WAITING_EVENT_AGE_METRIC,
+} from '../functions/adapters/powertools-metrics';
 import { TaskTypeQueue } from './constructs/task-type-queue';
 import { TasksTable } from './constructs/tasks-table';
 
@@ -33,7 +37,12 @@ export class TasklaneStack extends Stack {
     const alarms = new AlarmTopic(this, 'Alarms', { destination: config.alarms });
     const tasks = new TasksTable(this, 'Tasks', { removalPolicy: config.tableRemovalPolicy });
     const queues = taskTypes.map(
-      (type) => new TaskTypeQueue(this, `TaskType-${type.name}`, { type, logRetention: config.logRetentionDays, alarmAction: alarms.action }),
+      (type) =>
+        new TaskTypeQueue(this, `TaskType-${type.name}`, {
+          type,
+          logRetention: config.logRetentionDays,
+          alarmAction: alarms.action,
+        }),
     );
     const api = new TasklaneApi(this, 'Api', { config, alarmAction: alarms.action });
 
@@ -78,7 +87,9 @@ export class TasklaneStack extends Stack {
     runtime.configureApi(api.handler.fn, flush.function.fn);
     runtime.configureAuthorizer(api.authorizerFunction.fn);
     runtime.configureStream(api.streamFunction.fn);
-    taskTypes.forEach((type, i) => runtime.configureWorker(queues[i]!.worker.fn, type));
+    taskTypes.forEach((type, i) => {
+      runtime.configureWorker(queues[i]!.worker.fn, type);
+    });
 
     const sweeper = new ScheduledJob(this, 'Sweeper', {
       entry: 'functions/scheduled/sweeper.ts',
@@ -91,9 +102,21 @@ export class TasklaneStack extends Stack {
     runtime.configureSweeper(sweeper.function.fn);
 
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues, webhooks });
-    new CfnOutput(this, 'TableName', { value: tasks.table.tableName, description: 'DynamoDB table of tasks and API keys' });
-    new CfnOutput(this, 'FilesBucketName', { value: files.bucket.bucketName, description: 'S3 bucket of task files (exports/, uploads/)' });
-    new CfnOutput(this, 'EventsBucketName', { value: eventsBucket.bucket.bucketName, description: 'S3 bucket of flushed event batches' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic every alarm notifies' });
+    new CfnOutput(this, 'TableName', {
+      value: tasks.table.tableName,
+      description: 'DynamoDB table of tasks and API keys',
+    });
+    new CfnOutput(this, 'FilesBucketName', {
+      value: files.bucket.bucketName,
+      description: 'S3 bucket of task files (exports/, uploads/)',
+    });
+    new CfnOutput(this, 'EventsBucketName', {
+      value: eventsBucket.bucket.bucketName,
+      description: 'S3 bucket of flushed event batches',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic every alarm notifies',
+    });
   }
 }

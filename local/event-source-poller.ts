@@ -1,10 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 export interface PollerOptions {
@@ -16,7 +11,7 @@ export interface PollerOptions {
   batchSize: number;
   /** Concurrent invocations, like ScalingConfig.MaximumConcurrency. */
   maxConcurrency: number;
-  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
   context: () => Context;
   /** Long-poll wait; short enough that stopping is quick. */
   waitTimeSeconds?: number;

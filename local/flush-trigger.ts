@@ -5,7 +5,9 @@ import type { FlushTrigger } from '../functions/batching/ports';
  * the tenant in the background, one run per tenant at a time (a trigger during a run asks for one
  * more run after it, as several invokes would queue up in AWS).
  */
-export function localFlushTrigger(run: (event: { tenant: string }) => Promise<unknown>): FlushTrigger & { idle(): Promise<void> } {
+export function localFlushTrigger(
+  run: (event: { tenant: string }) => Promise<unknown>,
+): FlushTrigger & { idle(): Promise<void> } {
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const start = (tenant: string): void => {

@@ -1,7 +1,13 @@
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { GSI_DEFINITIONS, SORT_ATTRIBUTE, TABLE_KEY } from '../functions/adapters/table-schema';
+import { GSI_DEFINITIONS, TABLE_KEY } from '../functions/adapters/table-schema';
 import type { TaskTypeDefinition } from '../functions/core/task-type';
 import { queueSettings } from '../functions/core/queue-settings';
 
@@ -47,10 +53,16 @@ export interface ProvisionedQueue {
 }
 
 /** Creates a task type's queue and DLQ with the redrive policy. */
-export async function createTypeQueues(sqs: SQSClient, type: Pick<TaskTypeDefinition, 'name' | 'settings'>): Promise<ProvisionedQueue> {
+export async function createTypeQueues(
+  sqs: SQSClient,
+  type: Pick<TaskTypeDefinition, 'name' | 'settings'>,
+): Promise<ProvisionedQueue> {
   const settings = queueSettings(type);
   const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: settings.dlqName, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) } }),
+    new CreateQueueCommand({
+      QueueName: settings.dlqName,
+      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
+    }),
   );
   const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
   const queue = await sqs.send(

@@ -18,10 +18,15 @@ import type { Emulators } from './emulators';
  * at a time (its LOCK file), but a table on an external engine may be another running stack's, whose
  * live attempts would then run twice. There the sweeper's bounds apply as in AWS.
  */
-export async function recoverAfterRestart(engine: Emulators['dynamodbEngine'], config: RuntimeConfig, clients: AwsClients): Promise<SweepReport | undefined> {
+export async function recoverAfterRestart(
+  engine: Emulators['dynamodbEngine'],
+  config: RuntimeConfig,
+  clients: AwsClients,
+): Promise<SweepReport | undefined> {
   if (engine !== 'dynalite') return undefined;
   const logger = createLogger('tasklane-recovery');
   const report = await buildSweeper(config, clients, logger, { everythingDue: true })();
-  if (report.due > 0 || report.webhooksResent > 0) logger.warn('re-drove the work the previous run left unfinished', { ...report });
+  if (report.due > 0 || report.webhooksResent > 0)
+    logger.warn('re-drove the work the previous run left unfinished', { ...report });
   return report;
 }

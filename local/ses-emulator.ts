@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 // A CommonJS module with an `exports.default`: Node's ESM import would hand over the exports object,
 // not the function, so it is loaded with require (types still from the package).
-const { default: startSesServer } = createRequire(import.meta.url)('aws-ses-v2-local') as typeof import('aws-ses-v2-local');
+const { default: startSesServer } = createRequire(import.meta.url)(
+  'aws-ses-v2-local',
+) as typeof import('aws-ses-v2-local');
 
 export interface SesEmulator {
   /** SESv2 API endpoint, also its web page listing the e-mails received (GET /) and their JSON (GET /store). */

@@ -95,7 +95,10 @@ const DEFAULT_EMAIL_FROM = 'tasklane@localhost';
  * worker handler the Lambda runs.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const emulators: Emulators = await startEmulators({ dataDir: options.dataDir, dynamodbEndpoint: options.dynamodbEndpoint });
+  const emulators: Emulators = await startEmulators({
+    dataDir: options.dataDir,
+    dynamodbEndpoint: options.dynamodbEndpoint,
+  });
   const stopped: Array<() => Promise<void>> = [() => emulators.stop()];
   const stop = async () => {
     for (const step of stopped.reverse()) await step();
@@ -136,7 +139,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiKeys = new DynamoApiKeyStore(clients.dynamo, tableName);
     const apiKey = await ensureLocalKey(apiKeys, options.apiKey);
     // The same check the AWS authorizer makes, as middleware.
-    const resolveTenant: TenantResolver = (c) => authenticate(apiKeys, extractApiKey((name) => c.req.header(name)));
+    const resolveTenant: TenantResolver = (c) =>
+      authenticate(
+        apiKeys,
+        extractApiKey((name) => c.req.header(name)),
+      );
     const app = buildApi(config, clients, createLogger('tasklane-api'), resolveTenant, {
       flushTrigger,
       stream: options.stream,
@@ -164,24 +171,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           backoff: options.retryBackoff,
         }),
       })),
-      { queue: webhookQueue, handler: buildWebhookWorker(config, clients, createLogger('tasklane-webhooks'), { backoff: options.retryBackoff }) },
+      {
+        queue: webhookQueue,
+        handler: buildWebhookWorker(config, clients, createLogger('tasklane-webhooks'), {
+          backoff: options.retryBackoff,
+        }),
+      },
     ];
-    const pollers = (options.workers === false ? [] : consumers).map(({ queue: { type, queueUrl, queueArn }, handler }) => {
-      const poller = new EventSourcePoller({
-        sqs: clients.sqs,
-        queueUrl,
-        queueArn,
-        region: REGION,
-        batchSize: type.settings.batchSize,
-        maxConcurrency: type.settings.maxConcurrency,
-        handler,
-        context: () => localLambdaContext(`tasklane-worker-${type.name}`, type.settings.timeoutSeconds, type.settings.memoryMb),
-        waitTimeSeconds: options.pollWaitSeconds,
-        onError: (error) => console.error(`[tasklane] poller for ${type.name}:`, error),
-      });
-      poller.start();
-      return poller;
-    });
+    const pollers = (options.workers === false ? [] : consumers).map(
+      ({ queue: { type, queueUrl, queueArn }, handler }) => {
+        const poller = new EventSourcePoller({
+          sqs: clients.sqs,
+          queueUrl,
+          queueArn,
+          region: REGION,
+          batchSize: type.settings.batchSize,
+          maxConcurrency: type.settings.maxConcurrency,
+          handler,
+          context: () =>
+            localLambdaContext(`tasklane-worker-${type.name}`, type.settings.timeoutSeconds, type.settings.memoryMb),
+          waitTimeSeconds: options.pollWaitSeconds,
+          onError: (error) => console.error(`[tasklane] poller for ${type.name}:`, error),
+        });
+        poller.start();
+        return poller;
+      },
+    );
     const schedules = startSchedules(options.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS, [
       { name: 'sweeper', run: buildSweeper(config, clients, createLogger('tasklane-sweeper')) },
       { name: 'flush', run: () => runFlush() },
@@ -192,7 +207,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stopped.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
     const { port } = server.address() as AddressInfo;
-    return { apiUrl: `http://127.0.0.1:${port}`, apiKey, endpoints, dynamodbEngine: emulators.dynamodbEngine, config, queues, webhookQueue, apiKeys, clients, stop };
+    return {
+      apiUrl: `http://127.0.0.1:${port}`,
+      apiKey,
+      endpoints,
+      dynamodbEngine: emulators.dynamodbEngine,
+      config,
+      queues,
+      webhookQueue,
+      apiKeys,
+      clients,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

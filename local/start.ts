@@ -42,7 +42,9 @@ if (scheduleMs !== undefined && !(Number.isInteger(Number(scheduleMs)) && Number
   process.exit(2);
 }
 if (values['data-dir'] && process.env.TASKLANE_DYNAMODB_ENDPOINT) {
-  console.error('tasklane: --data-dir keeps the embedded dynalite\'s data; with TASKLANE_DYNAMODB_ENDPOINT the external engine keeps it. Use one.');
+  console.error(
+    "tasklane: --data-dir keeps the embedded dynalite's data; with TASKLANE_DYNAMODB_ENDPOINT the external engine keeps it. Use one.",
+  );
   process.exit(2);
 }
 const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
@@ -58,12 +60,22 @@ const stack = await startLocalStack({
   emailFrom: process.env.TASKLANE_EMAIL_FROM || undefined,
   tableName: process.env.TASKLANE_TABLE_NAME || DEFAULT_TABLE,
 }).catch((error: NodeJS.ErrnoException) => {
-  if (error.code === 'EADDRINUSE') console.error(`tasklane: port ${port} is in use; stop the other process or set PORT / --port.`);
+  if (error.code === 'EADDRINUSE')
+    console.error(`tasklane: port ${port} is in use; stop the other process or set PORT / --port.`);
   else console.error('tasklane: the local stack failed to start:', error);
   process.exit(1);
 });
 
-const ownsStateFile = writeLocalState({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, webhookQueueUrl: stack.webhookQueue.queueUrl, webhookDlqUrl: stack.webhookQueue.dlqUrl, pid: process.pid });
+const ownsStateFile = writeLocalState({
+  apiUrl: stack.apiUrl,
+  apiKey: stack.apiKey,
+  dynamodb: stack.endpoints.dynamodb,
+  sqs: stack.endpoints.sqs,
+  tableName: stack.config.tableName,
+  webhookQueueUrl: stack.webhookQueue.queueUrl,
+  webhookDlqUrl: stack.webhookQueue.dlqUrl,
+  pid: process.pid,
+});
 
 console.log(`Tasklane local stack ready in ${Date.now() - started} ms
 

@@ -21,7 +21,11 @@ const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
  * table key, the index's partition key and the listing sort key), base64url-encoded JSON.
  */
 export function encodeCursor(key: Record<string, unknown>, partitionKey: string): string {
-  const position = { [TABLE_KEY]: key[TABLE_KEY], [SORT_ATTRIBUTE]: key[SORT_ATTRIBUTE], [partitionKey]: key[partitionKey] };
+  const position = {
+    [TABLE_KEY]: key[TABLE_KEY],
+    [SORT_ATTRIBUTE]: key[SORT_ATTRIBUTE],
+    [partitionKey]: key[partitionKey],
+  };
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
@@ -31,13 +35,17 @@ export function encodeCursor(key: Record<string, unknown>, partitionKey: string)
  * in the expected partition, with one of the tenant's table keys and that item's own sort key.
  * Anything looser reaches DynamoDB, which answers an empty or malformed key value with an error.
  */
-export function decodeCursor(cursor: string | undefined, listing: ListingPartition): Record<string, string> | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  listing: ListingPartition,
+): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   const key = parse(cursor);
   if (!key || !isPosition(key, listing)) {
-    throw new ValidationError('The cursor is not valid for this query; pass next_cursor from the previous page unchanged, with the same filters.', [
-      { field: 'cursor', rule: 'a next_cursor returned by this query' },
-    ]);
+    throw new ValidationError(
+      'The cursor is not valid for this query; pass next_cursor from the previous page unchanged, with the same filters.',
+      [{ field: 'cursor', rule: 'a next_cursor returned by this query' }],
+    );
   }
   return key;
 }
@@ -58,7 +66,8 @@ function isPosition(key: Record<string, string>, listing: ListingPartition): boo
   if (names.length !== expected.length || !expected.every((name) => names.includes(name))) return false;
   const tableKey = key[TABLE_KEY] ?? '';
   const sortKey = key[SORT_ATTRIBUTE] ?? '';
-  if (key[listing.partitionKey] !== listing.partitionValue || !tableKey.startsWith(listing.tableKeyPrefix)) return false;
+  if (key[listing.partitionKey] !== listing.partitionValue || !tableKey.startsWith(listing.tableKeyPrefix))
+    return false;
   const id = tableKey.slice(listing.tableKeyPrefix.length);
   const separator = sortKey.lastIndexOf('#');
   return ITEM_ID.test(id) && sortKey.slice(separator + 1) === id && CREATED_AT.test(sortKey.slice(0, separator));

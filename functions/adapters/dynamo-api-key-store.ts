@@ -1,4 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, ApiKeyStore } from '../core/api-keys';
 import { INDEXES, SORT_ATTRIBUTE, TABLE_KEY, apiKeyIdKey, apiKeyKey } from './table-schema';
 
@@ -27,12 +34,17 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       }),
     );
     await this.db.send(
-      new PutCommand({ TableName: this.tableName, Item: { [TABLE_KEY]: apiKeyIdKey(record.key_id), hash: record.hash, tenant: record.tenant } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [TABLE_KEY]: apiKeyIdKey(record.key_id), hash: record.hash, tenant: record.tenant },
+      }),
     );
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: apiKeyKey(hash) } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: apiKeyKey(hash) } }),
+    );
     return Item ? toRecord(Item) : undefined;
   }
 
@@ -53,7 +65,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     const records: ApiKeyRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(new ScanCommand({ TableName: this.tableName, IndexName: INDEXES.keysByTenant.name, ExclusiveStartKey: start }));
+      const out = await this.db.send(
+        new ScanCommand({ TableName: this.tableName, IndexName: INDEXES.keysByTenant.name, ExclusiveStartKey: start }),
+      );
       records.push(...(out.Items ?? []).map(toRecord));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -61,7 +75,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
   }
 
   async revoke(keyId: string, now: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: apiKeyIdKey(keyId) } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: apiKeyIdKey(keyId) } }),
+    );
     if (!Item) return undefined;
     const out = await this.db.send(
       new UpdateCommand({

@@ -26,7 +26,9 @@ export async function batchGetAll(
     for (let round = 0; pending && pending.length > 0; round++) {
       if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error('BatchGetItem kept returning unprocessed keys');
       if (round > 0) await sleep(50 * 2 ** round);
-      const out = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistent } } }));
+      const out = await db.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistent } } }),
+      );
       items.push(...(out.Responses?.[tableName] ?? []));
       pending = out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
     }
@@ -35,7 +37,11 @@ export async function batchGetAll(
 }
 
 /** Writes put/delete requests with BatchWriteItem (25 a call), resending unprocessed items with backoff. */
-export async function batchWriteAll(db: DynamoDBDocumentClient, tableName: string, requests: readonly Record<string, unknown>[]): Promise<void> {
+export async function batchWriteAll(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly Record<string, unknown>[],
+): Promise<void> {
   for (const part of chunks(requests, WRITE_CHUNK)) {
     let pending: Record<string, unknown>[] | undefined = part;
     for (let round = 0; pending && pending.length > 0; round++) {

@@ -76,7 +76,10 @@ export class DynamoEventStore implements EventStore {
           TableName: this.tableName,
           IndexName: index.name,
           KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, ...(after === undefined ? {} : { '#sk': index.sortKey }) },
+          ExpressionAttributeNames: {
+            '#pk': index.partitionKey,
+            ...(after === undefined ? {} : { '#sk': index.sortKey }),
+          },
           ExpressionAttributeValues: { ':pk': eventWaitPk(shard), ...(after === undefined ? {} : { ':after': after }) },
           Limit: 1,
         }),
@@ -99,15 +102,27 @@ export class DynamoEventStore implements EventStore {
   }
 
   async getEvents(tenant: string, ids: readonly string[]): Promise<StoredEvent[]> {
-    const items = await batchGetAll(this.db, this.tableName, ids.map((id) => ({ [TABLE_KEY]: eventKey(tenant, id) })), true);
+    const items = await batchGetAll(
+      this.db,
+      this.tableName,
+      ids.map((id) => ({ [TABLE_KEY]: eventKey(tenant, id) })),
+      true,
+    );
     const found = new Map(
-      items.map((item) => [String(item.event_id), { tenant, event_id: String(item.event_id), received_at: String(item.received_at), body: item.body }]),
+      items.map((item) => [
+        String(item.event_id),
+        { tenant, event_id: String(item.event_id), received_at: String(item.received_at), body: item.body },
+      ]),
     );
     return ids.map((id) => found.get(id)).filter((e): e is StoredEvent => e !== undefined);
   }
 
   async deleteEvents(tenant: string, ids: readonly string[]): Promise<void> {
-    await batchWriteAll(this.db, this.tableName, ids.map((id) => ({ DeleteRequest: { Key: { [TABLE_KEY]: eventKey(tenant, id) } } })));
+    await batchWriteAll(
+      this.db,
+      this.tableName,
+      ids.map((id) => ({ DeleteRequest: { Key: { [TABLE_KEY]: eventKey(tenant, id) } } })),
+    );
   }
 
   async acquireLock(tenant: string, owner: string, now: Date, leaseSeconds: number): Promise<boolean> {
@@ -167,7 +182,13 @@ export class DynamoEventStore implements EventStore {
     );
   }
 
-  async advanceBatch(tenant: string, batchId: string, from: BatchStatus, to: BatchStatus, set: Partial<Batch>): Promise<boolean> {
+  async advanceBatch(
+    tenant: string,
+    batchId: string,
+    from: BatchStatus,
+    to: BatchStatus,
+    set: Partial<Batch>,
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status', '#pk': TABLE_KEY };
     const values: Record<string, unknown> = { ':from': from, ':to': to };
     const assignments = ['#status = :to'];
@@ -203,7 +224,11 @@ export class DynamoEventStore implements EventStore {
 
   async getBatch(tenant: string, batchId: string): Promise<Batch | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: batchKey(tenant, batchId) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_KEY]: batchKey(tenant, batchId) },
+        ConsistentRead: true,
+      }),
     );
     return Item ? toBatch(Item) : undefined;
   }
@@ -219,7 +244,11 @@ export class DynamoEventStore implements EventStore {
         ExpressionAttributeValues: { ':t': tenant },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, { partitionKey: index.partitionKey, partitionValue: tenant, tableKeyPrefix: batchKey(tenant, '') }),
+        ExclusiveStartKey: decodeCursor(cursor, {
+          partitionKey: index.partitionKey,
+          partitionValue: tenant,
+          tableKeyPrefix: batchKey(tenant, ''),
+        }),
       }),
     );
     const nextCursor = out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey, index.partitionKey) : undefined;

@@ -6,7 +6,10 @@ import { ENDED, TaskTable, statusIn } from './task-table';
 import { INDEXES, TABLE_KEY, sweepPk, taskKey, webhookSweepPk } from './table-schema';
 
 /** Tasks the sweeper may still move on: any not yet terminal. */
-const ACTIVE = statusIn('active', TASK_STATUSES.filter((status) => !isTerminal(status)));
+const ACTIVE = statusIn(
+  'active',
+  TASK_STATUSES.filter((status) => !isTerminal(status)),
+);
 
 /**
  * The sweeper's view of the tasks table: the two sparse sweep indexes (active tasks by `sweep_at`,
@@ -30,7 +33,13 @@ export class DynamoSweepStore implements SweepStore {
   }
 
   listDueForSweep(shard: number, now: string, limit: number, after?: Task): Promise<Task[]> {
-    return this.queryDue(INDEXES.sweep, sweepPk(shard), now, limit, after && { tenant: after.tenant, id: after.id, at: after.sweep_at });
+    return this.queryDue(
+      INDEXES.sweep,
+      sweepPk(shard),
+      now,
+      limit,
+      after && { tenant: after.tenant, id: after.id, at: after.sweep_at },
+    );
   }
 
   claimSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
@@ -42,7 +51,13 @@ export class DynamoSweepStore implements SweepStore {
   }
 
   listWebhooksDue(shard: number, now: string, limit: number, after?: Task): Promise<Task[]> {
-    return this.queryDue(INDEXES.webhookSweep, webhookSweepPk(shard), now, limit, after && { tenant: after.tenant, id: after.id, at: after.webhook_sweep_at });
+    return this.queryDue(
+      INDEXES.webhookSweep,
+      webhookSweepPk(shard),
+      now,
+      limit,
+      after && { tenant: after.tenant, id: after.id, at: after.webhook_sweep_at },
+    );
   }
 
   claimWebhookSweep(tenant: string, id: string, expected: string, next: string, now: string): Promise<WriteResult> {
@@ -54,7 +69,13 @@ export class DynamoSweepStore implements SweepStore {
     });
   }
 
-  fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
+  fail(
+    tenant: string,
+    id: string,
+    attempt: number | undefined,
+    error: Task['error'],
+    now: string,
+  ): Promise<WriteResult> {
     return this.lifecycle.fail(tenant, id, attempt, error, now);
   }
 
@@ -77,7 +98,9 @@ export class DynamoSweepStore implements SweepStore {
         ExpressionAttributeNames: { '#pk': index.partitionKey, '#at': index.sortKey },
         ExpressionAttributeValues: { ':pk': partition, ':now': now },
         Limit: limit,
-        ExclusiveStartKey: after?.at ? { [TABLE_KEY]: taskKey(after.tenant, after.id), [index.partitionKey]: partition, [index.sortKey]: after.at } : undefined,
+        ExclusiveStartKey: after?.at
+          ? { [TABLE_KEY]: taskKey(after.tenant, after.id), [index.partitionKey]: partition, [index.sortKey]: after.at }
+          : undefined,
       }),
     );
     return (out.Items ?? []).map((item) => fromTaskItem(item));

@@ -100,7 +100,14 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     });
   }
 
-  progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult> {
+  progress(
+    tenant: string,
+    id: string,
+    attempt: number,
+    progress: number,
+    message: string | undefined,
+    now: string,
+  ): Promise<WriteResult> {
     return this.table.update(tenant, id, now, {
       set: { progress, progress_message: message },
       feed: { kind: 'progress' },
@@ -120,7 +127,15 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     });
   }
 
-  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult> {
+  retry(
+    tenant: string,
+    id: string,
+    attempt: number,
+    error: Task['error'],
+    nextAttemptAt: string,
+    sweepAt: string,
+    now: string,
+  ): Promise<WriteResult> {
     return this.transition(tenant, id, 'retry', now, {
       attempt,
       set: { error, next_attempt_at: nextAttemptAt, sweep_at: sweepAt },
@@ -129,7 +144,13 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     });
   }
 
-  fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
+  fail(
+    tenant: string,
+    id: string,
+    attempt: number | undefined,
+    error: Task['error'],
+    now: string,
+  ): Promise<WriteResult> {
     return this.transition(tenant, id, 'fail', now, {
       attempt,
       set: { error, ended_at: now, expires_at: this.expiry(now) },
@@ -162,7 +183,13 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     });
   }
 
-  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult> {
+  recordWebhook(
+    tenant: string,
+    id: string,
+    state: WebhookDeliveryState,
+    nextSweepAt: string | undefined,
+    now: string,
+  ): Promise<WriteResult> {
     return this.table.update(tenant, id, now, {
       set: { webhook: state, [INDEXES.webhookSweep.sortKey]: nextSweepAt },
       // Settled: out of the webhook sweep.
@@ -191,7 +218,13 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
    * Applies a named transition: sets the target status (and its index key) only from the allowed
    * sources, and records the change in the task's feed.
    */
-  private async transition(tenant: string, id: string, name: TransitionName, now: string, spec: TransitionSpec): Promise<WriteResult> {
+  private async transition(
+    tenant: string,
+    id: string,
+    name: TransitionName,
+    now: string,
+    spec: TransitionSpec,
+  ): Promise<WriteResult> {
     const { from, to } = TRANSITIONS[name];
     const sources = statusIn('from', from);
     // A terminal task leaves the sparse sweep index; if it has a webhook (its wh_sweep_pk was set at
@@ -209,7 +242,15 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
       remove,
       condition: spec.condition ? `${sources.condition} AND ${spec.condition}` : sources.condition,
       conditionValues: { ...sources.values, ...spec.conditionValues },
-      feed: { kind: 'status', entry: { status: to, at: now, ...(spec.attempt === undefined ? {} : { attempt: spec.attempt }), ...(progress === undefined ? {} : { progress }) } },
+      feed: {
+        kind: 'status',
+        entry: {
+          status: to,
+          at: now,
+          ...(spec.attempt === undefined ? {} : { attempt: spec.attempt }),
+          ...(progress === undefined ? {} : { progress }),
+        },
+      },
     });
     const length = written.ok ? (written.task.status_history?.length ?? 0) : 0;
     if (length > HISTORY_LIMIT) await this.trimHistory(tenant, id, length - HISTORY_LIMIT);

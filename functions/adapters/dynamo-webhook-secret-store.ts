@@ -39,7 +39,13 @@ export class DynamoWebhookSecretStore implements WebhookSecretStore {
   }
 
   private async read(tenant: string): Promise<SecretItem | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: webhookSecretKey(tenant) }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_KEY]: webhookSecretKey(tenant) },
+        ConsistentRead: true,
+      }),
+    );
     return Item as SecretItem | undefined;
   }
 
@@ -57,7 +63,9 @@ export class DynamoWebhookSecretStore implements WebhookSecretStore {
           TableName: this.tableName,
           Item: { [TABLE_KEY]: webhookSecretKey(tenant), tenant, ...item },
           ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(#pk)' : 'version = :v',
-          ...(expectedVersion === undefined ? { ExpressionAttributeNames: { '#pk': TABLE_KEY } } : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+          ...(expectedVersion === undefined
+            ? { ExpressionAttributeNames: { '#pk': TABLE_KEY } }
+            : { ExpressionAttributeValues: { ':v': expectedVersion } }),
         }),
       );
       return true;

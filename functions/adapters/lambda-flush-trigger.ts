@@ -10,7 +10,11 @@ export class LambdaFlushTrigger implements FlushTrigger {
 
   async trigger(tenant: string): Promise<void> {
     await this.lambda.send(
-      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ tenant })) }),
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify({ tenant })),
+      }),
     );
   }
 }

@@ -14,6 +14,7 @@ export function lazyS3FileStore(
   let store: Promise<S3FileStore> | undefined;
   return () =>
     (store ??= Promise.all([import('./s3-client'), import('./s3-file-store')]).then(
-      ([{ createS3Client }, { S3FileStore }]) => new S3FileStore(createS3Client(config, clientOptions), bucket, config.downloadUrlExpirySeconds),
+      ([{ createS3Client }, { S3FileStore }]) =>
+        new S3FileStore(createS3Client(config, clientOptions), bucket, config.downloadUrlExpirySeconds),
     ));
 }

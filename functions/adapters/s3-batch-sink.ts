@@ -11,7 +11,9 @@ export class S3BatchSink implements BatchSink {
 
   async write(batch: Batch, events: StoredEvent[]): Promise<{ bucket: string; key: string }> {
     const key = batch.sinks.s3.key;
-    const body = events.map((e) => JSON.stringify({ event_id: e.event_id, received_at: e.received_at, body: e.body })).join('\n') + '\n';
+    const body =
+      events.map((e) => JSON.stringify({ event_id: e.event_id, received_at: e.received_at, body: e.body })).join('\n') +
+      '\n';
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,

@@ -29,7 +29,8 @@ export class S3FileStore implements FileStore {
     // Cancellation and timeouts fail the body too, rather than lib-storage's own abort: its abort
     // rejects at once and sends AbortMultipartUpload later, in the background (a frozen Lambda might
     // never send it), while a failed body makes done() reject only after the parts are aborted.
-    const stop = () => counted.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The upload was aborted.'));
+    const stop = () =>
+      counted.destroy(signal?.reason instanceof Error ? signal.reason : new Error('The upload was aborted.'));
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
     // Upload sends one PUT below PART_SIZE and a multipart upload above it, aborting the parts on failure.
@@ -48,19 +49,24 @@ export class S3FileStore implements FileStore {
   }
 
   async downloadUrl(key: string): Promise<{ url: string; expiresInSeconds: number }> {
-    const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.expiresInSeconds });
+    const url = await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: this.expiresInSeconds,
+    });
     return { url, expiresInSeconds: this.expiresInSeconds };
   }
 
   async read(key: string, signal?: AbortSignal): Promise<{ body: Readable; bytes: number } | undefined> {
     try {
-      const { Body, ContentLength } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      const { Body, ContentLength } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
       // In Node.js the SDK's body is an IncomingMessage, a Readable.
       return { body: Body as Readable, bytes: ContentLength ?? 0 };
     } catch (error) {
       // Without s3:ListBucket, which is not granted (it would list every tenant's files), S3 answers
       // a missing key with 403, not 404: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
-      if (error instanceof NoSuchKey || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403)) return undefined;
+      if (error instanceof NoSuchKey || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403))
+        return undefined;
       throw error;
     }
   }
@@ -70,6 +76,8 @@ export class S3FileStore implements FileStore {
    * (curl -T, fetch) can use it; the reader enforces its own size limit.
    */
   async uploadUrl(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
   }
 }

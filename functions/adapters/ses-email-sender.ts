@@ -20,15 +20,24 @@ import type { EmailMessage, EmailSender } from '../core/task-services';
  * a verified identity, or the account may not send. Listed by class, from the API reference:
  * https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html#API_SendEmail_Errors
  */
-const PERMANENT = [MessageRejected, MailFromDomainNotVerifiedException, BadRequestException, NotFoundException, AccountSuspendedException, SendingPausedException];
+const PERMANENT = [
+  MessageRejected,
+  MailFromDomainNotVerifiedException,
+  BadRequestException,
+  NotFoundException,
+  AccountSuspendedException,
+  SendingPausedException,
+];
 /** Throttling and quota: another attempt after the backoff may go through. */
 const THROTTLED = [TooManyRequestsException, LimitExceededException];
 
 /** Maps an SDK error to the task error classes; by class and fault, never by message text. */
 export function classifySesError(error: unknown): Error {
   const cause = { cause: error };
-  if (THROTTLED.some((type) => error instanceof type)) return new RetryableTaskError(`SES throttled the request: ${describe(error)}`, cause);
-  if (PERMANENT.some((type) => error instanceof type)) return new PermanentTaskError(`SES rejected the e-mail: ${describe(error)}`, cause);
+  if (THROTTLED.some((type) => error instanceof type))
+    return new RetryableTaskError(`SES throttled the request: ${describe(error)}`, cause);
+  if (PERMANENT.some((type) => error instanceof type))
+    return new PermanentTaskError(`SES rejected the e-mail: ${describe(error)}`, cause);
   // Any other 4xx (e.g. AccessDeniedException when the sender is not an identity this worker may use) is the request's fault.
   if (error instanceof SESv2ServiceException && error.$fault === 'client' && error.$metadata.httpStatusCode !== 429) {
     return new PermanentTaskError(`SES refused the request: ${describe(error)}`, cause);
@@ -51,7 +60,9 @@ export class SesEmailSender implements EmailSender {
   async send(message: EmailMessage): Promise<{ messageId: string }> {
     const from = message.from ?? this.defaultFrom;
     if (!from) {
-      throw new PermanentTaskError('No sender address is configured: set TASKLANE_EMAIL_FROM (deploy: -c emailFrom=<verified SES identity>) or give "from".');
+      throw new PermanentTaskError(
+        'No sender address is configured: set TASKLANE_EMAIL_FROM (deploy: -c emailFrom=<verified SES identity>) or give "from".',
+      );
     }
     const body = {
       ...(message.text === undefined ? {} : { Text: { Data: message.text, Charset: 'UTF-8' } }),
@@ -76,5 +87,9 @@ export class SesEmailSender implements EmailSender {
 /** The SESv2 client; the local stack points it at the emulator. Its own module, so only workers bundle it. */
 export function createSesClient(config: Pick<RuntimeConfig, 'region' | 'endpoints'>): SESv2Client {
   if (!config.endpoints?.ses) return new SESv2Client({ region: config.region });
-  return new SESv2Client({ region: config.region, endpoint: config.endpoints.ses, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new SESv2Client({
+    region: config.region,
+    endpoint: config.endpoints.ses,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }

@@ -14,19 +14,27 @@ export class SqsTaskQueue implements TaskQueue {
   ) {}
 
   async send(type: string, message: TaskMessage): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl(type), MessageBody: JSON.stringify(message) }));
+    await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl(type), MessageBody: JSON.stringify(message) }),
+    );
   }
 
   async sendMany(type: string, messages: readonly TaskMessage[]): Promise<void> {
     const queueUrl = this.queueUrl(type);
     for (let start = 0; start < messages.length; start += SQS_BATCH_LIMIT) {
-      let entries = messages.slice(start, start + SQS_BATCH_LIMIT).map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
+      let entries = messages
+        .slice(start, start + SQS_BATCH_LIMIT)
+        .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
       for (let round = 0; entries.length > 0; round++) {
-        const { Failed = [] } = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const { Failed = [] } = await this.sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+        );
         const failed = new Set(Failed.map((f) => f.Id));
         if (failed.size > 0 && (round === ENTRY_RETRIES || Failed.some((f) => f.SenderFault))) {
           const first = Failed[0]!;
-          throw new Error(`SQS refused ${failed.size} of ${entries.length} messages for "${type}": ${first.Code} ${first.Message ?? ''}`.trim());
+          throw new Error(
+            `SQS refused ${failed.size} of ${entries.length} messages for "${type}": ${first.Code} ${first.Message ?? ''}`.trim(),
+          );
         }
         entries = entries.filter((e) => failed.has(e.Id));
       }

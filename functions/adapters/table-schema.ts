@@ -34,12 +34,23 @@ export const INDEXES = {
   keysByTenant: { name: 'keys-by-tenant', partitionKey: 'key_tenant_pk' },
   /** Sparse: tasks not yet terminal, by sweep shard, sorted by when the sweeper should look at them. */
   // (An index's own keys are projected anyway and may not be listed again.)
-  sweep: { name: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'INCLUDE', nonKeyAttributes: [...SWEEP_ATTRIBUTES, 'webhook_sweep_at'] },
+  sweep: {
+    name: 'sweep',
+    partitionKey: 'sweep_pk',
+    sortKey: 'sweep_at',
+    projection: 'INCLUDE',
+    nonKeyAttributes: [...SWEEP_ATTRIBUTES, 'webhook_sweep_at'],
+  },
   /**
    * Buffered events by buffer shard, sorted by `<tenant>#<event id>` (arrival order per tenant).
    * Keys only: the flush reads the events themselves with a consistent BatchGetItem.
    */
-  eventsWaiting: { name: 'events-waiting', partitionKey: 'evt_wait_pk', sortKey: 'evt_wait_sk', projection: 'KEYS_ONLY' },
+  eventsWaiting: {
+    name: 'events-waiting',
+    partitionKey: 'evt_wait_pk',
+    sortKey: 'evt_wait_sk',
+    projection: 'KEYS_ONLY',
+  },
   /**
    * Sparse: tasks with a webhook whose delivery is not settled. The partition key is set at creation
    * (only for tasks with a webhook_url), the sort key when the task ends.

@@ -48,7 +48,11 @@ export interface StoredStatusChange {
 export type FeedChange = { kind: 'progress' } | { kind: 'status'; entry: StoredStatusChange };
 
 /** SET clauses, names and values a write adds for its feed change. */
-export function feedUpdate(change: FeedChange): { sets: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+export function feedUpdate(change: FeedChange): {
+  sets: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   if (change.kind === 'progress') {
     return {
       sets: ['#feedSeq = if_not_exists(#feedSeq, :feedZero) + :feedOne'],
@@ -63,23 +67,35 @@ export function feedUpdate(change: FeedChange): { sets: string[]; names: Record<
       '#feedStatusSeq = if_not_exists(#feedStatusSeq, :feedZero) + :feedStep',
       '#feedHistory = list_append(if_not_exists(#feedHistory, :feedEmpty), :feedEntry)',
     ],
-    names: { '#feedSeq': FEED_ATTRIBUTES.seq, '#feedStatusSeq': FEED_ATTRIBUTES.statusSeq, '#feedHistory': FEED_ATTRIBUTES.history },
+    names: {
+      '#feedSeq': FEED_ATTRIBUTES.seq,
+      '#feedStatusSeq': FEED_ATTRIBUTES.statusSeq,
+      '#feedHistory': FEED_ATTRIBUTES.history,
+    },
     values: { ':feedZero': 0, ':feedStep': STATUS_STEP, ':feedEmpty': [], ':feedEntry': [change.entry] },
   };
 }
 
 /** The feed attributes of a newly created task: seq 0, with its first status as the only entry. */
 export function initialFeed(task: Task): Record<string, unknown> {
-  const entry: StoredStatusChange = { status: task.status, attempt: task.attempts, at: task.created_at, progress: task.progress };
+  const entry: StoredStatusChange = {
+    status: task.status,
+    attempt: task.attempts,
+    at: task.created_at,
+    progress: task.progress,
+  };
   return { [FEED_ATTRIBUTES.seq]: 0, [FEED_ATTRIBUTES.statusSeq]: 0, [FEED_ATTRIBUTES.history]: [entry] };
 }
 
 /** Turns the stored feed attributes of an item into `seq` and `status_history` with each entry's seq. */
 export function readFeed(item: Record<string, unknown>): Pick<Task, 'seq' | 'status_history'> {
-  const stored = Array.isArray(item[FEED_ATTRIBUTES.history]) ? (item[FEED_ATTRIBUTES.history] as StoredStatusChange[]) : undefined;
+  const stored = Array.isArray(item[FEED_ATTRIBUTES.history])
+    ? (item[FEED_ATTRIBUTES.history] as StoredStatusChange[])
+    : undefined;
   const seq = typeof item[FEED_ATTRIBUTES.seq] === 'number' ? (item[FEED_ATTRIBUTES.seq] as number) : undefined;
   if (!stored) return seq === undefined ? {} : { seq };
-  const statusSeq = typeof item[FEED_ATTRIBUTES.statusSeq] === 'number' ? (item[FEED_ATTRIBUTES.statusSeq] as number) : 0;
+  const statusSeq =
+    typeof item[FEED_ATTRIBUTES.statusSeq] === 'number' ? (item[FEED_ATTRIBUTES.statusSeq] as number) : 0;
   const attempts = typeof item.attempts === 'number' ? item.attempts : 0;
   const history: StatusChange[] = stored.map((entry, i) => ({
     ...entry,

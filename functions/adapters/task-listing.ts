@@ -14,7 +14,11 @@ const MAX_QUERY_ROUNDS = 10;
 export async function listTasks(table: TaskTable, query: ListQuery): Promise<Page<Task>> {
   const { indexName, partitionKey, partitionValue } = indexFor(query);
   // The cursor must name a position in this partition: the tenant's and the filter's own.
-  let startKey: Record<string, unknown> | undefined = decodeCursor(query.cursor, { partitionKey, partitionValue, tableKeyPrefix: taskKey(query.tenant, '') });
+  let startKey: Record<string, unknown> | undefined = decodeCursor(query.cursor, {
+    partitionKey,
+    partitionValue,
+    tableKeyPrefix: taskKey(query.tenant, ''),
+  });
   const now = table.clock.now();
   // The listing indexes hold keys only (so progress writes never touch them): read the page's
   // keys there, then the tasks themselves, and keep those that still match and have not expired.
@@ -34,7 +38,10 @@ export async function listTasks(table: TaskTable, query: ListQuery): Promise<Pag
       }),
     );
     const keys = out.Items ?? [];
-    const items = await getItems(table, keys.map((key) => String(key[TABLE_KEY])));
+    const items = await getItems(
+      table,
+      keys.map((key) => String(key[TABLE_KEY])),
+    );
     for (const key of keys) {
       const item = items.get(String(key[TABLE_KEY]));
       if (!item || isExpiredItem(item, now)) continue;
@@ -59,18 +66,31 @@ export async function listTasks(table: TaskTable, query: ListQuery): Promise<Pag
 
 /** Items by primary key (eventually consistent: a listing may lag a moment behind a write). */
 async function getItems(table: TaskTable, pks: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const items = await batchGetAll(table.db, table.tableName, pks.map((pk) => ({ [TABLE_KEY]: pk })), false);
+  const items = await batchGetAll(
+    table.db,
+    table.tableName,
+    pks.map((pk) => ({ [TABLE_KEY]: pk })),
+    false,
+  );
   return new Map(items.map((item) => [String(item[TABLE_KEY]), item]));
 }
 
 function indexFor(query: ListQuery): { indexName: string; partitionKey: string; partitionValue: string } {
   if (query.status) {
     const index = INDEXES.byTenantStatus;
-    return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantStatusPk(query.tenant, query.status) };
+    return {
+      indexName: index.name,
+      partitionKey: index.partitionKey,
+      partitionValue: tenantStatusPk(query.tenant, query.status),
+    };
   }
   if (query.type) {
     const index = INDEXES.byTenantType;
-    return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantTypePk(query.tenant, query.type) };
+    return {
+      indexName: index.name,
+      partitionKey: index.partitionKey,
+      partitionValue: tenantTypePk(query.tenant, query.type),
+    };
   }
   const index = INDEXES.byTenant;
   return { indexName: index.name, partitionKey: index.partitionKey, partitionValue: tenantPk(query.tenant) };

@@ -10,7 +10,8 @@ import type { SesEmailSender } from './ses-email-sender';
 import { SqsTaskQueue } from './sqs-task-queue';
 
 /** A worker whose type does not use files gets no bucket (and no grant); reaching for one is a bug in the type. */
-const noBucket = () => Promise.reject(new PermanentTaskError('No files bucket is configured for this worker (TASKLANE_FILES_BUCKET).'));
+const noBucket = () =>
+  Promise.reject(new PermanentTaskError('No files bucket is configured for this worker (TASKLANE_FILES_BUCKET).'));
 const noFiles: FileStore = { upload: noBucket, downloadUrl: noBucket, read: noBucket };
 
 /**
@@ -18,11 +19,18 @@ const noFiles: FileStore = { upload: noBucket, downloadUrl: noBucket, read: noBu
  * across invocations). One worker bundle serves every type, so the SES and S3 clients load on a
  * type's first use of them, not at every worker's cold start.
  */
-export function createTaskServices(config: RuntimeConfig, store: TaskCatalog, clients: AwsClients, metrics?: TaskMetrics): TaskServices {
+export function createTaskServices(
+  config: RuntimeConfig,
+  store: TaskCatalog,
+  clients: AwsClients,
+  metrics?: TaskMetrics,
+): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
   let sender: Promise<SesEmailSender> | undefined;
   const loadSender = () =>
-    (sender ??= import('./ses-email-sender').then(({ SesEmailSender, createSesClient }) => new SesEmailSender(createSesClient(config), config.emailFrom)));
+    (sender ??= import('./ses-email-sender').then(
+      ({ SesEmailSender, createSesClient }) => new SesEmailSender(createSesClient(config), config.emailFrom),
+    ));
   const email: EmailSender = { send: async (message) => (await loadSender()).send(message) };
   const fileStore = config.filesBucket ? lazyS3FileStore(config, config.filesBucket) : undefined;
   const files: FileStore = fileStore

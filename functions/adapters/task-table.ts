@@ -21,7 +21,10 @@ export interface TaskUpdate {
 }
 
 /** A condition on the task's status, `#status IN (:<prefix>0, …)`, with its values. */
-export function statusIn(prefix: string, statuses: Iterable<TaskStatus>): { condition: string; values: Record<string, TaskStatus> } {
+export function statusIn(
+  prefix: string,
+  statuses: Iterable<TaskStatus>,
+): { condition: string; values: Record<string, TaskStatus> } {
   const values = Object.fromEntries([...statuses].map((status, i) => [`:${prefix}${i}`, status]));
   return { condition: `#status IN (${Object.keys(values).join(', ')})`, values };
 }
@@ -43,7 +46,11 @@ export class TaskTable {
 
   async get(tenant: string, id: string, options: ReadOptions = {}): Promise<Task | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { [TABLE_KEY]: taskKey(tenant, id) }, ConsistentRead: options.consistent ?? true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE_KEY]: taskKey(tenant, id) },
+        ConsistentRead: options.consistent ?? true,
+      }),
     );
     if (!Item || isExpiredItem(Item, this.clock.now())) return undefined;
     return fromTaskItem(Item);
@@ -51,15 +58,26 @@ export class TaskTable {
 
   /** Applies `update` if the task exists and the condition holds; `updated_at` is set to `now`. */
   async update(tenant: string, id: string, now: string, update: TaskUpdate): Promise<WriteResult> {
-    const parts = buildUpdate({ ...update.set, updated_at: now }, update.remove, update.feed && feedUpdate(update.feed));
+    const parts = buildUpdate(
+      { ...update.set, updated_at: now },
+      update.remove,
+      update.feed && feedUpdate(update.feed),
+    );
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE_KEY]: taskKey(tenant, id) },
           UpdateExpression: parts.UpdateExpression,
-          ConditionExpression: update.condition ? `attribute_exists(#pk) AND ${update.condition}` : 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#status': 'status', '#pk': TABLE_KEY, ...update.names, ...parts.ExpressionAttributeNames },
+          ConditionExpression: update.condition
+            ? `attribute_exists(#pk) AND ${update.condition}`
+            : 'attribute_exists(#pk)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#pk': TABLE_KEY,
+            ...update.names,
+            ...parts.ExpressionAttributeNames,
+          },
           ExpressionAttributeValues: { ...update.conditionValues, ...parts.ExpressionAttributeValues },
           ReturnValues: 'ALL_NEW',
         }),

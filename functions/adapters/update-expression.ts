@@ -17,7 +17,11 @@ export interface RawSetClauses {
  * placeholder (so reserved words such as `status` need no care). An attribute set to undefined is
  * removed: the DocumentClient cannot marshal undefined, and "no value" means "not stored".
  */
-export function buildUpdate(set: Record<string, unknown>, remove: readonly string[] = [], raw?: RawSetClauses): UpdateParts {
+export function buildUpdate(
+  set: Record<string, unknown>,
+  remove: readonly string[] = [],
+  raw?: RawSetClauses,
+): UpdateParts {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];

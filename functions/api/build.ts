@@ -38,7 +38,13 @@ export interface BuildApiOptions {
 
 const noTrigger: FlushTrigger = { trigger: async () => undefined };
 
-export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Logger, resolveTenant: TenantResolver, options: BuildApiOptions = {}) {
+export function buildApi(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  logger: Logger,
+  resolveTenant: TenantResolver,
+  options: BuildApiOptions = {},
+) {
   const metrics = options.metrics ?? noMetrics;
   const rateLimiter =
     config.rateLimitPerSecond > 0
@@ -64,7 +70,12 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
   const eventStore = new DynamoEventStore(clients.dynamo, config.tableName);
   const events = {
     store: eventStore,
-    service: new EventService({ store: eventStore, trigger: options.flushTrigger ?? noTrigger, clock: systemClock, log: logger }),
+    service: new EventService({
+      store: eventStore,
+      trigger: options.flushTrigger ?? noTrigger,
+      clock: systemClock,
+      log: logger,
+    }),
   };
   // The stream only reads: the same store, eventually consistent after its first read. While it
   // runs, the check that admitted it is made again (in AWS the stream function serves this route,
@@ -76,7 +87,17 @@ export function buildApi(config: RuntimeConfig, clients: AwsClients, logger: Log
   };
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
   const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
-  return createApp({ tasks, types: taskTypes, resolveTenant, log: logger, events, stream, dashboard: options.dashboard, webhookSecrets, uploads });
+  return createApp({
+    tasks,
+    types: taskTypes,
+    resolveTenant,
+    log: logger,
+    events,
+    stream,
+    dashboard: options.dashboard,
+    webhookSecrets,
+    uploads,
+  });
 }
 
 /** The Lambda wiring: configuration from the environment the CDK stack sets. */
@@ -85,6 +106,8 @@ export function buildApiFromEnv(env: NodeJS.ProcessEnv = process.env, dashboard?
   return buildApi(config, createAwsClients(config), createLogger('tasklane-api'), tenantFromAuthorizer, {
     metrics: new PowertoolsTaskMetrics(),
     dashboard,
-    flushTrigger: config.flushFunctionName ? new LambdaFlushTrigger(createLambdaClient(config.region), config.flushFunctionName) : undefined,
+    flushTrigger: config.flushFunctionName
+      ? new LambdaFlushTrigger(createLambdaClient(config.region), config.flushFunctionName)
+      : undefined,
   });
 }

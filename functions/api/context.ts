@@ -2,4 +2,7 @@
 export type AppEnv = { Variables: { tenant: string } };
 
 /** Resolves the caller's tenant, or undefined if the request is not authenticated. */
-export type TenantResolver = (c: { req: { header(name: string): string | undefined }; env: unknown }) => Promise<string | undefined>;
+export type TenantResolver = (c: {
+  req: { header(name: string): string | undefined };
+  env: unknown;
+}) => Promise<string | undefined>;

@@ -29,7 +29,9 @@ export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
 export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions): void {
   if (!options.html.includes(KEY_PLACEHOLDER)) throw new Error(`The dashboard page lacks ${KEY_PLACEHOLDER}.`);
   const keyless = options.html;
-  const withKey = options.apiKey ? keyless.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`) : keyless;
+  const withKey = options.apiKey
+    ? keyless.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`)
+    : keyless;
   const policy = [
     "default-src 'none'",
     // The preset key is a meta tag, not a script or style: both pages have the same hashes.
@@ -54,7 +56,10 @@ export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions):
 /** CSP sources allowing exactly the page's inline <script> or <style> blocks. */
 function inlineHashes(page: string, tag: 'script' | 'style'): string {
   const blocks = [...page.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1] ?? '');
-  return blocks.map((block) => `'sha256-${createHash('sha256').update(block, 'utf8').digest('base64')}'`).join(' ') || "'none'";
+  return (
+    blocks.map((block) => `'sha256-${createHash('sha256').update(block, 'utf8').digest('base64')}'`).join(' ') ||
+    "'none'"
+  );
 }
 
 function escapeAttribute(value: string): string {

@@ -14,6 +14,8 @@ export function errorResponse(c: Context, error: unknown, log: Log): Response {
     if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
     return c.json(errorBody(error.code, error.message, error.details), error.status as ContentfulStatusCode);
   }
-  log.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  log.error('unhandled error', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
   return c.json(errorBody('internal_error', 'Something went wrong on our side; the request can be retried.'), 500);
 }

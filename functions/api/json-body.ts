@@ -3,10 +3,15 @@ import { ValidationError } from '../core/errors';
 /** Parses a JSON body with a 400 that says what is wrong, instead of a generic parse failure. */
 export async function readJson(request: Request): Promise<unknown> {
   const text = await request.text();
-  if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.', [{ field: 'body', rule: 'a JSON object' }]);
+  if (text.trim() === '')
+    throw new ValidationError('The request body is empty; send a JSON object.', [
+      { field: 'body', rule: 'a JSON object' },
+    ]);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, [{ field: 'body', rule: 'valid JSON' }]);
+    throw new ValidationError(`The request body is not valid JSON: ${(error as Error).message}`, [
+      { field: 'body', rule: 'valid JSON' },
+    ]);
   }
 }

@@ -13,7 +13,12 @@ export function registerSendEmailRoute(app: Hono<AppEnv>, tasks: TaskService): v
   app.post('/send-email', async (c) => {
     const { to, subject, body } = parseOrThrow(sendEmailBody, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
-    const { task, replayed } = await tasks.create({ tenant: c.get('tenant'), type: email.name, payload: { to, subject, text: body }, idempotencyKey });
+    const { task, replayed } = await tasks.create({
+      tenant: c.get('tenant'),
+      type: email.name,
+      payload: { to, subject, text: body },
+      idempotencyKey,
+    });
     c.header('Location', `/tasks/${encodeURIComponent(task.id)}`);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json({ task_id: task.id, message: 'Email queued for sending' }, 202);

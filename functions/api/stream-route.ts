@@ -46,13 +46,17 @@ export function registerStreamRoute(app: Hono<AppEnv>, deps: StreamRouteDeps, lo
         for await (const item of watch.follow(gone.signal, stillAuthorized)) {
           if (item.kind === 'heartbeat') await stream.write(': heartbeat\n\n');
           // The stream just ends: the client's reconnect gets the 401 that says why.
-          else if (item.kind === 'revoked') log.info('task stream ended: its key no longer authenticates', { task_id: c.req.param('id') });
+          else if (item.kind === 'revoked')
+            log.info('task stream ended: its key no longer authenticates', { task_id: c.req.param('id') });
           else await send(stream, item.event);
         }
       } catch (error) {
         // A failed read ends the stream, telling the client nothing about our side; it reconnects
         // with Last-Event-ID and loses nothing.
-        log.error('task stream ended by an error', { task_id: c.req.param('id'), error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+        log.error('task stream ended by an error', {
+          task_id: c.req.param('id'),
+          error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        });
       }
     });
     // Hop-by-hop headers streamSSE adds are the server's business: Node's HTTP server frames the

@@ -30,5 +30,9 @@ export const tenantFromAuthorizer: TenantResolver = async (c) => {
  * saw the request that opened it).
  */
 export function tenantFromApiKey(keys: ApiKeyStore): TenantResolver {
-  return (c) => authenticate(keys, extractApiKey((name) => c.req.header(name)));
+  return (c) =>
+    authenticate(
+      keys,
+      extractApiKey((name) => c.req.header(name)),
+    );
 }

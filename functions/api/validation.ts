@@ -17,7 +17,10 @@ export const createTaskBody = z
   .object({
     type: z.string({ error: 'required, a string naming a task type' }).min(1),
     payload: z.unknown().optional(),
-    webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(LIMITS.maxWebhookUrlLength).optional(),
+    webhook_url: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(LIMITS.maxWebhookUrlLength)
+      .optional(),
   })
   .strict();
 
@@ -41,7 +44,9 @@ const IDEMPOTENCY_KEY_RULE = `1–${LIMITS.maxIdempotencyKeyLength} printable AS
 export function parseIdempotencyKey(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(raw)) {
-    throw new ValidationError(`The Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}.`, [{ field: 'Idempotency-Key', rule: IDEMPOTENCY_KEY_RULE }]);
+    throw new ValidationError(`The Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}.`, [
+      { field: 'Idempotency-Key', rule: IDEMPOTENCY_KEY_RULE },
+    ]);
   }
   return raw;
 }
@@ -49,6 +54,7 @@ export function parseIdempotencyKey(raw: string | undefined): string | undefined
 /** Parses input with a schema or throws a 400 naming each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix = ''): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(`The ${what} is not valid.`, issuesToDetails(parsed.error.issues, prefix));
+  if (!parsed.success)
+    throw new ValidationError(`The ${what} is not valid.`, issuesToDetails(parsed.error.issues, prefix));
   return parsed.data;
 }

@@ -33,7 +33,8 @@ export class EventService {
     // request whole, so a client's retry cannot duplicate the others.
     items.forEach((item, i) => {
       const field = Array.isArray(body) ? `body[${i}]` : 'body';
-      if (!isPlainObject(item)) throw new ValidationError('Each event must be a JSON object.', [{ field, rule: 'a JSON object' }]);
+      if (!isPlainObject(item))
+        throw new ValidationError('Each event must be a JSON object.', [{ field, rule: 'a JSON object' }]);
       // No stored-size limit needed: stored, an event takes at most 1.5 × its JSON, far inside an item.
       assertStorable(item, field);
       const bytes = Buffer.byteLength(JSON.stringify(item));
@@ -44,19 +45,29 @@ export class EventService {
       }
     });
     const receivedAt = this.deps.clock.now().toISOString();
-    const events: StoredEvent[] = items.map((item) => ({ tenant, event_id: newSortableId(), received_at: receivedAt, body: item }));
+    const events: StoredEvent[] = items.map((item) => ({
+      tenant,
+      event_id: newSortableId(),
+      received_at: receivedAt,
+      body: item,
+    }));
     await this.deps.store.append(events);
 
     const batchSize = this.deps.batchSize ?? BATCHING.batchSize;
     const waiting = await this.deps.store.countWaiting(tenant, batchSize);
     if (waiting >= batchSize) {
       // Size or interval, whichever comes first; a failed trigger only means the schedule flushes.
-      await this.deps.trigger.trigger(tenant).catch((error: unknown) => this.deps.log.warn('flush trigger failed', { error: String(error) }));
+      await this.deps.trigger
+        .trigger(tenant)
+        .catch((error: unknown) => this.deps.log.warn('flush trigger failed', { error: String(error) }));
     }
     return events.map((e) => e.event_id);
   }
 
   async stats(tenant: string): Promise<{ waiting: number; batch_size: number }> {
-    return { waiting: await this.deps.store.countWaiting(tenant), batch_size: this.deps.batchSize ?? BATCHING.batchSize };
+    return {
+      waiting: await this.deps.store.countWaiting(tenant),
+      batch_size: this.deps.batchSize ?? BATCHING.batchSize,
+    };
   }
 }

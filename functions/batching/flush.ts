@@ -50,7 +50,10 @@ export async function flush(deps: FlushDeps, only?: { tenant: string }): Promise
     try {
       const latest = await deps.store.latestBatch(tenant);
       if (latest && latest.status !== 'done') {
-        deps.log.warn('finishing a batch an earlier flush left unfinished', { batch_id: latest.batch_id, status: latest.status });
+        deps.log.warn('finishing a batch an earlier flush left unfinished', {
+          batch_id: latest.batch_id,
+          status: latest.status,
+        });
         await finishBatch(deps, latest, await deps.store.getEvents(tenant, latest.event_ids));
         report.batches++;
         report.events += latest.size;
@@ -60,7 +63,8 @@ export async function flush(deps: FlushDeps, only?: { tenant: string }): Promise
         if (n > 0 && !(await deps.store.acquireLock(tenant, owner, deps.clock.now(), BATCHING.lockLeaseSeconds))) break;
         const events = await deps.store.oldestWaiting(tenant, deps.batchSize ?? BATCHING.batchSize);
         if (events.length === 0) break;
-        if (n === 0) oldestAge = Math.max(oldestAge, (deps.clock.now().getTime() - Date.parse(events[0]!.received_at)) / 1000);
+        if (n === 0)
+          oldestAge = Math.max(oldestAge, (deps.clock.now().getTime() - Date.parse(events[0]!.received_at)) / 1000);
         const batch = await claim(deps, tenant, events);
         await finishBatch(deps, batch, events);
         report.batches++;
@@ -105,16 +109,23 @@ async function finishBatch(deps: FlushDeps, batch: Batch, events: StoredEvent[])
   let current = batch;
   if (current.status === 'claimed') {
     // A resumed batch whose events were already removed cannot happen: removal follows `written`.
-    const ordered = current.event_ids.map((id) => events.find((e) => e.event_id === id)).filter((e): e is StoredEvent => e !== undefined);
+    const ordered = current.event_ids
+      .map((id) => events.find((e) => e.event_id === id))
+      .filter((e): e is StoredEvent => e !== undefined);
     const { bucket, key } = await deps.sink.write(current, ordered);
     const writtenAt = deps.clock.now().toISOString();
     const sinks = { s3: { status: 'written' as const, bucket, key, written_at: writtenAt } };
-    await deps.store.advanceBatch(current.tenant, current.batch_id, 'claimed', 'written', { sinks, updated_at: writtenAt });
+    await deps.store.advanceBatch(current.tenant, current.batch_id, 'claimed', 'written', {
+      sinks,
+      updated_at: writtenAt,
+    });
     current = { ...current, status: 'written', sinks };
     deps.afterStep?.('written', current);
   }
   if (current.status === 'written') {
     await deps.store.deleteEvents(current.tenant, current.event_ids);
-    await deps.store.advanceBatch(current.tenant, current.batch_id, 'written', 'done', { updated_at: deps.clock.now().toISOString() });
+    await deps.store.advanceBatch(current.tenant, current.batch_id, 'written', 'done', {
+      updated_at: deps.clock.now().toISOString(),
+    });
   }
 }

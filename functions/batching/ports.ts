@@ -18,7 +18,13 @@ export interface EventStore {
   releaseLock(tenant: string, owner: string): Promise<void>;
   putBatch(batch: Batch): Promise<void>;
   /** Moves a batch on, only from the expected status. */
-  advanceBatch(tenant: string, batchId: string, from: BatchStatus, to: BatchStatus, set: Partial<Batch>): Promise<boolean>;
+  advanceBatch(
+    tenant: string,
+    batchId: string,
+    from: BatchStatus,
+    to: BatchStatus,
+    set: Partial<Batch>,
+  ): Promise<boolean>;
   /** The tenant's newest batch (the only one that can be unfinished). */
   latestBatch(tenant: string): Promise<Batch | undefined>;
   getBatch(tenant: string, batchId: string): Promise<Batch | undefined>;

@@ -20,7 +20,10 @@ export function hashApiKey(secret: string): string {
 
 /** A fresh key: `tl_<8-char id>_<43-char secret>` (256 bits of randomness). */
 export function generateApiKey(): { keyId: string; secret: string } {
-  const keyId = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  const keyId = randomBytes(6)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x');
   return { keyId, secret: `tl_${keyId}_${randomBytes(32).toString('base64url')}` };
 }
 
@@ -62,7 +65,9 @@ export async function issueApiKey(
   options: { description?: string; secret?: string; now?: Date } = {},
 ): Promise<{ record: ApiKeyRecord; secret: string }> {
   if (!TENANT_PATTERN.test(tenant)) {
-    throw new Error(`tenant must match ${TENANT_PATTERN} (lower-case letters, digits, dashes; at most 63 characters); got "${tenant}"`);
+    throw new Error(
+      `tenant must match ${TENANT_PATTERN} (lower-case letters, digits, dashes; at most 63 characters); got "${tenant}"`,
+    );
   }
   const generated = generateApiKey();
   const secret = options.secret ?? generated.secret;

@@ -20,9 +20,17 @@ export interface BulkCreateDeps {
  * again, since the earlier call may have died between the write and the send; the worker
  * acknowledges a duplicate message, and the sweeper re-sends for any record whose send failed.
  */
-export async function createTasks(deps: BulkCreateDeps, tenant: string, tasks: readonly NewTask[]): Promise<BulkCreateOutcome> {
+export async function createTasks(
+  deps: BulkCreateDeps,
+  tenant: string,
+  tasks: readonly NewTask[],
+): Promise<BulkCreateOutcome> {
   const now = deps.clock.now().toISOString();
-  const writes = await Promise.all(tasks.map((t) => deps.store.create(newPendingTask({ id: t.id, tenant, type: t.type, payload: t.payload, source: t.source, now }))));
+  const writes = await Promise.all(
+    tasks.map((t) =>
+      deps.store.create(newPendingTask({ id: t.id, tenant, type: t.type, payload: t.payload, source: t.source, now })),
+    ),
+  );
   const toSend = new Map<string, TaskMessage[]>();
   let created = 0;
   writes.forEach((write, i) => {

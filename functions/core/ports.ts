@@ -45,10 +45,31 @@ export interface TaskReader {
 export interface TaskLifecycle {
   startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult>;
   /** Records progress of the running attempt; returns the task so the worker sees `cancel_requested`. */
-  progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult>;
+  progress(
+    tenant: string,
+    id: string,
+    attempt: number,
+    progress: number,
+    message: string | undefined,
+    now: string,
+  ): Promise<WriteResult>;
   complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult>;
-  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult>;
-  fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult>;
+  retry(
+    tenant: string,
+    id: string,
+    attempt: number,
+    error: Task['error'],
+    nextAttemptAt: string,
+    sweepAt: string,
+    now: string,
+  ): Promise<WriteResult>;
+  fail(
+    tenant: string,
+    id: string,
+    attempt: number | undefined,
+    error: Task['error'],
+    now: string,
+  ): Promise<WriteResult>;
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
   /** Cancels a task that is not running (pending or retrying): it never runs again. */
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
@@ -83,7 +104,13 @@ export interface SweepStore extends Pick<TaskLifecycle, 'fail'> {
 /** The webhook delivery state on a finished task's record (the webhook worker, the redrive). */
 export interface WebhookRecords extends TaskReader {
   /** Records a webhook delivery attempt while it is still pending; `nextSweepAt` undefined settles it. */
-  recordWebhook(tenant: string, id: string, state: WebhookDeliveryState, nextSweepAt: string | undefined, now: string): Promise<WriteResult>;
+  recordWebhook(
+    tenant: string,
+    id: string,
+    state: WebhookDeliveryState,
+    nextSweepAt: string | undefined,
+    now: string,
+  ): Promise<WriteResult>;
   /** Makes a given-up webhook owed again (redrive from the webhook DLQ). */
   reopenWebhook(tenant: string, id: string, sweepAt: string, now: string): Promise<WriteResult>;
 }

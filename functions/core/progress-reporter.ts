@@ -33,7 +33,14 @@ export class ProgressReporter {
     if (now.getTime() - this.lastWriteAt < this.intervalMs) return;
     this.lastWriteAt = now.getTime();
     const { tenant, id, attempt } = this.task;
-    const written = await this.store.progress(tenant, id, attempt, this.current, message === undefined ? undefined : clipMessage(String(message)), now.toISOString());
+    const written = await this.store.progress(
+      tenant,
+      id,
+      attempt,
+      this.current,
+      message === undefined ? undefined : clipMessage(String(message)),
+      now.toISOString(),
+    );
     const task = written.ok ? written.task : written.current;
     // Canceled, or the record moved on without this attempt (e.g. a sweeper failed it): stop working.
     if (!task || task.cancel_requested || task.status !== 'running' || task.attempts !== attempt) {

@@ -39,7 +39,11 @@ export interface RetrySettings {
  * capped, with "equal jitter" (half fixed, half random) so that retries of a burst spread out
  * without ever collapsing to zero. `random` is injectable for tests.
  */
-export function backoffSeconds(failedAttempt: number, settings: BackoffSettings, random: () => number = Math.random): number {
+export function backoffSeconds(
+  failedAttempt: number,
+  settings: BackoffSettings,
+  random: () => number = Math.random,
+): number {
   const exponent = Math.max(0, failedAttempt - 1);
   const ceiling = Math.min(settings.capSeconds, settings.baseSeconds * 2 ** Math.min(exponent, 30));
   const half = ceiling / 2;
@@ -62,6 +66,9 @@ export function decideAfterFailure(
   random?: () => number,
 ): FailureDecision {
   if (permanent || attempt >= maxAttempts) return { action: 'fail' };
-  const delaySeconds = Math.min(backoffSeconds(attempt, settings.backoff, random), maxRetryDelaySeconds(settings.timeoutSeconds));
+  const delaySeconds = Math.min(
+    backoffSeconds(attempt, settings.backoff, random),
+    maxRetryDelaySeconds(settings.timeoutSeconds),
+  );
   return { action: 'retry', delaySeconds };
 }

@@ -43,7 +43,8 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 export function findUnstorable(value: unknown, field: string, maxBytes?: number): Unstorable | undefined {
   const walked = walk(value, field, 0);
   if ('field' in walked) return walked;
-  if (maxBytes !== undefined && walked.bytes > maxBytes) return { field, rule: `at most ${maxBytes} bytes as stored`, tooLarge: true };
+  if (maxBytes !== undefined && walked.bytes > maxBytes)
+    return { field, rule: `at most ${maxBytes} bytes as stored`, tooLarge: true };
   return undefined;
 }
 
@@ -83,7 +84,9 @@ function walk(value: unknown, field: string, depth: number): Unstorable | { byte
   const prototype: unknown = Object.getPrototypeOf(value);
   if (!isArray && prototype !== Object.prototype && prototype !== null) return { field, rule: NOT_JSON };
   let bytes = 3;
-  const members: [string, unknown][] = Array.isArray(value) ? Array.from(value, (member: unknown, i) => [String(i), member]) : Object.entries(value);
+  const members: [string, unknown][] = Array.isArray(value)
+    ? Array.from(value, (member: unknown, i) => [String(i), member])
+    : Object.entries(value);
   for (const [key, member] of members) {
     if (!isArray) {
       const bad = checkKey(key, memberField(field, key));
@@ -98,7 +101,8 @@ function walk(value: unknown, field: string, depth: number): Unstorable | { byte
 
 function checkKey(key: string, field: string): Unstorable | undefined {
   if (key === '') return { field, rule: 'a non-empty key' };
-  if ((STORABLE.reservedKeys as readonly string[]).includes(key)) return { field, rule: `a key other than ${STORABLE.reservedKeys.join(', ')}` };
+  if ((STORABLE.reservedKeys as readonly string[]).includes(key))
+    return { field, rule: `a key other than ${STORABLE.reservedKeys.join(', ')}` };
   return undefined;
 }
 
@@ -108,7 +112,8 @@ function checkNumber(value: number, field: string): Unstorable | undefined {
   if (magnitude > STORABLE.maxMagnitude) {
     return { field, rule: `a number of at most ${STORABLE.maxMagnitude} in magnitude (send larger ones as strings)` };
   }
-  if (magnitude !== 0 && magnitude < STORABLE.minMagnitude) return { field, rule: `0, or a number of at least ${STORABLE.minMagnitude} in magnitude` };
+  if (magnitude !== 0 && magnitude < STORABLE.minMagnitude)
+    return { field, rule: `0, or a number of at least ${STORABLE.minMagnitude} in magnitude` };
   return undefined;
 }
 

@@ -66,7 +66,10 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions = {}): Prom
       const owed = dueEntries((after) => deps.store.listWebhooksDue(shard, dueBy, MAX_PER_SHARD, after), allPages);
       report.webhooksResent += await resendWebhooks(deps, deps.webhookQueue, owed, now);
     }
-    for await (const task of dueEntries((after) => deps.store.listDueForSweep(shard, dueBy, MAX_PER_SHARD, after), allPages)) {
+    for await (const task of dueEntries(
+      (after) => deps.store.listDueForSweep(shard, dueBy, MAX_PER_SHARD, after),
+      allPages,
+    )) {
       report.due++;
       report[await sweepOne(deps, task, now)]++;
     }
@@ -95,12 +98,23 @@ async function* dueEntries(list: (after?: Task) => Promise<Task[]>, allPages: bo
 }
 
 /** Finished tasks whose webhook is still owed and overdue: their message was lost, so send it again. */
-async function resendWebhooks(deps: SweeperDeps, queue: WebhookQueue, owed: AsyncIterable<Task>, now: string): Promise<number> {
+async function resendWebhooks(
+  deps: SweeperDeps,
+  queue: WebhookQueue,
+  owed: AsyncIterable<Task>,
+  now: string,
+): Promise<number> {
   let resent = 0;
   for await (const task of owed) {
     const event = webhookEventOf(task);
     if (!event || !task.webhook_sweep_at) continue;
-    const claimed = await deps.store.claimWebhookSweep(task.tenant, task.id, task.webhook_sweep_at, sweepAtForWebhook(now), now);
+    const claimed = await deps.store.claimWebhookSweep(
+      task.tenant,
+      task.id,
+      task.webhook_sweep_at,
+      sweepAtForWebhook(now),
+      now,
+    );
     if (!claimed.ok) continue;
     await queue.send({ tenant: task.tenant, task_id: task.id, event });
     deps.log.warn('sweeper re-sent a webhook whose message was lost', { task_id: task.id, tenant: task.tenant, event });

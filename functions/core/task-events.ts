@@ -23,7 +23,11 @@ export function currentStateEvent(task: Task): TaskEvent {
   return {
     event: 'status',
     id: task.seq ?? 0,
-    data: withMessage({ task_id: task.id, status: task.status, progress: task.progress, attempt: task.attempts }, task, true),
+    data: withMessage(
+      { task_id: task.id, status: task.status, progress: task.progress, attempt: task.attempts },
+      task,
+      true,
+    ),
   };
 }
 
@@ -40,7 +44,9 @@ export function eventsAfter(task: Task, after: number, lastProgress = 0): TaskEv
   const latest = history.at(-1);
   // A task written before the feed existed: all we know is its current state.
   if (!latest) return [currentStateEvent(task)];
-  const events = history.filter((change) => change.seq > after).map((change) => statusEvent(task, change, change === latest, lastProgress));
+  const events = history
+    .filter((change) => change.seq > after)
+    .map((change) => statusEvent(task, change, change === latest, lastProgress));
   if (seq > latest.seq && task.status === 'running') {
     events.push({
       event: 'progress',
@@ -82,6 +88,10 @@ function statusEvent(task: Task, change: StatusChange, isLatest: boolean, lastPr
  */
 function withMessage(data: TaskEventData, task: Task, snapshot: boolean): TaskEventData {
   const message =
-    data.status === 'retrying' || data.status === 'failed' ? task.error?.message : data.status === 'running' && snapshot ? task.progress_message : undefined;
+    data.status === 'retrying' || data.status === 'failed'
+      ? task.error?.message
+      : data.status === 'running' && snapshot
+        ? task.progress_message
+        : undefined;
   return message ? { ...data, message } : data;
 }

@@ -44,24 +44,37 @@ export interface AttemptInput {
 }
 
 function toTaskError(error: unknown): TaskError {
-  if (error instanceof Error) return { name: clipMessage(String(error.name)), message: clipMessage(String(error.message)) };
+  if (error instanceof Error)
+    return { name: clipMessage(String(error.name)), message: clipMessage(String(error.message)) };
   return { name: 'Error', message: clipMessage(String(error)) };
 }
 
 /** Runs one attempt of a task: start (conditionally), run with progress and cancellation, record the outcome. */
-export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, input: AttemptInput): Promise<AttemptOutcome> {
+export async function runAttempt(
+  deps: RunnerDeps,
+  type: TaskTypeDefinition,
+  input: AttemptInput,
+): Promise<AttemptOutcome> {
   const { tenant, task_id: id } = input.message;
   const { attempt } = input;
   const now = () => deps.clock.now().toISOString();
 
   const startedAtIso = now();
-  const started = await deps.store.startAttempt(tenant, id, { attempt, now: startedAtIso, sweepAt: sweepAtForAttempt(startedAtIso, type) });
+  const started = await deps.store.startAttempt(tenant, id, {
+    attempt,
+    now: startedAtIso,
+    sweepAt: sweepAtForAttempt(startedAtIso, type),
+  });
   if (!started.ok) {
     if (!started.current) return { kind: 'ack', reason: 'not_found' };
     // Terminal; another delivery of this task already owns this or a later attempt; or this delivery is
     // numbered beyond the last attempt (a re-enqueued message outliving a final attempt that died: the
     // sweeper fails that task once the attempt's bound passes).
-    deps.log.info('delivery ignored', { status: started.current.status, attempts: started.current.attempts, max_attempts: started.current.max_attempts });
+    deps.log.info('delivery ignored', {
+      status: started.current.status,
+      attempts: started.current.attempts,
+      max_attempts: started.current.max_attempts,
+    });
     return { kind: 'ack', reason: 'duplicate' };
   }
   // The queue's visibility timeout (6 × the function timeout) would keep a dead attempt's message
@@ -75,7 +88,15 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
 
   const parsed = type.payloadSchema.safeParse(task.payload);
   if (!parsed.success) {
-    return fail(deps, type, task, attempt, new PermanentTaskError(`Stored payload no longer matches the "${type.name}" schema: ${parsed.error.message}`), true, now());
+    return fail(
+      deps,
+      type,
+      task,
+      attempt,
+      new PermanentTaskError(`Stored payload no longer matches the "${type.name}" schema: ${parsed.error.message}`),
+      true,
+      now(),
+    );
   }
 
   const controller = new AbortController();
@@ -112,12 +133,14 @@ export async function runAttempt(deps: RunnerDeps, type: TaskTypeDefinition, inp
       metrics.count('completed', type.name);
       return { kind: 'ack', reason: 'completed' };
     }
-    if (completed.current?.cancel_requested && completed.current.status === 'running') return cancel(deps, completed.current, attempt, now());
+    if (completed.current?.cancel_requested && completed.current.status === 'running')
+      return cancel(deps, completed.current, attempt, now());
     return { kind: 'ack', reason: 'duplicate' };
   } catch (error) {
     metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
     const reason = controller.signal.aborted ? controller.signal.reason : error;
-    if (reason instanceof TaskCanceledError || error instanceof TaskCanceledError) return cancel(deps, task, attempt, now());
+    if (reason instanceof TaskCanceledError || error instanceof TaskCanceledError)
+      return cancel(deps, task, attempt, now());
     return fail(deps, type, task, attempt, reason, reason instanceof PermanentTaskError, now());
   } finally {
     clearTimeout(timer);
@@ -131,13 +154,29 @@ async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string
   return { kind: 'ack', reason: 'canceled' };
 }
 
-async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, attempt: number, error: unknown, permanent: boolean, now: string): Promise<AttemptOutcome> {
+async function fail(
+  deps: RunnerDeps,
+  type: TaskTypeDefinition,
+  task: Task,
+  attempt: number,
+  error: unknown,
+  permanent: boolean,
+  now: string,
+): Promise<AttemptOutcome> {
   const metrics = deps.metrics ?? noMetrics;
   const taskError = toTaskError(error);
   const decision = decideAfterFailure(attempt, task.max_attempts, permanent, type.settings, deps.random);
   if (decision.action === 'retry') {
     const nextAttemptAt = new Date(Date.parse(now) + decision.delaySeconds * 1000).toISOString();
-    const retried = await deps.store.retry(task.tenant, task.id, attempt, taskError, nextAttemptAt, sweepAtForRetry(nextAttemptAt), now);
+    const retried = await deps.store.retry(
+      task.tenant,
+      task.id,
+      attempt,
+      taskError,
+      nextAttemptAt,
+      sweepAtForRetry(nextAttemptAt),
+      now,
+    );
     deps.log.warn('attempt failed; retrying', { error: taskError, delay_seconds: decision.delaySeconds });
     if (retried.ok) metrics.count('retried', type.name);
     if (retried.ok && retried.task.cancel_requested) {
@@ -145,7 +184,8 @@ async function fail(deps: RunnerDeps, type: TaskTypeDefinition, task: Task, atte
       if (canceled.ok) metrics.count('canceled', type.name);
       return { kind: 'ack', reason: 'canceled' };
     }
-    if (!retried.ok && retried.current && isTerminal(retried.current.status)) return { kind: 'ack', reason: 'duplicate' };
+    if (!retried.ok && retried.current && isTerminal(retried.current.status))
+      return { kind: 'ack', reason: 'duplicate' };
     return { kind: 'retry', delaySeconds: decision.delaySeconds };
   }
   const failed = await deps.store.fail(task.tenant, task.id, attempt, taskError, now);

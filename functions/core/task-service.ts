@@ -60,7 +60,10 @@ export class TaskService {
     assertStorable(input.payload, 'payload', TASK_STORAGE.payloadBytes);
     const parsed = type.payloadSchema.safeParse(input.payload ?? {});
     if (!parsed.success) {
-      throw new ValidationError(`The payload is not valid for task type "${type.name}".`, issuesToDetails(parsed.error.issues, 'payload'));
+      throw new ValidationError(
+        `The payload is not valid for task type "${type.name}".`,
+        issuesToDetails(parsed.error.issues, 'payload'),
+      );
     }
     if (input.webhook_url) this.deps.checkWebhookUrl(input.webhook_url);
     const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
@@ -117,9 +120,13 @@ export class TaskService {
     for (let round = 0; round < MAX_RACE_RETRIES; round++) {
       const task = await this.get(tenant, id);
       if (isTerminal(task.status)) {
-        throw new ConflictError('task_finished', `Task "${id}" already ended with status "${task.status}"; it cannot be canceled.`, {
-          status: task.status,
-        });
+        throw new ConflictError(
+          'task_finished',
+          `Task "${id}" already ended with status "${task.status}"; it cannot be canceled.`,
+          {
+            status: task.status,
+          },
+        );
       }
       const now = this.deps.clock.now().toISOString();
       if (task.status === 'running') {
@@ -137,7 +144,11 @@ export class TaskService {
     throw new ServiceUnavailableError(`Task "${id}" kept changing while canceling; retry the request.`);
   }
 
-  private replay(current: Task | undefined, fingerprint: string | undefined, key: string | undefined): CreateTaskOutcome {
+  private replay(
+    current: Task | undefined,
+    fingerprint: string | undefined,
+    key: string | undefined,
+  ): CreateTaskOutcome {
     if (!current || !key) {
       // A ULID collision is not a realistic case; an expired idempotent task being deleted is.
       throw new ServiceUnavailableError('The task id is being reused; retry the request.');
@@ -152,4 +163,3 @@ export class TaskService {
     return { task: current, replayed: true };
   }
 }
-

@@ -16,6 +16,7 @@ export interface WebhookQueue {
 
 /** The event of a task's terminal status, or undefined for a status that sends none. */
 export function webhookEventOf(task: Pick<Task, 'status'>): WebhookEventType | undefined {
-  if (task.status === 'completed' || task.status === 'failed' || task.status === 'canceled') return `task.${task.status}`;
+  if (task.status === 'completed' || task.status === 'failed' || task.status === 'canceled')
+    return `task.${task.status}`;
   return undefined;
 }

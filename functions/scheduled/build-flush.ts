@@ -32,10 +32,13 @@ export function buildFlush(
     afterStep: options.afterStep,
     reportOldestAge: options.reportOldestAge,
   };
-  return (event?: FlushEvent) => flush(deps, event && 'tenant' in event && typeof event.tenant === 'string' ? { tenant: event.tenant } : undefined);
+  return (event?: FlushEvent) =>
+    flush(deps, event && 'tenant' in event && typeof event.tenant === 'string' ? { tenant: event.tenant } : undefined);
 }
 
 export function buildFlushFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildFlush(config, createAwsClients(config), createLogger('tasklane-flush'), { reportOldestAge: reportOldestWaitingEventAge });
+  return buildFlush(config, createAwsClients(config), createLogger('tasklane-flush'), {
+    reportOldestAge: reportOldestWaitingEventAge,
+  });
 }

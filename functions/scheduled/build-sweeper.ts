@@ -13,7 +13,12 @@ import { createLogger } from '../shared/logger';
 import { findTaskType, taskTypeNames } from '../task-types/registry';
 
 /** Wires the sweeper to the table and queues; the local stack calls this on a timer, and once at start to recover. */
-export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger: Logger, options: { metrics?: TaskMetrics; clock?: Clock } & SweepOptions = {}) {
+export function buildSweeper(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  logger: Logger,
+  options: { metrics?: TaskMetrics; clock?: Clock } & SweepOptions = {},
+) {
   const deps = {
     store: createSweepStore(config, clients, logger, options.clock),
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
@@ -28,5 +33,7 @@ export function buildSweeper(config: RuntimeConfig, clients: AwsClients, logger:
 
 export function buildSweeperFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildSweeper(config, createAwsClients(config), createLogger('tasklane-sweeper'), { metrics: new PowertoolsTaskMetrics() });
+  return buildSweeper(config, createAwsClients(config), createLogger('tasklane-sweeper'), {
+    metrics: new PowertoolsTaskMetrics(),
+  });
 }

@@ -19,5 +19,9 @@ export function buildStreamFromEnv(env: NodeJS.ProcessEnv = process.env, setting
   // The TTL setting only matters to writes, which this function never makes.
   const reader = new DynamoTaskStore(clients.dynamo, tableName, DEFAULTS.finishedTaskTtlDays);
   const recheckTenant = tenantFromApiKey(new DynamoApiKeyStore(clients.dynamo, tableName));
-  return createStreamApp({ resolveTenant: tenantFromAuthorizer, log: createLogger('tasklane-stream'), stream: { reader, recheckTenant, settings } });
+  return createStreamApp({
+    resolveTenant: tenantFromAuthorizer,
+    log: createLogger('tasklane-stream'),
+    stream: { reader, recheckTenant, settings },
+  });
 }

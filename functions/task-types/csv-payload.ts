@@ -30,7 +30,10 @@ export type ColumnPlan = readonly (string | undefined)[];
  * Plans the columns from the header row. Throws an Error whose message says what is wrong with
  * the header (the import fails with it: no row could be read right).
  */
-export function planColumns(header: readonly string[], mapping: Readonly<Record<string, string>> | undefined): ColumnPlan {
+export function planColumns(
+  header: readonly string[],
+  mapping: Readonly<Record<string, string>> | undefined,
+): ColumnPlan {
   const names = header.map((h) => h.trim());
   const seen = new Set<string>();
   for (const name of names) {
@@ -40,7 +43,9 @@ export function planColumns(header: readonly string[], mapping: Readonly<Record<
   if (mapping) {
     const missing = Object.keys(mapping).filter((column) => !seen.has(column));
     if (missing.length > 0) {
-      throw new Error(`columns maps ${missing.map((m) => `"${m}"`).join(', ')}, but the CSV header has only: ${names.map((n) => `"${n}"`).join(', ')}.`);
+      throw new Error(
+        `columns maps ${missing.map((m) => `"${m}"`).join(', ')}, but the CSV header has only: ${names.map((n) => `"${n}"`).join(', ')}.`,
+      );
     }
     // Own keys only: a header named like an Object.prototype member (`constructor`) maps to nothing.
     return names.map((name) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined));
@@ -67,7 +72,9 @@ export function rowPayload(cells: readonly string[], plan: ColumnPlan, schema: z
     let target = payload;
     for (const name of names.slice(0, -1)) {
       const next = target[name];
-      target = (target[name] = next && typeof next === 'object' ? next : {}) as Record<string, unknown>;
+      const child = (next && typeof next === 'object' ? next : {}) as Record<string, unknown>;
+      target[name] = child;
+      target = child;
     }
     target[names.at(-1)!] = cellValue(cell, field);
   });

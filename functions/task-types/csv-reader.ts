@@ -24,7 +24,10 @@ export interface CsvReader {
  * record exceeds `maxRecordBytes` (csv-parse drops the rest of its buffer then, so going on would
  * lose rows unreported). Aborting `signal` destroys the stream, which ends `rows` with the error.
  */
-export function readCsv(body: Readable, options: { maxRecordBytes: number; signal: AbortSignal; onBadRecord(line: number, error: string): void }): CsvReader {
+export function readCsv(
+  body: Readable,
+  options: { maxRecordBytes: number; signal: AbortSignal; onBadRecord(line: number, error: string): void },
+): CsvReader {
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -32,14 +35,24 @@ export function readCsv(body: Readable, options: { maxRecordBytes: number; signa
       done(null, chunk);
     },
   });
-  const parser = parse({ bom: true, skip_empty_lines: true, skip_records_with_error: true, info: true, max_record_size: options.maxRecordBytes });
+  const parser = parse({
+    bom: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    info: true,
+    max_record_size: options.maxRecordBytes,
+  });
   let lastBadLine = 0;
   parser.on('skip', (error: CsvError & { lines?: number }) => {
     const line = error.lines ?? 0;
     if (parser.info.records === 0) {
       parser.destroy(new PermanentTaskError(`The CSV header cannot be read: ${error.message}`));
     } else if (error.code === 'CSV_MAX_RECORD_SIZE') {
-      parser.destroy(new PermanentTaskError(`Line ${line} is longer than ${options.maxRecordBytes} bytes; an import reads rows up to that size.`));
+      parser.destroy(
+        new PermanentTaskError(
+          `Line ${line} is longer than ${options.maxRecordBytes} bytes; an import reads rows up to that size.`,
+        ),
+      );
     } else if (line !== lastBadLine) {
       // One broken record can raise more than one error; it is one bad line.
       lastBadLine = line;
@@ -50,7 +63,8 @@ export function readCsv(body: Readable, options: { maxRecordBytes: number; signa
   pipeline(body, counter, addAbortSignal(options.signal, parser), () => undefined);
 
   async function* rows(): AsyncGenerator<CsvRow> {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) yield { line: info.lines, cells: record };
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>)
+      yield { line: info.lines, cells: record };
   }
   return { rows: rows(), bytesRead: () => bytes, stop: () => parser.destroy() };
 }

@@ -6,7 +6,9 @@ export const MAX_RECIPIENTS = 50;
 
 const address = z.email({ message: 'must be an e-mail address' }).max(320);
 /** One address or a list of them; stored as a list. */
-export const emailAddresses = z.union([address, z.array(address).min(1).max(MAX_RECIPIENTS)]).transform((value) => (Array.isArray(value) ? value : [value]));
+export const emailAddresses = z
+  .union([address, z.array(address).min(1).max(MAX_RECIPIENTS)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
 
 // 998 characters: the longest line RFC 5322 allows, and the subject is one header line.
 export const emailSubject = z.string().trim().min(1).max(998);
@@ -26,7 +28,8 @@ export const emailPayload = z
 /** Sends one e-mail with SES (SESv2 SendEmail). Rejections fail at once; throttling and SES faults retry. */
 export const email = defineTaskType({
   name: 'email',
-  description: 'Sends one e-mail through Amazon SES: to (one or a list), subject, text and/or html, optional from and reply_to.',
+  description:
+    'Sends one e-mail through Amazon SES: to (one or a list), subject, text and/or html, optional from and reply_to.',
   payloadSchema: emailPayload,
   settings: {
     timeoutSeconds: 30,

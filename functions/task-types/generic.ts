@@ -10,7 +10,8 @@ import { defineTaskType } from '../core/task-type';
  */
 export const generic = defineTaskType({
   name: 'generic',
-  description: 'Sleeps through `steps` steps of `step_ms` ms, reporting progress; can fail its first attempts on purpose.',
+  description:
+    'Sleeps through `steps` steps of `step_ms` ms, reporting progress; can fail its first attempts on purpose.',
   payloadSchema: z
     .object({
       steps: z.number().int().min(1).max(1000).default(3),
@@ -33,7 +34,9 @@ export const generic = defineTaskType({
   async run(ctx) {
     const { steps, step_ms, fail_attempts } = ctx.payload;
     if (ctx.attempt <= fail_attempts) {
-      throw new RetryableTaskError(`Simulated transient failure on attempt ${ctx.attempt} of ${fail_attempts} planned.`);
+      throw new RetryableTaskError(
+        `Simulated transient failure on attempt ${ctx.attempt} of ${fail_attempts} planned.`,
+      );
     }
     for (let step = 1; step <= steps; step++) {
       await sleep(step_ms, undefined, { signal: ctx.signal });

@@ -30,11 +30,21 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
     .object({
       upload_id: z.string().regex(UPLOAD_ID_PATTERN, { message: 'must be an upload_id returned by POST /uploads' }),
       task_type: z.string().refine((name) => targets().some((t) => t.name === name), {
-        error: () => `must be one of: ${targets().map((t) => t.name).join(', ')}`,
+        error: () =>
+          `must be one of: ${targets()
+            .map((t) => t.name)
+            .join(', ')}`,
       }),
       columns: z
-        .record(z.string().min(1).max(256), z.string().refine(isFieldPath, { message: 'must be a payload field name (letters, digits, _ and -, dots to nest)' }))
-        .refine((m) => Object.keys(m).length <= MAX_MAPPED_COLUMNS, { message: `at most ${MAX_MAPPED_COLUMNS} columns` })
+        .record(
+          z.string().min(1).max(256),
+          z
+            .string()
+            .refine(isFieldPath, { message: 'must be a payload field name (letters, digits, _ and -, dots to nest)' }),
+        )
+        .refine((m) => Object.keys(m).length <= MAX_MAPPED_COLUMNS, {
+          message: `at most ${MAX_MAPPED_COLUMNS} columns`,
+        })
         .optional(),
     })
     .strict();
@@ -59,11 +69,15 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
       const target = targets().find((t) => t.name === task_type)!;
       const file = await ctx.services.files.read(uploadKey(ctx.tenant, upload_id), ctx.signal);
       if (!file) {
-        throw new PermanentTaskError(`No upload "${upload_id}" for this tenant: PUT the CSV to the upload_url from POST /uploads first (uploads are kept for a day).`);
+        throw new PermanentTaskError(
+          `No upload "${upload_id}" for this tenant: PUT the CSV to the upload_url from POST /uploads first (uploads are kept for a day).`,
+        );
       }
       if (file.bytes > MAX_IMPORT_BYTES) {
         file.body.destroy();
-        throw new PermanentTaskError(`The upload is ${file.bytes} bytes; an import reads at most ${MAX_IMPORT_BYTES} bytes. Split the file.`);
+        throw new PermanentTaskError(
+          `The upload is ${file.bytes} bytes; an import reads at most ${MAX_IMPORT_BYTES} bytes. Split the file.`,
+        );
       }
       const errors: { line: number; error: string }[] = [];
       let rejected = 0;
@@ -85,7 +99,10 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
           imported += outcome.created + outcome.existing;
           chunk = [];
         }
-        await ctx.progress(Math.min(99, (csv.bytesRead() / Math.max(1, file.bytes)) * 100), `line ${line}: ${imported} imported, ${rejected} rejected`);
+        await ctx.progress(
+          Math.min(99, (csv.bytesRead() / Math.max(1, file.bytes)) * 100),
+          `line ${line}: ${imported} imported, ${rejected} rejected`,
+        );
       };
 
       let line = 0;
@@ -97,17 +114,33 @@ export function defineImportType(taskTypes: () => readonly TaskTypeDefinition[])
         }
         if (++rows > MAX_IMPORT_ROWS) {
           truncated = true;
-          reject(line, `an import reads at most ${MAX_IMPORT_ROWS} rows; this line and the rest of the file were not read`);
+          reject(
+            line,
+            `an import reads at most ${MAX_IMPORT_ROWS} rows; this line and the rest of the file were not read`,
+          );
           csv.stop();
           break;
         }
         const parsed = target.payloadSchema.safeParse(rowPayload(row.cells, plan, target.payloadSchema));
-        if (parsed.success) chunk.push({ id: importedTaskId(ctx.tenant, ctx.taskId, line), type: target, payload: parsed.data, source: { import_id: ctx.taskId, line } });
-        else reject(line, issuesToDetails(parsed.error.issues, 'payload').map((d) => `${d.field}: ${d.rule}`).join('; '));
+        if (parsed.success)
+          chunk.push({
+            id: importedTaskId(ctx.tenant, ctx.taskId, line),
+            type: target,
+            payload: parsed.data,
+            source: { import_id: ctx.taskId, line },
+          });
+        else
+          reject(
+            line,
+            issuesToDetails(parsed.error.issues, 'payload')
+              .map((d) => `${d.field}: ${d.rule}`)
+              .join('; '),
+          );
         // Every IMPORT_CHUNK_SIZE rows read, valid or not, so a file of bad rows still reaches checkpoints.
         if (rows % IMPORT_CHUNK_SIZE === 0) await checkpoint(line);
       }
-      if (!plan) throw new PermanentTaskError('The upload is empty: an import needs a header row and at least one data row.');
+      if (!plan)
+        throw new PermanentTaskError('The upload is empty: an import needs a header row and at least one data row.');
       await checkpoint(line);
       await ctx.progress(100, `${imported} imported, ${rejected} rejected`);
       // Malformed records are reported as the parser meets them, ahead of rows it buffered: list by line.

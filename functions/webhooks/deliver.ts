@@ -28,7 +28,12 @@ export interface WebhookDeliveryDeps {
   recordAttempt(task: Task, state: WebhookState, next?: NextAttempt): Promise<void>;
   secrets: WebhookSecretStore;
   resolveTarget(url: string, policy: TargetPolicy): Promise<CheckedTarget>;
-  post(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse>;
+  post(
+    target: CheckedTarget,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+  ): Promise<DeliveryResponse>;
   policy: TargetPolicy;
   clock: Clock;
   log: Log;
@@ -51,7 +56,7 @@ export type WebhookOutcome =
 export async function deliverWebhook(deps: WebhookDeliveryDeps, message: WebhookMessage): Promise<WebhookOutcome> {
   const task = await deps.getTask(message.tenant, message.task_id);
   const event = task && webhookEventOf(task);
-  if (!task || !task.webhook_url || event !== message.event) return { kind: 'ack', reason: 'not_found' };
+  if (!task?.webhook_url || event !== message.event) return { kind: 'ack', reason: 'not_found' };
   const current = task.webhook;
   if (current && current.status !== 'pending') return { kind: 'ack', reason: 'duplicate' };
   const attempt = (current?.attempts ?? 0) + 1;
@@ -78,7 +83,11 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
   }
 
   const verdict = response ? classifyStatus(response.statusCode) : 'retry';
-  const state = { attempts: attempt, last_status_code: response?.statusCode, last_error: error ?? (verdict === 'delivered' ? undefined : `HTTP ${response?.statusCode}`) };
+  const state = {
+    attempts: attempt,
+    last_status_code: response?.statusCode,
+    last_error: error ?? (verdict === 'delivered' ? undefined : `HTTP ${response?.statusCode}`),
+  };
   if (verdict === 'delivered') {
     await deps.recordAttempt(task, { ...state, status: 'delivered', delivered_at: deps.clock.now().toISOString() });
     return { kind: 'ack', reason: 'delivered' };
@@ -91,7 +100,13 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
     await deps.recordAttempt(task, { ...state, status: 'failed' });
     return { kind: 'dead_letter' };
   }
-  const delaySeconds = deliveryDelaySeconds(attempt, backoff, response?.retryAfterSeconds, WEBHOOK_DELIVERY.maxRetryAfterSeconds, deps.random);
+  const delaySeconds = deliveryDelaySeconds(
+    attempt,
+    backoff,
+    response?.retryAfterSeconds,
+    WEBHOOK_DELIVERY.maxRetryAfterSeconds,
+    deps.random,
+  );
   // SQS keeps a message hidden at most 12 h from its receive: a longer wait is kept on the record,
   // whose sweep time brings the sweeper to send a new message when it is due.
   if (delaySeconds > maxRetryDelaySeconds(WEBHOOK_DELIVERY.settings.timeoutSeconds)) {

@@ -25,6 +25,7 @@ export function deliveryDelaySeconds(
   maxRetryAfterSeconds: number,
   random?: () => number,
 ): number {
-  if (retryAfterSeconds !== undefined && retryAfterSeconds <= maxRetryAfterSeconds) return Math.max(1, retryAfterSeconds);
+  if (retryAfterSeconds !== undefined && retryAfterSeconds <= maxRetryAfterSeconds)
+    return Math.max(1, retryAfterSeconds);
   return backoffSeconds(attempt, backoff, random);
 }

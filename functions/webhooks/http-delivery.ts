@@ -35,7 +35,12 @@ function pinnedLookup(target: CheckedTarget): LookupFunction {
  * POSTs the body to the checked addresses (the Host header and TLS name stay the URL's host).
  * Redirects are not followed: Node's http client never does.
  */
-export function postWebhook(target: CheckedTarget, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryResponse> {
+export function postWebhook(
+  target: CheckedTarget,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<DeliveryResponse> {
   const { url } = target;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -43,7 +48,12 @@ export function postWebhook(target: CheckedTarget, headers: Record<string, strin
       url,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Tasklane-Webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'Tasklane-Webhooks/1',
+        },
         lookup: pinnedLookup(target),
         timeout: timeoutMs,
       },
@@ -51,13 +61,18 @@ export function postWebhook(target: CheckedTarget, headers: Record<string, strin
         // Drain the body without keeping it: only the status matters.
         res.resume();
         res.on('end', () =>
-          resolve({ statusCode: res.statusCode ?? 0, retryAfterSeconds: parseRetryAfter(res.headers['retry-after'] as string | undefined, new Date()) }),
+          resolve({
+            statusCode: res.statusCode ?? 0,
+            retryAfterSeconds: parseRetryAfter(res.headers['retry-after'] as string | undefined, new Date()),
+          }),
         );
         res.on('error', (error) => reject(new DeliveryNetworkError(error.message)));
       },
     );
     req.on('timeout', () => req.destroy(new DeliveryNetworkError(`no response within ${timeoutMs} ms`)));
-    req.on('error', (error) => reject(error instanceof DeliveryNetworkError ? error : new DeliveryNetworkError(error.message)));
+    req.on('error', (error) =>
+      reject(error instanceof DeliveryNetworkError ? error : new DeliveryNetworkError(error.message)),
+    );
     req.end(body);
   });
 }

@@ -30,7 +30,13 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     return this.queueWebhook(await this.store.complete(tenant, id, attempt, result, now));
   }
 
-  async fail(tenant: string, id: string, attempt: number | undefined, error: Task['error'], now: string): Promise<WriteResult> {
+  async fail(
+    tenant: string,
+    id: string,
+    attempt: number | undefined,
+    error: Task['error'],
+    now: string,
+  ): Promise<WriteResult> {
     return this.queueWebhook(await this.store.fail(tenant, id, attempt, error, now));
   }
 
@@ -66,11 +72,26 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     return this.store.startAttempt(tenant, id, start);
   }
 
-  progress(tenant: string, id: string, attempt: number, progress: number, message: string | undefined, now: string): Promise<WriteResult> {
+  progress(
+    tenant: string,
+    id: string,
+    attempt: number,
+    progress: number,
+    message: string | undefined,
+    now: string,
+  ): Promise<WriteResult> {
     return this.store.progress(tenant, id, attempt, progress, message, now);
   }
 
-  retry(tenant: string, id: string, attempt: number, error: Task['error'], nextAttemptAt: string, sweepAt: string, now: string): Promise<WriteResult> {
+  retry(
+    tenant: string,
+    id: string,
+    attempt: number,
+    error: Task['error'],
+    nextAttemptAt: string,
+    sweepAt: string,
+    now: string,
+  ): Promise<WriteResult> {
     return this.store.retry(tenant, id, attempt, error, nextAttemptAt, sweepAt, now);
   }
 
@@ -78,9 +99,12 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
   private async queueWebhook(result: WriteResult): Promise<WriteResult> {
     const event = result.ok ? webhookEventOf(result.task) : undefined;
     if (result.ok && event && result.task.webhook_url) {
-      await this.webhooks
-        .send({ tenant: result.task.tenant, task_id: result.task.id, event })
-        .catch((error: unknown) => this.log.warn('queueing the webhook failed; the sweeper will send it', { task_id: result.task.id, error: String(error) }));
+      await this.webhooks.send({ tenant: result.task.tenant, task_id: result.task.id, event }).catch((error: unknown) =>
+        this.log.warn('queueing the webhook failed; the sweeper will send it', {
+          task_id: result.task.id,
+          error: String(error),
+        }),
+      );
     }
     return result;
   }

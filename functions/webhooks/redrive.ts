@@ -14,16 +14,29 @@ export interface RedriveReport {
  * over) and its message goes back on the webhook queue. The webhook-id is derived from task and
  * event, so receivers see the same id as before.
  */
-export async function redriveWebhooks(deps: { sqs: SQSClient; store: Pick<WebhookRecords, 'reopenWebhook'>; dlqUrl: string; queueUrl: string }, max = 1000): Promise<RedriveReport> {
+export async function redriveWebhooks(
+  deps: { sqs: SQSClient; store: Pick<WebhookRecords, 'reopenWebhook'>; dlqUrl: string; queueUrl: string },
+  max = 1000,
+): Promise<RedriveReport> {
   const report: RedriveReport = { moved: 0, skipped: 0 };
   while (report.moved + report.skipped < max) {
-    const out = await deps.sqs.send(new ReceiveMessageCommand({ QueueUrl: deps.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }));
+    const out = await deps.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: deps.dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+      }),
+    );
     const messages = out.Messages ?? [];
     if (messages.length === 0) break;
     for (const message of messages) {
       const body = JSON.parse(message.Body ?? '{}') as Partial<WebhookMessage>;
       const now = new Date().toISOString();
-      const reopened = body.tenant && body.task_id ? await deps.store.reopenWebhook(body.tenant, body.task_id, sweepAtForWebhook(now), now) : undefined;
+      const reopened =
+        body.tenant && body.task_id
+          ? await deps.store.reopenWebhook(body.tenant, body.task_id, sweepAtForWebhook(now), now)
+          : undefined;
       // Reopened now, or already owed again (a redrive that died half-way): either way, send it.
       const owed = reopened && (reopened.ok || reopened.current?.webhook?.status === 'pending');
       if (!owed) {

@@ -17,7 +17,12 @@ export function generateWebhookSecret(): string {
  * library (HMAC-SHA256 over `{id}.{timestamp}.{body}`); during a rotation both signatures are sent,
  * space-separated, so receivers verify with either secret.
  */
-export function signWebhook(secrets: WebhookSecrets, id: string, timestamp: Date, body: string): Record<string, string> {
+export function signWebhook(
+  secrets: WebhookSecrets,
+  id: string,
+  timestamp: Date,
+  body: string,
+): Record<string, string> {
   const signatures = [secrets.current, secrets.previous]
     .filter((s): s is string => Boolean(s))
     .map((secret) => new Webhook(secret).sign(id, timestamp, body));

@@ -43,7 +43,8 @@ const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 function addressAllowed(address: string, policy: TargetPolicy): boolean {
   let parsed = ipaddr.parse(address);
   // ::ffff:10.0.0.1 is how a dual-stack socket names 10.0.0.1: judged as that address.
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
   if (range === 'loopback') return policy.allowLoopback;
   if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return false;
@@ -71,7 +72,9 @@ export function checkWebhookUrl(raw: string, policy: TargetPolicy): URL {
     ]);
   }
   if (url.username || url.password) {
-    throw new ValidationError('webhook_url must not carry credentials.', [{ field: 'webhook_url', rule: 'no user:password@' }]);
+    throw new ValidationError('webhook_url must not carry credentials.', [
+      { field: 'webhook_url', rule: 'no user:password@' },
+    ]);
   }
   const host = hostOf(url);
   if (ipaddr.isValid(host) && !addressAllowed(host, policy)) {
@@ -81,7 +84,9 @@ export function checkWebhookUrl(raw: string, policy: TargetPolicy): URL {
   }
   // `localhost.` is `localhost`: a trailing dot only marks the name fully qualified.
   if (INTERNAL_NAME.test(host.replace(/\.+$/, '')) && !policy.allowLoopback) {
-    throw new ValidationError('webhook_url points at an internal host name.', [{ field: 'webhook_url', rule: 'a public host' }]);
+    throw new ValidationError('webhook_url points at an internal host name.', [
+      { field: 'webhook_url', rule: 'a public host' },
+    ]);
   }
   return url;
 }
@@ -105,14 +110,18 @@ export async function resolveCheckedTarget(
   const host = hostOf(url);
   let addresses: { address: string; family: number }[];
   try {
-    addresses = ipaddr.isValid(host) ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }] : await lookupAll(host);
+    addresses = ipaddr.isValid(host)
+      ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }]
+      : await lookupAll(host);
   } catch (error) {
     // A failed lookup is a network error like any other: the delivery is retried.
     throw new DeliveryNetworkError(`DNS lookup of ${host} failed: ${(error as Error).message}`);
   }
   const blocked = addresses.find((a) => !addressAllowed(a.address, policy));
   if (blocked) throw new BlockedTargetError(`${host} resolves to ${blocked.address}, which is not a public address.`);
-  const [first, ...rest] = addresses.map((a): TargetAddress => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  const [first, ...rest] = addresses.map(
+    (a): TargetAddress => ({ address: a.address, family: a.family === 6 ? 6 : 4 }),
+  );
   if (!first) throw new BlockedTargetError(`${host} did not resolve.`);
   return { url, addresses: [first, ...rest] };
 }

@@ -28,10 +28,15 @@ export function buildWebhookWorker(
   config: RuntimeConfig,
   clients: AwsClients,
   logger: Logger,
-  options: { clock?: Clock; countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void; backoff?: BackoffSettings } = {},
+  options: {
+    clock?: Clock;
+    countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void;
+    backoff?: BackoffSettings;
+  } = {},
 ) {
   const queueUrl = config.webhookQueueUrl;
-  if (!queueUrl) throw new Error(`Environment variable ${ENV.webhookQueueUrl} is required by the webhook worker but not set.`);
+  if (!queueUrl)
+    throw new Error(`Environment variable ${ENV.webhookQueueUrl} is required by the webhook worker but not set.`);
   const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays);
   const clock = options.clock ?? systemClock;
   return createWebhookWorker({
@@ -57,5 +62,7 @@ export function buildWebhookWorker(
 
 export function buildWebhookWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
-  return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'), { countOutcome: countWebhookDelivery });
+  return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'), {
+    countOutcome: countWebhookDelivery,
+  });
 }

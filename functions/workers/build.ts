@@ -21,7 +21,9 @@ export function buildWorker(
 ) {
   const registered = requireTaskType(typeName);
   // A backoff given here replaces the type's own for this worker only (the local stack's tests shorten it); the registry stays as it is.
-  const type = options.backoff ? { ...registered, settings: { ...registered.settings, backoff: options.backoff } } : registered;
+  const type = options.backoff
+    ? { ...registered, settings: { ...registered.settings, backoff: options.backoff } }
+    : registered;
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);

@@ -50,7 +50,13 @@ export function createPartialBatchHandler(
 
   const setVisibility = async (record: SQSRecord, seconds: number) => {
     try {
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      );
     } catch (error) {
       log.warn('SQS refused the visibility change; the message comes back when its current visibility timeout ends', {
         message_id: record.messageId,
@@ -68,7 +74,11 @@ export function createPartialBatchHandler(
       const left = MAX_VISIBILITY_SECONDS - RECEIVE_MARGIN_SECONDS - sinceArrival;
       const seconds = Math.min(outcome.delaySeconds, left);
       if (seconds < outcome.delaySeconds) {
-        log.warn('retry delay shortened to what SQS can hold', { message_id: record.messageId, asked_seconds: outcome.delaySeconds, visibility_seconds: seconds });
+        log.warn('retry delay shortened to what SQS can hold', {
+          message_id: record.messageId,
+          asked_seconds: outcome.delaySeconds,
+          visibility_seconds: seconds,
+        });
       }
       await setVisibility(record, seconds);
       throw new KeepMessage(`retry in ${seconds} s`);

@@ -30,7 +30,11 @@ function parseMessage(record: SQSRecord): TaskMessage {
   } catch {
     body = {};
   }
-  if (typeof body.tenant !== 'string' || typeof body.task_id !== 'string' || (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base))) {
+  if (
+    typeof body.tenant !== 'string' ||
+    typeof body.task_id !== 'string' ||
+    (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base))
+  ) {
     throw new KeepMessage(`message ${record.messageId} is not a task message; it will reach the DLQ`);
   }
   return { tenant: body.tenant, task_id: body.task_id, attempt_base: body.attempt_base };
@@ -42,9 +46,18 @@ function parseMessage(record: SQSRecord): TaskMessage {
  */
 async function hideMessage(deps: SqsWorkerDeps, record: SQSRecord, seconds: number, log: Log): Promise<void> {
   try {
-    await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: deps.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+    await deps.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: deps.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
   } catch (error) {
-    log.warn('could not hold the message for the attempt; the queue visibility timeout applies', { visibility_seconds: seconds, error: String(error) });
+    log.warn('could not hold the message for the attempt; the queue visibility timeout applies', {
+      visibility_seconds: seconds,
+      error: String(error),
+    });
   }
 }
 
@@ -52,26 +65,40 @@ async function hideMessage(deps: SqsWorkerDeps, record: SQSRecord, seconds: numb
  * The worker of one task type: an SQS event handler with partial batch responses. A failed attempt
  * keeps its message and delays it by the backoff; exhausted messages are left for redrive into the DLQ.
  */
-export function createSqsWorker(deps: SqsWorkerDeps): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
-  return createPartialBatchHandler(deps.sqs, deps.queueUrl, async (record, context) => {
-    const message = parseMessage(record);
-    const attempt = (message.attempt_base ?? 0) + receiveCount(record);
-    const log = deps.logger.createChild({
-      persistentKeys: { task_id: message.task_id, tenant: message.tenant, type: deps.type.name, attempt },
-    });
-    deps.metrics.queueWait(deps.type.name, deps.clock.now().getTime() - Number(record.attributes.SentTimestamp));
-    const remaining = context?.getRemainingTimeInMillis?.();
-    const outcome = await runAttempt(
-      { store: deps.store, clock: deps.clock, log, services: deps.services, metrics: deps.metrics, progressIntervalMs: deps.progressIntervalMs },
-      deps.type,
-      {
-        message,
-        attempt,
-        timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS),
-        holdDelivery: (seconds) => hideMessage(deps, record, seconds, log),
-      },
-    );
-    log.info('attempt finished', { outcome });
-    return outcome;
-  }, { log: deps.logger, clock: deps.clock });
+export function createSqsWorker(
+  deps: SqsWorkerDeps,
+): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  return createPartialBatchHandler(
+    deps.sqs,
+    deps.queueUrl,
+    async (record, context) => {
+      const message = parseMessage(record);
+      const attempt = (message.attempt_base ?? 0) + receiveCount(record);
+      const log = deps.logger.createChild({
+        persistentKeys: { task_id: message.task_id, tenant: message.tenant, type: deps.type.name, attempt },
+      });
+      deps.metrics.queueWait(deps.type.name, deps.clock.now().getTime() - Number(record.attributes.SentTimestamp));
+      const remaining = context?.getRemainingTimeInMillis?.();
+      const outcome = await runAttempt(
+        {
+          store: deps.store,
+          clock: deps.clock,
+          log,
+          services: deps.services,
+          metrics: deps.metrics,
+          progressIntervalMs: deps.progressIntervalMs,
+        },
+        deps.type,
+        {
+          message,
+          attempt,
+          timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS),
+          holdDelivery: (seconds) => hideMessage(deps, record, seconds, log),
+        },
+      );
+      log.info('attempt finished', { outcome });
+      return outcome;
+    },
+    { log: deps.logger, clock: deps.clock },
+  );
 }

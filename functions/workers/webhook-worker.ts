@@ -28,14 +28,26 @@ function parseMessage(record: SQSRecord): WebhookMessage {
 }
 
 /** The webhook worker: one delivery attempt per record, retried through the queue with backoff, then its DLQ. */
-export function createWebhookWorker(deps: WebhookWorkerDeps): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
-  return createPartialBatchHandler(deps.sqs, deps.queueUrl, async (record) => {
-    const message = parseMessage(record);
-    const log = deps.logger.createChild({
-      persistentKeys: { task_id: message.task_id, tenant: message.tenant, event: message.event, receive_count: receiveCount(record) },
-    });
-    const outcome = await deliverWebhook({ ...deps.delivery, log }, message);
-    log.info('webhook attempt finished', { outcome });
-    return outcome;
-  }, { log: deps.logger, clock: deps.delivery.clock });
+export function createWebhookWorker(
+  deps: WebhookWorkerDeps,
+): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  return createPartialBatchHandler(
+    deps.sqs,
+    deps.queueUrl,
+    async (record) => {
+      const message = parseMessage(record);
+      const log = deps.logger.createChild({
+        persistentKeys: {
+          task_id: message.task_id,
+          tenant: message.tenant,
+          event: message.event,
+          receive_count: receiveCount(record),
+        },
+      });
+      const outcome = await deliverWebhook({ ...deps.delivery, log }, message);
+      log.info('webhook attempt finished', { outcome });
+      return outcome;
+    },
+    { log: deps.logger, clock: deps.delivery.clock },
+  );
 }

@@ -19,7 +19,10 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    this.topic = 'topicArn' in props.destination ? Topic.fromTopicArn(this, 'Topic', props.destination.topicArn) : this.createTopic(props.destination.email);
+    this.topic =
+      'topicArn' in props.destination
+        ? Topic.fromTopicArn(this, 'Topic', props.destination.topicArn)
+        : this.createTopic(props.destination.email);
     this.action = new SnsAction(this.topic);
   }
 
@@ -46,7 +49,7 @@ export class AlarmTopic extends Construct {
       Validations.of(subscription).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
         reason:
-          'E-mail subscription of the alarm topic: an undelivered notification leaves the alarm in ALARM state in the console and shows in the topic\'s NumberOfNotificationsFailed metric; a DLQ of alarm e-mails would need alarms of its own.',
+          "E-mail subscription of the alarm topic: an undelivered notification leaves the alarm in ALARM state in the console and shows in the topic's NumberOfNotificationsFailed metric; a DLQ of alarm e-mails would need alarms of its own.",
       });
     }
     return topic;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { type CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -65,7 +65,8 @@ export class TasklaneApi extends Construct {
   constructor(scope: Construct, id: string, props: TasklaneApiProps) {
     super(scope, id);
     const { config, alarmAction } = props;
-    const synchronousOnly = 'Invoked synchronously by API Gateway only; Lambda dead-letter queues apply to asynchronous invocations alone.';
+    const synchronousOnly =
+      'Invoked synchronously by API Gateway only; Lambda dead-letter queues apply to asynchronous invocations alone.';
 
     this.handler = new TasklaneFunction(this, 'Handler', {
       entry: 'functions/api/handler.ts',
@@ -157,8 +158,15 @@ export class TasklaneApi extends Construct {
       identitySources: config.authorizerCacheTtlSeconds > 0 ? [IdentitySource.header('Authorization')] : [],
       resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
     });
-    const validator = api.addRequestValidator('RequestValidator', { validateRequestBody: true, validateRequestParameters: true });
-    const secured: MethodOptions = { authorizer, authorizationType: AuthorizationType.CUSTOM, requestValidator: validator };
+    const validator = api.addRequestValidator('RequestValidator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const secured: MethodOptions = {
+      authorizer,
+      authorizationType: AuthorizationType.CUSTOM,
+      requestValidator: validator,
+    };
     const withId: MethodOptions = { ...secured, requestParameters: { 'method.request.path.id': true } };
     // The shape only; the API itself checks the details and answers with field-level messages.
     const createTaskModel = api.addModel('CreateTaskModel', {
@@ -185,12 +193,16 @@ export class TasklaneApi extends Construct {
     const dashboard = api.root.addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
     Validations.of(dashboard).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'GET / is the dashboard page: static HTML with no data and no key in it. The page asks the user for an API key and calls the authorized routes with it.',
+      reason:
+        'GET / is the dashboard page: static HTML with no data and no key in it. The page asks the user for an API key and calls the authorized routes with it.',
     });
-    const health = api.root.addResource('health').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
+    const health = api.root
+      .addResource('health')
+      .addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
     Validations.of(health).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'GET /health is the liveness probe for load balancers and uptime checks, which hold no API key; it returns a constant and reads no data.',
+      reason:
+        'GET /health is the liveness probe for load balancers and uptime checks, which hold no API key; it returns a constant and reads no data.',
     });
 
     const tasks = api.root.addResource('tasks');
@@ -208,7 +220,9 @@ export class TasklaneApi extends Construct {
     });
     task.addResource('stream').addMethod('GET', streaming, withId);
     api.root.addResource('task-types').addMethod('GET', integration, secured);
-    api.root.addResource('send-email').addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });
+    api.root
+      .addResource('send-email')
+      .addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });
     // A presigned PUT URL for a CSV that an import task then reads; the request has no body.
     api.root.addResource('uploads').addMethod('POST', integration, secured);
 

@@ -53,10 +53,15 @@ function apiRow(api: TasklaneApi): IWidget[] {
     new TextWidget({ markdown: '## API', width: 24, height: 1 }),
     graph('Requests', [restApi.metricCount({ statistic: 'Sum' })]),
     graph('Errors', [restApi.metricClientError({ statistic: 'Sum' }), restApi.metricServerError({ statistic: 'Sum' })]),
-    graph('Latency (p50, p99)', [restApi.metricLatency({ statistic: 'p50' }), restApi.metricLatency({ statistic: 'p99' })], [
-      restApi.metricIntegrationLatency({ statistic: 'p99' }),
+    graph(
+      'Latency (p50, p99)',
+      [restApi.metricLatency({ statistic: 'p50' }), restApi.metricLatency({ statistic: 'p99' })],
+      [restApi.metricIntegrationLatency({ statistic: 'p99' })],
+    ),
+    graph('API function errors and throttles', [
+      handler.fn.metricErrors({ statistic: 'Sum' }),
+      handler.fn.metricThrottles({ statistic: 'Sum' }),
     ]),
-    graph('API function errors and throttles', [handler.fn.metricErrors({ statistic: 'Sum' }), handler.fn.metricThrottles({ statistic: 'Sum' })]),
   ];
 }
 
@@ -74,15 +79,28 @@ const OUTCOMES: TaskEvent[] = ['created', 'completed', 'failed', 'canceled', 're
 
 function webhookRow({ queue, deadLetterQueue, worker }: TaskTypeQueue): IWidget[] {
   const outcome = (name: string) =>
-    new Metric({ namespace: METRICS_NAMESPACE, metricName: WEBHOOK_DELIVERIES_METRIC, dimensionsMap: { service: METRICS_SERVICE, Outcome: name }, statistic: 'Sum' });
+    new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: WEBHOOK_DELIVERIES_METRIC,
+      dimensionsMap: { service: METRICS_SERVICE, Outcome: name },
+      statistic: 'Sum',
+    });
   return [
     new TextWidget({ markdown: '## Webhooks', width: 24, height: 1 }),
     graph('Deliveries by outcome', ['delivered', 'retried', 'failed'].map(outcome)),
-    graph('Queue depth and age of oldest (s)', [queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })], [
-      queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+    graph(
+      'Queue depth and age of oldest (s)',
+      [queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })],
+      [queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
+    ),
+    graph('Dead-letter queue depth', [
+      deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
     ]),
-    graph('Dead-letter queue depth', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })]),
-    graph('Worker errors and duration (p99)', [worker.fn.metricErrors({ statistic: 'Sum' })], [worker.fn.metricDuration({ statistic: 'p99' })]),
+    graph(
+      'Worker errors and duration (p99)',
+      [worker.fn.metricErrors({ statistic: 'Sum' })],
+      [worker.fn.metricDuration({ statistic: 'p99' })],
+    ),
   ];
 }
 
@@ -99,15 +117,29 @@ function taskTypeRow(taskType: TaskTypeQueue): IWidget[] {
       ],
       [queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
     ),
-    graph('Dead-letter queue depth', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })]),
+    graph('Dead-letter queue depth', [
+      deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+    ]),
     graph('Worker invocations, errors, throttles', [
       worker.fn.metricInvocations({ statistic: 'Sum' }),
       worker.fn.metricErrors({ statistic: 'Sum' }),
       worker.fn.metricThrottles({ statistic: 'Sum' }),
     ]),
-    graph('Worker duration (p50, p99)', [worker.fn.metricDuration({ statistic: 'p50' }), worker.fn.metricDuration({ statistic: 'p99' })]),
-    graph('Tasks by outcome', OUTCOMES.map((event) => taskMetric(name, taskEventMetricName(event), 'Sum'))),
-    graph('Attempt duration (p50, p99)', [taskMetric(name, ATTEMPT_DURATION_METRIC, 'p50'), taskMetric(name, ATTEMPT_DURATION_METRIC, 'p99')]),
-    graph('Queue wait (p50, p99)', [taskMetric(name, QUEUE_WAIT_METRIC, 'p50'), taskMetric(name, QUEUE_WAIT_METRIC, 'p99')]),
+    graph('Worker duration (p50, p99)', [
+      worker.fn.metricDuration({ statistic: 'p50' }),
+      worker.fn.metricDuration({ statistic: 'p99' }),
+    ]),
+    graph(
+      'Tasks by outcome',
+      OUTCOMES.map((event) => taskMetric(name, taskEventMetricName(event), 'Sum')),
+    ),
+    graph('Attempt duration (p50, p99)', [
+      taskMetric(name, ATTEMPT_DURATION_METRIC, 'p50'),
+      taskMetric(name, ATTEMPT_DURATION_METRIC, 'p99'),
+    ]),
+    graph('Queue wait (p50, p99)', [
+      taskMetric(name, QUEUE_WAIT_METRIC, 'p50'),
+      taskMetric(name, QUEUE_WAIT_METRIC, 'p99'),
+    ]),
   ];
 }

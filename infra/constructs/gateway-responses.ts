@@ -11,7 +11,11 @@ interface JsonGatewayResponse {
 }
 
 const RESPONSES: readonly JsonGatewayResponse[] = [
-  { type: ResponseType.UNAUTHORIZED, code: 'unauthorized', message: 'A valid API key is required: send "Authorization: Bearer <key>".' },
+  {
+    type: ResponseType.UNAUTHORIZED,
+    code: 'unauthorized',
+    message: 'A valid API key is required: send "Authorization: Bearer <key>".',
+  },
   { type: ResponseType.ACCESS_DENIED, code: 'forbidden' },
   // REST APIs answer an unknown route with 403 "Missing Authentication Token"; to a client it is a 404.
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, code: 'not_found', statusCode: '404', message: 'No such route.' },

@@ -21,7 +21,13 @@ export interface RuntimeEnvironmentProps {
 }
 
 /** Item-level actions on the table itself; listing queries also run against the indexes. */
-const TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+const TABLE_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+];
 const INDEX_ACTIONS = ['dynamodb:Query'];
 /** The event buffer is written and drained with DynamoDB's batch APIs. */
 const EVENT_BUFFER_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'];
@@ -36,10 +42,17 @@ export class RuntimeEnvironment {
   /** The API: tasks read/written and sent to every type's queue; events buffered, with an early flush. */
   configureApi(fn: LambdaFunction, flush: LambdaFunction): void {
     this.configureSweeper(fn);
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.props.tasks.table.tableArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.props.tasks.table.tableArn] }),
+    );
     fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
     // POST /uploads presigns PUT URLs, which carry the signer's permission: PutObject under uploads/ only.
-    this.grantFilesPrefix(fn, UPLOADS_PREFIX, ['s3:PutObject'], 'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; PutObject on that prefix only.');
+    this.grantFilesPrefix(
+      fn,
+      UPLOADS_PREFIX,
+      ['s3:PutObject'],
+      'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; PutObject on that prefix only.',
+    );
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
   }
@@ -62,12 +75,17 @@ export class RuntimeEnvironment {
   configureFlush(fn: LambdaFunction, bucket: IBucket): void {
     this.setTaskEnvironment(fn);
     this.grantTaskTable(fn);
-    fn.addToRolePolicy(new PolicyStatement({ actions: EVENT_BUFFER_ACTIONS, resources: [this.props.tasks.table.tableArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: EVENT_BUFFER_ACTIONS, resources: [this.props.tasks.table.tableArn] }),
+    );
     fn.addEnvironment(ENV.eventsBucket, bucket.bucketName);
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('events/*')] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('events/*')] }),
+    );
     Validations.of(fn.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/events/*]`,
-      reason: 'The flush writes one new object per batch under events/ with a key it derives from the batch id; objects cannot be named in advance. PutObject only, on that prefix only.',
+      reason:
+        'The flush writes one new object per batch under events/ with a key it derives from the batch id; objects cannot be named in advance. PutObject only, on that prefix only.',
     });
   }
 
@@ -85,7 +103,12 @@ export class RuntimeEnvironment {
       email: (f) => this.grantEmail(f),
       files: (f) => this.grantFiles(f),
       uploads: (f) =>
-        this.grantFilesPrefix(f, UPLOADS_PREFIX, ['s3:GetObject'], 'An import reads the upload its payload names, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; GetObject on that prefix only.'),
+        this.grantFilesPrefix(
+          f,
+          UPLOADS_PREFIX,
+          ['s3:GetObject'],
+          'An import reads the upload its payload names, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; GetObject on that prefix only.',
+        ),
       // Every other type's queue: a type that creates tasks never creates its own kind.
       create_tasks: (f) => {
         for (const [name, queue] of this.props.queues) if (name !== type.name) queue.grantSendMessages(f);
@@ -100,16 +123,27 @@ export class RuntimeEnvironment {
     // Without a sender the type fails each task with a message that says to set emailFrom; no grant is needed.
     if (!emailFrom) return;
     fn.addEnvironment(ENV.emailFrom, emailFrom);
-    const identity = (name: string) => Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+    const identity = (name: string) =>
+      Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: name });
     // SendEmail authorizes against the sending identity: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [identity(emailFrom), identity(emailFrom.split('@')[1]!)] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [identity(emailFrom), identity(emailFrom.split('@')[1]!)],
+      }),
+    );
   }
 
   /** Objects under exports/ written (multipart), read back for the presigned download link, and aborted. */
   private grantFiles(fn: LambdaFunction): void {
     fn.addEnvironment(ENV.downloadUrlExpirySeconds, String(this.props.config.downloadUrlExpirySeconds));
     // A presigned URL carries the signer's permissions, so the worker needs GetObject for the link to work.
-    this.grantFilesPrefix(fn, 'exports/', ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], 'An export writes one new object per task, exports/<tenant>/<task id>.<format>, which cannot be named in advance; object actions on that prefix only.');
+    this.grantFilesPrefix(
+      fn,
+      'exports/',
+      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+      'An export writes one new object per task, exports/<tenant>/<task id>.<format>, which cannot be named in advance; object actions on that prefix only.',
+    );
   }
 
   /** Object actions on one prefix of the files bucket, with the bucket's name in the environment. */

@@ -128,7 +128,12 @@ export class TaskTypeQueue extends Construct {
 
   private addOutputs(typeName: string, what: string): void {
     const prefix = typeName.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: `Queue of ${what}` }).overrideLogicalId(`${prefix}QueueUrl`);
-    new CfnOutput(this, 'DlqUrl', { value: this.deadLetterQueue.queueUrl, description: `Dead-letter queue of ${what}` }).overrideLogicalId(`${prefix}DlqUrl`);
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: `Queue of ${what}` }).overrideLogicalId(
+      `${prefix}QueueUrl`,
+    );
+    new CfnOutput(this, 'DlqUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: `Dead-letter queue of ${what}`,
+    }).overrideLogicalId(`${prefix}DlqUrl`);
   }
 }

@@ -28,7 +28,10 @@ describe('dynamo-batch', () => {
   it('resends the items DynamoDB left unprocessed, and only those', async () => {
     // Prepare
     const all = puts(3);
-    ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { t: [all[2]!] } }).resolves({});
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { t: [all[2]!] } })
+      .resolves({});
 
     // Act
     await batchWriteAll(db, 't', all);

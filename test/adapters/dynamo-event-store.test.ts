@@ -48,7 +48,11 @@ describe('DynamoEventStore', () => {
   describe('tenantsWithWaiting', () => {
     it('finds each tenant of a shard once, without an empty key value in any query', async () => {
       // Prepare: the index answers like DynamoDB, one sort key past the condition at a time.
-      const sortKeys = ['acme#01JNK8Z6S4Y5Q3W2E1R0T9P8A1', 'acme#01JNK8Z6S4Y5Q3W2E1R0T9P8A2', 'globex#01JNK8Z6S4Y5Q3W2E1R0T9P8A3'];
+      const sortKeys = [
+        'acme#01JNK8Z6S4Y5Q3W2E1R0T9P8A1',
+        'acme#01JNK8Z6S4Y5Q3W2E1R0T9P8A2',
+        'globex#01JNK8Z6S4Y5Q3W2E1R0T9P8A3',
+      ];
       ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
         const after = input.ExpressionAttributeValues?.[':after'] as string | undefined;
         const next = sortKeys.find((sk) => after === undefined || sk > after);
@@ -63,12 +67,18 @@ describe('DynamoEventStore', () => {
       const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
       expect(queries).toHaveLength(3);
       expect(queries.map(emptyKeyValues)).toEqual([[], [], []]);
-      expect(queries.every((q) => q.IndexName === 'events-waiting' && q.ExpressionAttributeValues?.[':pk'] === 'EVTWAIT#2')).toBe(true);
+      expect(
+        queries.every((q) => q.IndexName === 'events-waiting' && q.ExpressionAttributeValues?.[':pk'] === 'EVTWAIT#2'),
+      ).toBe(true);
     });
   });
 
   describe('listBatches', () => {
-    const ownKey = { pk: `BATCH#acme#${BATCH_ID}`, batch_tenant_pk: 'acme', list_sk: `2025-03-04T05:00:00.000Z#${BATCH_ID}` };
+    const ownKey = {
+      pk: `BATCH#acme#${BATCH_ID}`,
+      batch_tenant_pk: 'acme',
+      list_sk: `2025-03-04T05:00:00.000Z#${BATCH_ID}`,
+    };
 
     it.each([
       { case: 'an empty table key', cursor: cursorOf({ ...ownKey, pk: '' }) },
@@ -78,11 +88,23 @@ describe('DynamoEventStore', () => {
       { case: 'a missing table key', cursor: cursorOf({ batch_tenant_pk: 'acme', list_sk: ownKey.list_sk }) },
       { case: 'an extra attribute', cursor: cursorOf({ ...ownKey, status: 'done' }) },
       { case: 'a number for the table key', cursor: cursorOf({ ...ownKey, pk: 7 }) },
-      { case: 'an attribute-value map for the sort key', cursor: cursorOf({ ...ownKey, list_sk: { S: ownKey.list_sk } }) },
-      { case: "another tenant's partition", cursor: cursorOf({ ...ownKey, pk: `BATCH#globex#${BATCH_ID}`, batch_tenant_pk: 'globex' }) },
-      { case: "another tenant's table key in the own partition", cursor: cursorOf({ ...ownKey, pk: `BATCH#globex#${BATCH_ID}` }) },
+      {
+        case: 'an attribute-value map for the sort key',
+        cursor: cursorOf({ ...ownKey, list_sk: { S: ownKey.list_sk } }),
+      },
+      {
+        case: "another tenant's partition",
+        cursor: cursorOf({ ...ownKey, pk: `BATCH#globex#${BATCH_ID}`, batch_tenant_pk: 'globex' }),
+      },
+      {
+        case: "another tenant's table key in the own partition",
+        cursor: cursorOf({ ...ownKey, pk: `BATCH#globex#${BATCH_ID}` }),
+      },
       { case: "a task's table key", cursor: cursorOf({ ...ownKey, pk: `TASK#acme#${BATCH_ID}` }) },
-      { case: 'a sort key of another item', cursor: cursorOf({ ...ownKey, list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8ZZ' }) },
+      {
+        case: 'a sort key of another item',
+        cursor: cursorOf({ ...ownKey, list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8ZZ' }),
+      },
       { case: 'an over-long sort key', cursor: cursorOf({ ...ownKey, list_sk: `${'9'.repeat(1100)}#${BATCH_ID}` }) },
       { case: 'a JSON array', cursor: cursorOf([ownKey]) },
       { case: 'garbage base64', cursor: Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64url') },
@@ -100,7 +122,10 @@ describe('DynamoEventStore', () => {
 
     it('accepts its own next_cursor and passes it on as the start key', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolvesOnce({ Items: [batchItem()], LastEvaluatedKey: ownKey }).resolvesOnce({ Items: [] });
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [batchItem()], LastEvaluatedKey: ownKey })
+        .resolvesOnce({ Items: [] });
       const first = await store.listBatches('acme', 1);
 
       // Act

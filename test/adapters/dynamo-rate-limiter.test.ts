@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -38,23 +42,32 @@ describe('DynamoRateLimiter', () => {
     { case: 'mid-window', epochMs: 1_741_064_763_200, expected: 7 },
     { case: 'just before the next window', epochMs: 1_741_064_769_700, expected: 1 },
     { case: 'one millisecond before the next window', epochMs: 1_741_064_769_999, expected: 1 },
-  ])('returns the seconds until the next window when the window is full ($case → $expected)', async ({ epochMs, expected }) => {
-    // Prepare
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+  ])(
+    'returns the seconds until the next window when the window is full ($case → $expected)',
+    async ({ epochMs, expected }) => {
+      // Prepare
+      ddb
+        .on(UpdateCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
-    // Act
-    const wait = await limiterAt(epochMs).take('acme');
+      // Act
+      const wait = await limiterAt(epochMs).take('acme');
 
-    // Assess
-    expect(wait).toBe(expected);
-    expect(wait).toBeGreaterThanOrEqual(1);
-  });
+      // Assess
+      expect(wait).toBe(expected);
+      expect(wait).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it('rethrows any other DynamoDB error', async () => {
     // Prepare
-    ddb.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
 
     // Act & Assess
-    await expect(limiterAt(1_741_064_760_000).take('acme')).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    await expect(limiterAt(1_741_064_760_000).take('acme')).rejects.toBeInstanceOf(
+      ProvisionedThroughputExceededException,
+    );
   });
 });

@@ -4,7 +4,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { S3FileStore } from '../../functions/adapters/s3-file-store';
 
 const s3 = mockClient(S3Client);
-const s3Error = (name: string, status: number) => new S3ServiceException({ name, $fault: status < 500 ? 'client' : 'server', $metadata: { httpStatusCode: status }, message: name });
+const s3Error = (name: string, status: number) =>
+  new S3ServiceException({
+    name,
+    $fault: status < 500 ? 'client' : 'server',
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 
 describe('S3FileStore.read', () => {
   const store = new S3FileStore(s3 as unknown as S3Client, 'files', 3600);

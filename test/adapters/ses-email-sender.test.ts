@@ -35,18 +35,48 @@ describe('SesEmailSender', () => {
       FromEmailAddress: 'noreply@example.com',
       Destination: { ToAddresses: ['a@example.com'] },
       ReplyToAddresses: ['r@example.com'],
-      Content: { Simple: { Subject: { Data: 'Hi', Charset: 'UTF-8' }, Body: { Text: { Data: 'x', Charset: 'UTF-8' }, Html: { Data: '<p>x</p>', Charset: 'UTF-8' } } } },
+      Content: {
+        Simple: {
+          Subject: { Data: 'Hi', Charset: 'UTF-8' },
+          Body: { Text: { Data: 'x', Charset: 'UTF-8' }, Html: { Data: '<p>x</p>', Charset: 'UTF-8' } },
+        },
+      },
     });
   });
 
   it.each([
-    ['MessageRejected', new MessageRejected({ message: 'Email address is not verified.', ...meta }), PermanentTaskError],
-    ['MailFromDomainNotVerifiedException', new MailFromDomainNotVerifiedException({ message: 'not verified', ...meta }), PermanentTaskError],
-    ['BadRequestException (invalid address)', new BadRequestException({ message: 'Missing final @domain', ...meta }), PermanentTaskError],
-    ['another 4xx (AccessDenied)', new SESv2ServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'denied', $metadata: { httpStatusCode: 403 } }), PermanentTaskError],
+    [
+      'MessageRejected',
+      new MessageRejected({ message: 'Email address is not verified.', ...meta }),
+      PermanentTaskError,
+    ],
+    [
+      'MailFromDomainNotVerifiedException',
+      new MailFromDomainNotVerifiedException({ message: 'not verified', ...meta }),
+      PermanentTaskError,
+    ],
+    [
+      'BadRequestException (invalid address)',
+      new BadRequestException({ message: 'Missing final @domain', ...meta }),
+      PermanentTaskError,
+    ],
+    [
+      'another 4xx (AccessDenied)',
+      new SESv2ServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'denied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+      PermanentTaskError,
+    ],
     ['TooManyRequestsException', new TooManyRequestsException({ message: 'slow down', ...meta }), RetryableTaskError],
     ['LimitExceededException', new LimitExceededException({ message: 'quota', ...meta }), RetryableTaskError],
-    ['InternalServiceErrorException (5xx)', new InternalServiceErrorException({ message: 'oops', ...meta }), RetryableTaskError],
+    [
+      'InternalServiceErrorException (5xx)',
+      new InternalServiceErrorException({ message: 'oops', ...meta }),
+      RetryableTaskError,
+    ],
     ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), RetryableTaskError],
   ])('classifies %s', async (_case, error, expected) => {
     // Prepare

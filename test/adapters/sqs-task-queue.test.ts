@@ -6,7 +6,10 @@ import { QUEUE_URL } from '../helpers/factories';
 
 const sqs = mockClient(SQSClient);
 const messages = (count: number) => Array.from({ length: count }, (_, i) => ({ tenant: 'acme', task_id: `t${i}` }));
-const sentIds = () => sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).task_id));
+const sentIds = () =>
+  sqs
+    .commandCalls(SendMessageBatchCommand)
+    .map((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!).task_id));
 
 describe('SqsTaskQueue.sendMany', () => {
   const queue = new SqsTaskQueue(sqs as unknown as SQSClient, { generic: QUEUE_URL });
@@ -39,7 +42,10 @@ describe('SqsTaskQueue.sendMany', () => {
 
   it('throws, naming the code, when an entry is refused for the sender’s fault', async () => {
     // Prepare
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', Message: 'bad body', SenderFault: true }] });
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: '0', Code: 'InvalidParameterValue', Message: 'bad body', SenderFault: true }],
+    });
 
     // Act
     const outcome = queue.sendMany('generic', messages(2));
@@ -51,7 +57,9 @@ describe('SqsTaskQueue.sendMany', () => {
 
   it('gives up after a few rounds of server-side failures', async () => {
     // Prepare
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
 
     // Act
     const outcome = queue.sendMany('generic', messages(1));

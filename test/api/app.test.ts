@@ -23,21 +23,41 @@ const sqs = mockClient(SQSClient);
 /** The app as the local stack wires it: real service, store and queue over mocked SDK clients. */
 function setup(options: { retryAfter?: number } = {}) {
   const errors: unknown[][] = [];
-  const log: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args) => errors.push(args) };
+  const log: Log = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (...args) => errors.push(args),
+  };
   const keys: Pick<ApiKeyStore, 'findByHash'> = {
-    findByHash: async (hash) => (hash === hashApiKey(API_KEY) ? { key_id: 'ab12cd34', tenant: 'acme', hash, created_at: '2025-03-01T00:00:00.000Z' } : undefined),
+    findByHash: async (hash) =>
+      hash === hashApiKey(API_KEY)
+        ? { key_id: 'ab12cd34', tenant: 'acme', hash, created_at: '2025-03-01T00:00:00.000Z' }
+        : undefined,
   };
   let tenantLookups = 0;
   let rateLimiterCalls = 0;
-  const eventStore = new DynamoEventStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks');
+  const eventStore = new DynamoEventStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    'tasklane-tasks',
+  );
   const app = createApp({
     types: registryDeps.types,
     events: {
       store: eventStore,
-      service: new EventService({ store: eventStore, trigger: { trigger: async () => undefined }, clock: { now: () => FIXED_NOW }, log }),
+      service: new EventService({
+        store: eventStore,
+        trigger: { trigger: async () => undefined },
+        clock: { now: () => FIXED_NOW },
+        log,
+      }),
     },
     tasks: new TaskService({
-      store: new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks', 30),
+      store: new DynamoTaskStore(
+        DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+        'tasklane-tasks',
+        30,
+      ),
       queue: new SqsTaskQueue(new SQSClient({ region: 'us-east-1' }), { generic: QUEUE_URL }),
       clock: { now: () => FIXED_NOW },
       log,
@@ -51,7 +71,10 @@ function setup(options: { retryAfter?: number } = {}) {
     }),
     resolveTenant: (c) => {
       tenantLookups++;
-      return authenticate(keys as ApiKeyStore, extractApiKey((name) => c.req.header(name)));
+      return authenticate(
+        keys as ApiKeyStore,
+        extractApiKey((name) => c.req.header(name)),
+      );
     },
     log,
   });
@@ -159,7 +182,11 @@ describe('createApp', () => {
     // Assess
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({
-      error: { code: 'payload_too_large', message: expect.any(String), details: [{ field: 'body', rule: expect.stringContaining(String(MAX_BODY)) }] },
+      error: {
+        code: 'payload_too_large',
+        message: expect.any(String),
+        details: [{ field: 'body', rule: expect.stringContaining(String(MAX_BODY)) }],
+      },
     });
     expect(rateLimiterCalls()).toBe(0);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
@@ -177,7 +204,9 @@ describe('createApp', () => {
 
     // Assess
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'validation_error', message: expect.any(String), details: [{ field: 'body', rule }] } });
+    expect(await res.json()).toEqual({
+      error: { code: 'validation_error', message: expect.any(String), details: [{ field: 'body', rule }] },
+    });
   });
 
   it('answers 400 listing the known types for an unknown type', async () => {
@@ -235,7 +264,12 @@ describe('createApp', () => {
 
   it.each([
     { case: 'an unknown query parameter', path: '/tasks?colour=red', init: { headers: auth }, field: 'colour' },
-    { case: 'an unknown body field', path: '/tasks', init: postTask(JSON.stringify({ type: 'generic', colour: 'red' })), field: 'colour' },
+    {
+      case: 'an unknown body field',
+      path: '/tasks',
+      init: postTask(JSON.stringify({ type: 'generic', colour: 'red' })),
+      field: 'colour',
+    },
   ])('answers 400 naming the key for $case', async ({ path, init, field }) => {
     // Prepare
     const { app } = setup();
@@ -254,28 +288,52 @@ describe('createApp', () => {
   const UPLOAD_ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
 
   it.each([
-    { case: '5,000 nested objects', body: `{"type":"generic","payload":${nested(5000)}}`, field: `payload${'.a'.repeat(31)}`, rule: /nested/ },
-    { case: 'an unsafe integer', body: '{"type":"generic","payload":{"steps":9007199254740993}}', field: 'payload.steps', rule: /9007199254740991/ },
-    { case: 'a number below 1e-130', body: '{"type":"generic","payload":{"steps":0.1e-300}}', field: 'payload.steps', rule: /1e-130/ },
+    {
+      case: '5,000 nested objects',
+      body: `{"type":"generic","payload":${nested(5000)}}`,
+      field: `payload${'.a'.repeat(31)}`,
+      rule: /nested/,
+    },
+    {
+      case: 'an unsafe integer',
+      body: '{"type":"generic","payload":{"steps":9007199254740993}}',
+      field: 'payload.steps',
+      rule: /9007199254740991/,
+    },
+    {
+      case: 'a number below 1e-130',
+      body: '{"type":"generic","payload":{"steps":0.1e-300}}',
+      field: 'payload.steps',
+      rule: /1e-130/,
+    },
     {
       case: 'a __proto__ key (which zod would drop silently)',
       body: `{"type":"import","payload":{"upload_id":"${UPLOAD_ID}","task_type":"generic","columns":{"__proto__":"steps"}}}`,
       field: 'payload.columns.__proto__',
       rule: /__proto__/,
     },
-  ])('answers POST /tasks with a payload holding $case with 400 naming $field, and writes nothing', async ({ body, field, rule }) => {
-    // Prepare
-    const { app, rateLimiterCalls } = setup();
+  ])(
+    'answers POST /tasks with a payload holding $case with 400 naming $field, and writes nothing',
+    async ({ body, field, rule }) => {
+      // Prepare
+      const { app, rateLimiterCalls } = setup();
 
-    // Act
-    const res = await app.request('/tasks', postTask(body));
+      // Act
+      const res = await app.request('/tasks', postTask(body));
 
-    // Assess
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.stringMatching(rule) }] } });
-    expect(rateLimiterCalls()).toBe(0);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-  });
+      // Assess
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'validation_error',
+          message: expect.any(String),
+          details: [{ field, rule: expect.stringMatching(rule) }],
+        },
+      });
+      expect(rateLimiterCalls()).toBe(0);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    },
+  );
 
   it.each([
     { case: '32 nested objects', bad: nested(32), field: `body[27]${'.a'.repeat(31)}` },
@@ -283,42 +341,67 @@ describe('createApp', () => {
     { case: 'an empty key', bad: '{"":1}', field: 'body[27][""]' },
     { case: 'an unsafe integer', bad: '{"n":9007199254740993}', field: 'body[27].n' },
     { case: '1e308', bad: '{"n":1e308}', field: 'body[27].n' },
-  ])('answers POST /events of 30 events whose 28th holds $case with 400 naming $field, and writes none', async ({ bad, field }) => {
-    // Prepare
-    const { app } = setup();
-    const body = `[${Array.from({ length: 30 }, (_, i) => (i === 27 ? bad : `{"n":${i}}`)).join(',')}]`;
+  ])(
+    'answers POST /events of 30 events whose 28th holds $case with 400 naming $field, and writes none',
+    async ({ bad, field }) => {
+      // Prepare
+      const { app } = setup();
+      const body = `[${Array.from({ length: 30 }, (_, i) => (i === 27 ? bad : `{"n":${i}}`)).join(',')}]`;
 
-    // Act
-    const res = await app.request('/events', postTask(body));
+      // Act
+      const res = await app.request('/events', postTask(body));
 
-    // Assess
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.any(String) }] } });
-    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
-  });
+      // Assess
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: {
+          code: 'validation_error',
+          message: expect.any(String),
+          details: [{ field, rule: expect.any(String) }],
+        },
+      });
+      expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+    },
+  );
 
   it.each([
-    { case: 'an empty table key', key: { pk: '', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'acme' } },
-    { case: "another tenant's table key", key: { pk: 'TASK#globex#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'acme' } },
-  ])('answers GET /tasks with a forged cursor holding $case with 400 naming cursor, before querying', async ({ key }) => {
-    // Prepare
-    const { app } = setup();
-    const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+    {
+      case: 'an empty table key',
+      key: { pk: '', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'acme' },
+    },
+    {
+      case: "another tenant's table key",
+      key: {
+        pk: 'TASK#globex#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        tenant_pk: 'acme',
+      },
+    },
+  ])(
+    'answers GET /tasks with a forged cursor holding $case with 400 naming cursor, before querying',
+    async ({ key }) => {
+      // Prepare
+      const { app } = setup();
+      const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
 
-    // Act
-    const res = await app.request(`/tasks?cursor=${cursor}`, { headers: auth });
+      // Act
+      const res = await app.request(`/tasks?cursor=${cursor}`, { headers: auth });
 
-    // Assess
-    expect(res.status).toBe(400);
-    const { error } = (await res.json()) as { error: { details: { field: string }[] } };
-    expect(error.details).toEqual([{ field: 'cursor', rule: expect.any(String) }]);
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
-  });
+      // Assess
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { details: { field: string }[] } };
+      expect(error.details).toEqual([{ field: 'cursor', rule: expect.any(String) }]);
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    },
+  );
 
   it.each([
     { case: 'a space inside', key: 'order 42' },
     // Header values lose leading and trailing spaces in transit, so the space sits in the middle.
-    { case: 'every printable ASCII character', key: Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).join(' ') },
+    {
+      case: 'every printable ASCII character',
+      key: Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).join(' '),
+    },
     { case: '255 characters', key: 'k'.repeat(255) },
   ])('accepts an Idempotency-Key with $case', async ({ key }) => {
     // Prepare
@@ -346,7 +429,9 @@ describe('createApp', () => {
     // Assess
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { details: { field: string; rule: string }[] } };
-    expect(error.details).toEqual([{ field: 'Idempotency-Key', rule: '1–255 printable ASCII characters (space to ~)' }]);
+    expect(error.details).toEqual([
+      { field: 'Idempotency-Key', rule: '1–255 printable ASCII characters (space to ~)' },
+    ]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
@@ -360,7 +445,9 @@ describe('createApp', () => {
     // Assess
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('3');
-    expect(await res.json()).toEqual({ error: { code: 'rate_limited', message: expect.any(String), details: { retry_after_seconds: 3 } } });
+    expect(await res.json()).toEqual({
+      error: { code: 'rate_limited', message: expect.any(String), details: { retry_after_seconds: 3 } },
+    });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });

@@ -12,7 +12,13 @@ const html = loadDashboardHtml();
 
 /** The app with nothing behind it but the dashboard: GET / must not need the tasks service. */
 function appWith(dashboard: DashboardOptions) {
-  return createApp({ tasks: {} as TaskService, types: taskTypes, resolveTenant: async () => undefined, log: silent, dashboard });
+  return createApp({
+    tasks: {} as TaskService,
+    types: taskTypes,
+    resolveTenant: async () => undefined,
+    log: silent,
+    dashboard,
+  });
 }
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -50,10 +56,14 @@ describe('GET / (dashboard)', () => {
 
   it('starts with the preset key, attribute-escaped, when the local stack gives one', async () => {
     // Act
-    const page = await appWith({ html, apiKey: 'tl_abcdefgh_"><script>x</script>' }).request('/', { headers: { host: 'localhost:3000' } });
+    const page = await appWith({ html, apiKey: 'tl_abcdefgh_"><script>x</script>' }).request('/', {
+      headers: { host: 'localhost:3000' },
+    });
 
     // Assess
-    expect(await page.text()).toContain('<meta name="tasklane-api-key" content="tl_abcdefgh_&quot;&gt;&lt;script&gt;x&lt;/script&gt;">');
+    expect(await page.text()).toContain(
+      '<meta name="tasklane-api-key" content="tl_abcdefgh_&quot;&gt;&lt;script&gt;x&lt;/script&gt;">',
+    );
   });
 
   it.each(['localhost', 'localhost:3000', '127.0.0.1', '127.0.0.1:3000', '[::1]', '[::1]:3000', 'LOCALHOST:3000'])(
@@ -98,6 +108,8 @@ describe('GET / (dashboard)', () => {
   });
 
   it('refuses a page without the key placeholder at startup', () => {
-    expect(() => appWith({ html: '<html></html>' })).toThrow('The dashboard page lacks <meta name="tasklane-api-key" content="">.');
+    expect(() => appWith({ html: '<html></html>' })).toThrow(
+      'The dashboard page lacks <meta name="tasklane-api-key" content="">.',
+    );
   });
 });

@@ -20,7 +20,9 @@ function setup() {
     lookups++;
     return !revoked && c.req.header('authorization') === `Bearer ${KEY}` ? 'acme' : undefined;
   };
-  const reader = { get: async () => taskItem({ id: ID, status: 'running', attempts: 1, progress: 40, seq: 1_000_001 }) };
+  const reader = {
+    get: async () => taskItem({ id: ID, status: 'running', attempts: 1, progress: 40, seq: 1_000_001 }),
+  };
   const app = createApp({
     tasks: {} as TaskService,
     types: taskTypes,
@@ -32,7 +34,10 @@ function setup() {
 }
 
 /** Reads a stream until `predicate` holds for the text so far, or to its end (undefined `predicate`). */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, predicate?: (text: string) => boolean): Promise<{ text: string; ended: boolean }> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  predicate?: (text: string) => boolean,
+): Promise<{ text: string; ended: boolean }> {
   const decoder = new TextDecoder();
   let text = '';
   for (;;) {

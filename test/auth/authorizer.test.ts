@@ -9,7 +9,13 @@ const REVOKED = 'tl_revoked1_0123456789012345678901234567890123456789012';
 function store(): ApiKeyStore {
   const records: ApiKeyRecord[] = [
     { key_id: 'abcdefgh', tenant: 'acme', hash: hashApiKey(KEY), created_at: '2026-01-01T00:00:00.000Z' },
-    { key_id: 'revoked1', tenant: 'acme', hash: hashApiKey(REVOKED), created_at: '2026-01-01T00:00:00.000Z', revoked_at: '2026-02-01T00:00:00.000Z' },
+    {
+      key_id: 'revoked1',
+      tenant: 'acme',
+      hash: hashApiKey(REVOKED),
+      created_at: '2026-01-01T00:00:00.000Z',
+      revoked_at: '2026-02-01T00:00:00.000Z',
+    },
   ];
   return {
     put: async () => undefined,
@@ -49,7 +55,11 @@ describe('createAuthorizer', () => {
     expect(result.principalId).toBe('acme');
     expect(result.context).toEqual({ tenant: 'acme' });
     expect(result.policyDocument.Statement).toEqual([
-      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*' },
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Allow',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*',
+      },
     ]);
   });
 

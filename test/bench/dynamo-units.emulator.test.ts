@@ -37,18 +37,22 @@ const queuedTask = (overrides: Item = {}): Item => ({
   ...overrides,
 });
 
-const update = (expression: string, values: Item = {}, names: Record<string, string> = {}) => (table: string) =>
-  new UpdateItemCommand({
-    TableName: table,
-    Key: { [TABLE_KEY]: s(PK) },
-    UpdateExpression: expression,
-    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-  });
-const put = (item: Item, condition?: string) => (table: string) => new PutItemCommand({ TableName: table, Item: item, ConditionExpression: condition });
+const update =
+  (expression: string, values: Item = {}, names: Record<string, string> = {}) =>
+  (table: string) =>
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { [TABLE_KEY]: s(PK) },
+      UpdateExpression: expression,
+      ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    });
+const put = (item: Item, condition?: string) => (table: string) =>
+  new PutItemCommand({ TableName: table, Item: item, ConditionExpression: condition });
 const remove = (table: string) => new DeleteItemCommand({ TableName: table, Key: { [TABLE_KEY]: s(PK) } });
 /** Sends whichever write a case holds (the client's `send` is overloaded per command). */
-const send = (client: DynamoDBClient, command: PutItemCommand | UpdateItemCommand | DeleteItemCommand) => client.send(command as PutItemCommand);
+const send = (client: DynamoDBClient, command: PutItemCommand | UpdateItemCommand | DeleteItemCommand) =>
+  client.send(command as PutItemCommand);
 
 /**
  * The bench's write-unit model (bench/dynamo-units.ts, through the call log) against the units the
@@ -64,7 +68,11 @@ describe('the write-unit model against the engine', () => {
 
   beforeAll(async () => {
     dynamo = await startTestDynamo();
-    const config = { region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const config = {
+      region: 'us-east-1',
+      endpoint: dynamo.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
     reader = new DynamoDBClient(config);
     client = new DynamoDBClient(config);
     await createTable(reader, tableName);
@@ -91,15 +99,32 @@ describe('the write-unit model against the engine', () => {
     {
       case: 'a task started (status and sweep time change)',
       before: queuedTask(),
-      write: update('SET #status = :s, tenant_status_pk = :ts, sweep_at = :at, attempts = :a', { ':s': s('running'), ':ts': s('acme#running'), ':at': s('2025-03-04T05:21:07Z'), ':a': { N: '1' } }, { '#status': 'status' }),
+      write: update(
+        'SET #status = :s, tenant_status_pk = :ts, sweep_at = :at, attempts = :a',
+        { ':s': s('running'), ':ts': s('acme#running'), ':at': s('2025-03-04T05:21:07Z'), ':a': { N: '1' } },
+        { '#status': 'status' },
+      ),
     },
     {
       case: 'a task completed with a 3 KB result (leaves the sweep index, enters the webhook sweep)',
       before: queuedTask({ status: s('running') }),
-      write: update('SET #status = :s, tenant_status_pk = :ts, #result = :r, webhook_sweep_at = :at REMOVE sweep_pk, sweep_at', { ':s': s('completed'), ':ts': s('acme#completed'), ':r': s('r'.repeat(3_000)), ':at': s('2025-03-04T05:06:09Z') }, { '#status': 'status', '#result': 'result' }),
+      write: update(
+        'SET #status = :s, tenant_status_pk = :ts, #result = :r, webhook_sweep_at = :at REMOVE sweep_pk, sweep_at',
+        {
+          ':s': s('completed'),
+          ':ts': s('acme#completed'),
+          ':r': s('r'.repeat(3_000)),
+          ':at': s('2025-03-04T05:06:09Z'),
+        },
+        { '#status': 'status', '#result': 'result' },
+      ),
     },
     // 957 bytes grown to 1,062: one unit before, two after.
-    { case: 'an item grown past 1 KB', before: queuedTask({ note: s('n'.repeat(700)) }), write: update('SET note2 = :n', { ':n': s('n'.repeat(100)) }) },
+    {
+      case: 'an item grown past 1 KB',
+      before: queuedTask({ note: s('n'.repeat(700)) }),
+      write: update('SET note2 = :n', { ':n': s('n'.repeat(100)) }),
+    },
     { case: 'a task replaced by the same item', before: queuedTask(), write: put(queuedTask()) },
     { case: 'a task deleted', before: queuedTask(), write: remove },
     { case: 'a missing item deleted', before: undefined, write: remove },
@@ -112,7 +137,8 @@ describe('the write-unit model against the engine', () => {
 
     // Assess
     const { total } = compareUnits(log.records);
-    const byIndex = (side: 'model' | 'engine') => Object.fromEntries(Object.entries(total.byIndex).map(([name, units]) => [name, units[side]]));
+    const byIndex = (side: 'model' | 'engine') =>
+      Object.fromEntries(Object.entries(total.byIndex).map(([name, units]) => [name, units[side]]));
     expect(total.calls).toBe(1);
     expect(total.engine.table).toBe(total.model.table);
     // dynalite puts only Table in a write's ConsumedCapacity, never GlobalSecondaryIndexes.
@@ -131,6 +157,10 @@ describe('the write-unit model against the engine', () => {
     await expect(attempt).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(log.records[0]).toMatchObject({ ok: false, error: 'ConditionalCheckFailedException' });
     expect(log.records[0]!.reported).toBeUndefined();
-    expect(compareUnits(log.records).total).toMatchObject({ calls: 0, failed: 1, failedModel: { table: 1, indexes: 0 } });
+    expect(compareUnits(log.records).total).toMatchObject({
+      calls: 0,
+      failed: 1,
+      failedModel: { table: 1, indexes: 0 },
+    });
   });
 });

@@ -4,23 +4,81 @@ import { indexWriteUnits, itemWriteCost, type IndexShape, type Item } from '../.
 /** A sparse index like the sweep index: an item is in it only while it has both keys. */
 const sweep: IndexShape = { indexName: 'sweep', partitionKey: 'sweep_pk', sortKey: 'sweep_at', projection: 'ALL' };
 const keysOnly: IndexShape = { ...sweep, indexName: 'sweep-keys', projection: 'KEYS_ONLY' };
-const include: IndexShape = { ...sweep, indexName: 'sweep-status', projection: 'INCLUDE', nonKeyAttributes: ['status'] };
+const include: IndexShape = {
+  ...sweep,
+  indexName: 'sweep-status',
+  projection: 'INCLUDE',
+  nonKeyAttributes: ['status'],
+};
 
 const task = (overrides: Record<string, string | undefined> = {}): Item => {
-  const attributes: Record<string, string | undefined> = { pk: 'TASK#t#1', status: 'running', progress: '10', sweep_pk: 'SWEEP#3', sweep_at: '2025-03-04T05:06:07Z', ...overrides };
-  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined).map(([k, v]) => [k, { S: v! }]));
+  const attributes: Record<string, string | undefined> = {
+    pk: 'TASK#t#1',
+    status: 'running',
+    progress: '10',
+    sweep_pk: 'SWEEP#3',
+    sweep_at: '2025-03-04T05:06:07Z',
+    ...overrides,
+  };
+  return Object.fromEntries(
+    Object.entries(attributes)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, { S: v! }]),
+  );
 };
 
 describe('indexWriteUnits', () => {
   it.each([
     { case: 'an item entering the index', before: undefined, after: task(), index: sweep, expected: 1 },
-    { case: 'an item leaving the index (key removed)', before: task(), after: task({ sweep_pk: undefined, sweep_at: undefined }), index: sweep, expected: 1 },
-    { case: 'a changed index key (delete + put)', before: task(), after: task({ sweep_at: '2025-03-04T06:00:00Z' }), index: sweep, expected: 2 },
-    { case: 'a changed projected attribute', before: task(), after: task({ progress: '20' }), index: sweep, expected: 1 },
-    { case: 'a changed attribute a KEYS_ONLY index does not hold', before: task(), after: task({ progress: '20' }), index: keysOnly, expected: 0 },
-    { case: 'a changed attribute an INCLUDE index does not hold', before: task(), after: task({ progress: '20' }), index: include, expected: 0 },
-    { case: 'a changed attribute an INCLUDE index holds', before: task(), after: task({ status: 'completed' }), index: include, expected: 1 },
-    { case: 'an item in the index neither before nor after', before: task({ sweep_pk: undefined }), after: task({ sweep_pk: undefined, progress: '20' }), index: sweep, expected: 0 },
+    {
+      case: 'an item leaving the index (key removed)',
+      before: task(),
+      after: task({ sweep_pk: undefined, sweep_at: undefined }),
+      index: sweep,
+      expected: 1,
+    },
+    {
+      case: 'a changed index key (delete + put)',
+      before: task(),
+      after: task({ sweep_at: '2025-03-04T06:00:00Z' }),
+      index: sweep,
+      expected: 2,
+    },
+    {
+      case: 'a changed projected attribute',
+      before: task(),
+      after: task({ progress: '20' }),
+      index: sweep,
+      expected: 1,
+    },
+    {
+      case: 'a changed attribute a KEYS_ONLY index does not hold',
+      before: task(),
+      after: task({ progress: '20' }),
+      index: keysOnly,
+      expected: 0,
+    },
+    {
+      case: 'a changed attribute an INCLUDE index does not hold',
+      before: task(),
+      after: task({ progress: '20' }),
+      index: include,
+      expected: 0,
+    },
+    {
+      case: 'a changed attribute an INCLUDE index holds',
+      before: task(),
+      after: task({ status: 'completed' }),
+      index: include,
+      expected: 1,
+    },
+    {
+      case: 'an item in the index neither before nor after',
+      before: task({ sweep_pk: undefined }),
+      after: task({ sweep_pk: undefined, progress: '20' }),
+      index: sweep,
+      expected: 0,
+    },
     { case: 'an unchanged item', before: task(), after: task(), index: sweep, expected: 0 },
   ])('charges $expected for $case', ({ before, after, index, expected }) => {
     // Act

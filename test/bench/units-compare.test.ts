@@ -20,7 +20,12 @@ const write = (overrides: Partial<CallRecord> = {}): CallRecord => ({
 describe('compareUnits', () => {
   it('groups writes by origin, operation and key prefix, and sums them in a total', () => {
     // Prepare
-    const records = [write(), write(), write({ origin: 'api', operation: 'PutItem' }), write({ origin: 'api', entity: 'RATE' })];
+    const records = [
+      write(),
+      write(),
+      write({ origin: 'api', operation: 'PutItem' }),
+      write({ origin: 'api', entity: 'RATE' }),
+    ];
 
     // Act
     const { rows, total } = compareUnits(records);
@@ -31,7 +36,13 @@ describe('compareUnits', () => {
       ['api UpdateItem RATE', 1],
       ['tasklane-worker-generic UpdateItem TASK', 2],
     ]);
-    expect(total).toMatchObject({ calls: 4, model: { table: 4, indexes: 4 }, engine: { table: 4, indexes: 4 }, ratio: { table: 1, indexes: 1, all: 1 }, matches: true });
+    expect(total).toMatchObject({
+      calls: 4,
+      model: { table: 4, indexes: 4 },
+      engine: { table: 4, indexes: 4 },
+      ratio: { table: 1, indexes: 1, all: 1 },
+      matches: true,
+    });
   });
 
   it('flags a write whose units differ, with the ratio engine ÷ model', () => {
@@ -42,7 +53,11 @@ describe('compareUnits', () => {
     const { total } = compareUnits(records);
 
     // Assess
-    expect(total).toMatchObject({ matches: false, ratio: { table: 1, indexes: 2, all: 1.5 }, byIndex: { sweep: { model: 1, engine: 2 } } });
+    expect(total).toMatchObject({
+      matches: false,
+      ratio: { table: 1, indexes: 2, all: 1.5 },
+      byIndex: { sweep: { model: 1, engine: 2 } },
+    });
   });
 
   it('flags units charged to another index even when the index totals agree', () => {
@@ -59,13 +74,24 @@ describe('compareUnits', () => {
 
   it('counts failed writes apart: the engine reports no units for them', () => {
     // Prepare: a conditional write that failed (the model charges the item as it was).
-    const failed = write({ ok: false, error: 'ConditionalCheckFailedException', wru: { current: { table: 2, indexes: 0, byIndex: {} } }, reported: undefined });
+    const failed = write({
+      ok: false,
+      error: 'ConditionalCheckFailedException',
+      wru: { current: { table: 2, indexes: 0, byIndex: {} } },
+      reported: undefined,
+    });
 
     // Act
     const { total } = compareUnits([write(), failed]);
 
     // Assess
-    expect(total).toMatchObject({ calls: 1, failed: 1, failedModel: { table: 2, indexes: 0 }, model: { table: 1, indexes: 1 }, matches: true });
+    expect(total).toMatchObject({
+      calls: 1,
+      failed: 1,
+      failedModel: { table: 2, indexes: 0 },
+      model: { table: 1, indexes: 1 },
+      matches: true,
+    });
   });
 
   it('counts successful writes the engine reported nothing for, and shows them as a mismatch', () => {
@@ -73,7 +99,12 @@ describe('compareUnits', () => {
     const { total } = compareUnits([write({ reported: undefined })]);
 
     // Assess
-    expect(total).toMatchObject({ unreported: 1, engine: { table: 0, indexes: 0 }, matches: false, ratio: { table: 0, indexes: 0 } });
+    expect(total).toMatchObject({
+      unreported: 1,
+      engine: { table: 0, indexes: 0 },
+      matches: false,
+      ratio: { table: 0, indexes: 0 },
+    });
   });
 
   it('gives no ratio where only the model is 0', () => {
@@ -86,7 +117,12 @@ describe('compareUnits', () => {
 
   it('sums the read units the engine reported, leaving other services out', () => {
     // Prepare
-    const read = write({ operation: 'GetItem', entity: undefined, rru: 0.5, wru: { current: { table: 0, indexes: 0, byIndex: {} } } });
+    const read = write({
+      operation: 'GetItem',
+      entity: undefined,
+      rru: 0.5,
+      wru: { current: { table: 0, indexes: 0, byIndex: {} } },
+    });
     const send = write({ service: 'SQS', operation: 'SendMessage', reported: undefined });
 
     // Act

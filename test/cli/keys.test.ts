@@ -47,9 +47,21 @@ describe('tasklane keys (cli/keys.ts)', () => {
   });
 
   it.each([
-    ['a missing tenant', () => createKey({ local: false, table: 't', region: 'us-east-1' }, undefined, undefined, false), /--tenant/],
-    ['a bad tenant name', () => createKey({ local: false, table: stack.config.tableName, region: 'us-east-1' }, 'Not OK', undefined, false), /tenant must match/],
-    ['an unknown key id', () => revokeKey({ local: false, table: stack.config.tableName, region: 'us-east-1' }, 'zzzzzzzz', false), /No key with id "zzzzzzzz"/],
+    [
+      'a missing tenant',
+      () => createKey({ local: false, table: 't', region: 'us-east-1' }, undefined, undefined, false),
+      /--tenant/,
+    ],
+    [
+      'a bad tenant name',
+      () => createKey({ local: false, table: stack.config.tableName, region: 'us-east-1' }, 'Not OK', undefined, false),
+      /tenant must match/,
+    ],
+    [
+      'an unknown key id',
+      () => revokeKey({ local: false, table: stack.config.tableName, region: 'us-east-1' }, 'zzzzzzzz', false),
+      /No key with id "zzzzzzzz"/,
+    ],
     ['no table', () => listKeys({ local: false }, undefined, false), /--table/],
   ])('explains %s', async (_, run, message) => {
     await expect(run()).rejects.toThrow(message);

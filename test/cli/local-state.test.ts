@@ -3,9 +3,23 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_STATE_FILENAME, readLocalState, removeLocalState, requireLocalState, writeLocalState, type LocalState } from '../../cli/local-state';
+import {
+  LOCAL_STATE_FILENAME,
+  readLocalState,
+  removeLocalState,
+  requireLocalState,
+  writeLocalState,
+  type LocalState,
+} from '../../cli/local-state';
 
-const state = (pid: number): LocalState => ({ apiUrl: `http://127.0.0.1:${3000 + (pid % 1000)}`, apiKey: 'tl_x_y', dynamodb: 'd', sqs: 's', tableName: 't', pid });
+const state = (pid: number): LocalState => ({
+  apiUrl: `http://127.0.0.1:${3000 + (pid % 1000)}`,
+  apiKey: 'tl_x_y',
+  dynamodb: 'd',
+  sqs: 's',
+  tableName: 't',
+  pid,
+});
 
 /** The pid of a process that has exited (its number is free again). */
 function deadPid(): number {

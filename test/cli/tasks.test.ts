@@ -25,10 +25,23 @@ describe('tasklane task commands (cli/run.ts)', () => {
   let empty: string;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, stream: { pollIntervalMs: 100 } });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 50,
+      pollWaitSeconds: 1,
+      stream: { pollIntervalMs: 100 },
+    });
     cwd = mkdtempSync(join(tmpdir(), 'tasklane-cli-'));
     empty = mkdtempSync(join(tmpdir(), 'tasklane-cli-empty-'));
-    const state = { apiUrl: stack.apiUrl, apiKey: stack.apiKey, dynamodb: stack.endpoints.dynamodb, sqs: stack.endpoints.sqs, tableName: stack.config.tableName, pid: process.pid };
+    const state = {
+      apiUrl: stack.apiUrl,
+      apiKey: stack.apiKey,
+      dynamodb: stack.endpoints.dynamodb,
+      sqs: stack.endpoints.sqs,
+      tableName: stack.config.tableName,
+      pid: process.pid,
+    };
     writeFileSync(join(cwd, '.tasklane-local.json'), JSON.stringify(state));
   });
   afterAll(async () => {
@@ -38,7 +51,10 @@ describe('tasklane task commands (cli/run.ts)', () => {
 
   it('creates, gets and lists a task, with --json for scripts', async () => {
     // Act
-    const created = await tasklane(['create', 'generic', '--payload', '{"steps":1,"step_ms":0}', '--local', '--json'], cwd);
+    const created = await tasklane(
+      ['create', 'generic', '--payload', '{"steps":1,"step_ms":0}', '--local', '--json'],
+      cwd,
+    );
     const id = JSON.parse(created.out).task_id as string;
     const got = await tasklane(['get', id, '--local', '--json'], cwd);
     const listed = await tasklane(['list', '--type', 'generic', '--limit', '5', '--local', '--json'], cwd);
@@ -46,7 +62,11 @@ describe('tasklane task commands (cli/run.ts)', () => {
 
     // Assess
     expect(created.code).toBe(0);
-    expect(JSON.parse(got.out)).toMatchObject({ task_id: id, type: 'generic', payload: { steps: 1, step_ms: 0, fail_attempts: 0 } });
+    expect(JSON.parse(got.out)).toMatchObject({
+      task_id: id,
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0, fail_attempts: 0 },
+    });
     expect(JSON.parse(listed.out).items.map((t: { task_id: string }) => t.task_id)).toContain(id);
     expect(human.out).toMatch(new RegExp(`^${id}  generic  \\w+`));
     expect(human.out).toContain('attempts   ');
@@ -54,24 +74,37 @@ describe('tasklane task commands (cli/run.ts)', () => {
 
   it('creates with --watch: a bar from the stream up to 100 %, the final task, exit 0', async () => {
     // Act
-    const { code, out } = await tasklane(['create', 'generic', '--payload', '{"steps":4,"step_ms":150}', '--watch', '--local'], cwd);
+    const { code, out } = await tasklane(
+      ['create', 'generic', '--payload', '{"steps":4,"step_ms":150}', '--watch', '--local'],
+      cwd,
+    );
 
     // Assess
     expect(code).toBe(0);
-    expect(out).toMatch(/\[█+░*\]\s+\d+%  running/);
-    expect(out).toMatch(/\[█{30}\] 100%  completed  attempt 1\/5/);
+    expect(out).toMatch(/\[█+░*\]\s+\d+% {2}running/);
+    expect(out).toMatch(/\[█{30}\] 100% {2}completed {2}attempt 1\/5/);
     expect(printedResult(out)).toEqual({ steps: 4, elapsed_ms: 600 });
   });
 
   it('watches with --json as one JSON line per event, a retry among them', async () => {
     // Prepare
-    const created = JSON.parse((await tasklane(['create', 'generic', '--payload', '{"steps":1,"step_ms":0,"fail_attempts":1}', '--local', '--json'], cwd)).out);
+    const created = JSON.parse(
+      (
+        await tasklane(
+          ['create', 'generic', '--payload', '{"steps":1,"step_ms":0,"fail_attempts":1}', '--local', '--json'],
+          cwd,
+        )
+      ).out,
+    );
 
     // Act
     const { code, out } = await tasklane(['watch', created.task_id, '--local', '--json'], cwd);
 
     // Assess
-    const events = out.trim().split('\n').map((line) => JSON.parse(line));
+    const events = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(code).toBe(0);
     expect(events.map((e) => e.status)).toContain('retrying');
     expect(events.at(-1)).toMatchObject({ event: 'status', status: 'completed', attempt: 2 });
@@ -79,7 +112,9 @@ describe('tasklane task commands (cli/run.ts)', () => {
 
   it('cancels a running task, and watch exits 3', async () => {
     // Prepare
-    const created = JSON.parse((await tasklane(['create', 'generic', '--payload', '{"steps":100,"step_ms":100}', '--local', '--json'], cwd)).out);
+    const created = JSON.parse(
+      (await tasklane(['create', 'generic', '--payload', '{"steps":100,"step_ms":100}', '--local', '--json'], cwd)).out,
+    );
     const watching = tasklane(['watch', created.task_id, '--local'], cwd);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -88,7 +123,9 @@ describe('tasklane task commands (cli/run.ts)', () => {
     const watched = await watching;
 
     // Assess
-    expect(canceled.out).toBe(`Cancellation requested: ${created.task_id} is running and stops at its next checkpoint.\n`);
+    expect(canceled.out).toBe(
+      `Cancellation requested: ${created.task_id} is running and stops at its next checkpoint.\n`,
+    );
     expect(watched.code).toBe(3);
     expect(watched.out).toMatch(/canceled\s+attempt 1\/5/);
   });
@@ -98,8 +135,18 @@ describe('tasklane task commands (cli/run.ts)', () => {
     const store = new DynamoTaskStore(stack.clients.dynamo, stack.config.tableName, 30);
     const task = taskItem({ id: '01M8FW54X830X4HT5D1AH85F01', tenant: LOCAL_TENANT, max_attempts: 1 });
     await store.create(task);
-    await store.startAttempt(LOCAL_TENANT, task.id, { attempt: 1, now: new Date().toISOString(), sweepAt: new Date().toISOString() });
-    await store.fail(LOCAL_TENANT, task.id, 1, { name: 'PermanentTaskError', message: 'bad input' }, new Date().toISOString());
+    await store.startAttempt(LOCAL_TENANT, task.id, {
+      attempt: 1,
+      now: new Date().toISOString(),
+      sweepAt: new Date().toISOString(),
+    });
+    await store.fail(
+      LOCAL_TENANT,
+      task.id,
+      1,
+      { name: 'PermanentTaskError', message: 'bad input' },
+      new Date().toISOString(),
+    );
 
     // Act
     const { code, out } = await tasklane(['watch', task.id, '--local'], cwd);
@@ -110,15 +157,40 @@ describe('tasklane task commands (cli/run.ts)', () => {
   });
 
   it.each([
-    ['an unknown id', () => ['get', '01M8FW54X830X4HT5D1AH85R16', '--local'], () => cwd, /No task with id "01M8FW54X830X4HT5D1AH85R16"\./],
+    [
+      'an unknown id',
+      () => ['get', '01M8FW54X830X4HT5D1AH85R16', '--local'],
+      () => cwd,
+      /No task with id "01M8FW54X830X4HT5D1AH85R16"\./,
+    ],
     ['an unknown id to watch', () => ['watch', 'nope', '--local'], () => cwd, /No task with id "nope"\./],
     ['a missing id', () => ['cancel', '--local'], () => cwd, /cancel needs a task id/],
-    ['a bad URL', () => ['list', '--api-url', 'localhost:3000', '--api-key', 'k'], () => cwd, /--api-url must be an http\(s\) URL .*got "localhost:3000"/],
-    ['a key the API refuses', () => ['list', '--local', '--api-key', 'tl_nottheke_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'], () => cwd, /The API refused the key \(401\)/],
+    [
+      'a bad URL',
+      () => ['list', '--api-url', 'localhost:3000', '--api-key', 'k'],
+      () => cwd,
+      /--api-url must be an http\(s\) URL .*got "localhost:3000"/,
+    ],
+    [
+      'a key the API refuses',
+      () => ['list', '--local', '--api-key', 'tl_nottheke_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
+      () => cwd,
+      /The API refused the key \(401\)/,
+    ],
     ['no API named', () => ['list'], () => empty, /Name the API: --api-url <URL> \(or TASKLANE_API_URL\)/],
     ['no local stack', () => ['list', '--local'], () => empty, /No running local stack found/],
-    ['a payload that is not JSON', () => ['create', 'generic', '--payload', '{steps:1}', '--local'], () => cwd, /--payload is not valid JSON/],
-    ['a payload the type refuses', () => ['create', 'generic', '--payload', '{"steps":0}', '--local'], () => cwd, /not valid for task type "generic"\.\n {2}payload\.steps: Too small/],
+    [
+      'a payload that is not JSON',
+      () => ['create', 'generic', '--payload', '{steps:1}', '--local'],
+      () => cwd,
+      /--payload is not valid JSON/,
+    ],
+    [
+      'a payload the type refuses',
+      () => ['create', 'generic', '--payload', '{"steps":0}', '--local'],
+      () => cwd,
+      /not valid for task type "generic"\.\n {2}payload\.steps: Too small/,
+    ],
     ['an unknown command', () => ['frobnicate'], () => cwd, /Unknown command "frobnicate"/],
   ])('explains %s and exits 2', async (_, args, dir, message) => {
     // Act
@@ -135,18 +207,28 @@ describe('tasklane task commands (cli/run.ts)', () => {
     writeFileSync(file, 'n,wait\n2,0\n-1,0\n');
 
     // Act
-    const imported = await tasklane(['import', file, '--type', 'generic', '--columns', 'n=steps,wait=step_ms', '--watch', '--local'], cwd);
+    const imported = await tasklane(
+      ['import', file, '--type', 'generic', '--columns', 'n=steps,wait=step_ms', '--watch', '--local'],
+      cwd,
+    );
 
     // Assess
     expect(imported.code).toBe(0);
     // Parsed, not compared as text: DynamoDB keeps no order of a map's keys.
-    expect(printedResult(imported.out)).toMatchObject({ imported: 1, rejected: 1, errors: [expect.objectContaining({ line: 3 })] });
+    expect(printedResult(imported.out)).toMatchObject({
+      imported: 1,
+      rejected: 1,
+      errors: [expect.objectContaining({ line: 3 })],
+    });
   });
 
   it.each([
     [['import', 'missing.csv', '--type', 'generic'], 'Cannot read missing.csv: ENOENT.'],
     [['import', 'jobs.csv'], 'import needs a CSV file and the task type of its rows'],
-    [['import', 'jobs.csv', '--type', 'generic', '--columns', 'n'], '--columns takes header=field pairs separated by commas'],
+    [
+      ['import', 'jobs.csv', '--type', 'generic', '--columns', 'n'],
+      '--columns takes header=field pairs separated by commas',
+    ],
   ])('refuses %j with exit 2 and what to do', async (args, message) => {
     // Act
     const refused = await tasklane([...args, '--local'], cwd);
@@ -161,19 +243,36 @@ describe('tasklane task commands (cli/run.ts)', () => {
     const port = await closedPort();
 
     // Act
-    const { code, err } = await tasklane(['get', 'x'], cwd, { TASKLANE_API_URL: `http://127.0.0.1:${port}`, TASKLANE_API_KEY: 'k' });
+    const { code, err } = await tasklane(['get', 'x'], cwd, {
+      TASKLANE_API_URL: `http://127.0.0.1:${port}`,
+      TASKLANE_API_KEY: 'k',
+    });
 
     // Assess
     expect(code).toBe(2);
-    expect(err).toBe(`tasklane: Cannot reach the Tasklane API at http://127.0.0.1:${port}/ (ECONNREFUSED). Is it running, and is --api-url right?\n`);
+    expect(err).toBe(
+      `tasklane: Cannot reach the Tasklane API at http://127.0.0.1:${port}/ (ECONNREFUSED). Is it running, and is --api-url right?\n`,
+    );
   });
 
   it('runs as `npx tasklane` (bin/tasklane.mjs) with the exit code of the watched task', async () => {
     // Act
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin/tasklane.mjs'), 'create', 'generic', '--payload', '{"steps":2,"step_ms":50}', '--watch', '--local'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(process.cwd(), 'bin/tasklane.mjs'),
+        'create',
+        'generic',
+        '--payload',
+        '{"steps":2,"step_ms":50}',
+        '--watch',
+        '--local',
+      ],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

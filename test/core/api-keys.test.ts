@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authenticate, extractApiKey, generateApiKey, hashApiKey, keyIdOf, type ApiKeyRecord, type ApiKeyStore } from '../../functions/core/api-keys';
+import {
+  authenticate,
+  extractApiKey,
+  generateApiKey,
+  hashApiKey,
+  keyIdOf,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+} from '../../functions/core/api-keys';
 
 /** An ApiKeyStore holding records by hash; counts lookups so a short-circuit can be asserted. */
 function fakeKeyStore(records: ApiKeyRecord[]) {
@@ -15,7 +23,13 @@ function fakeKeyStore(records: ApiKeyRecord[]) {
 }
 
 function record(secret: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-  return { key_id: keyIdOf(secret) ?? 'unknown0', tenant: 'acme', hash: hashApiKey(secret), created_at: '2025-03-01T00:00:00.000Z', ...overrides };
+  return {
+    key_id: keyIdOf(secret) ?? 'unknown0',
+    tenant: 'acme',
+    hash: hashApiKey(secret),
+    created_at: '2025-03-01T00:00:00.000Z',
+    ...overrides,
+  };
 }
 
 /** Headers as Hono's `c.req.header(name)` exposes them: case-insensitive lookup. */
@@ -88,7 +102,11 @@ describe('extractApiKey', () => {
     { case: 'no header', values: {}, expected: undefined },
     { case: 'an empty x-api-key', values: { 'x-api-key': '   ' }, expected: undefined },
     { case: 'Basic credentials', values: { Authorization: 'Basic dXNlcjpwYXNz' }, expected: undefined },
-    { case: 'Basic credentials next to an x-api-key', values: { Authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': key }, expected: undefined },
+    {
+      case: 'Basic credentials next to an x-api-key',
+      values: { Authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': key },
+      expected: undefined,
+    },
     { case: 'Bearer without a token', values: { Authorization: 'Bearer ' }, expected: undefined },
     { case: 'Bearer with two tokens', values: { Authorization: `Bearer ${key} extra` }, expected: undefined },
   ])('reads $case → $expected', ({ values, expected }) => {
@@ -100,7 +118,10 @@ describe('extractApiKey', () => {
 describe('authenticate', () => {
   const valid = `tl_ab12cd34_${'A'.repeat(43)}`;
   const revoked = `tl_ef56gh78_${'B'.repeat(43)}`;
-  const records = [record(valid, { tenant: 'acme' }), record(revoked, { tenant: 'globex', revoked_at: '2025-03-02T00:00:00.000Z' })];
+  const records = [
+    record(valid, { tenant: 'acme' }),
+    record(revoked, { tenant: 'globex', revoked_at: '2025-03-02T00:00:00.000Z' }),
+  ];
 
   it('resolves a valid key to its tenant by looking up its hash', async () => {
     // Prepare

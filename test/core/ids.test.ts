@@ -31,13 +31,16 @@ describe('idempotentTaskId', () => {
     expect(second).not.toBe(first);
   });
 
-  it.each(['k', 'order-4711', 'a'.repeat(255), '{"json":true}', '~!@#$%^&*()'])('is a valid RFC 9562 v8 UUID for key %s', (key) => {
-    // Act
-    const id = idempotentTaskId('acme', key);
+  it.each(['k', 'order-4711', 'a'.repeat(255), '{"json":true}', '~!@#$%^&*()'])(
+    'is a valid RFC 9562 v8 UUID for key %s',
+    (key) => {
+      // Act
+      const id = idempotentTaskId('acme', key);
 
-    // Assess
-    expect(id).toMatch(UUID_V8);
-  });
+      // Assess
+      expect(id).toMatch(UUID_V8);
+    },
+  );
 
   it('sets the version and variant for every hash nibble, not only the lucky ones', () => {
     // Act
@@ -53,7 +56,11 @@ describe('importedTaskId', () => {
   it('is the same for the same import and line on every attempt, and differs by line, import and tenant', () => {
     // Act
     const id = importedTaskId('acme', 'import-1', 7);
-    const ids = [importedTaskId('acme', 'import-1', 8), importedTaskId('acme', 'import-2', 7), importedTaskId('globex', 'import-1', 7)];
+    const ids = [
+      importedTaskId('acme', 'import-1', 8),
+      importedTaskId('acme', 'import-2', 7),
+      importedTaskId('globex', 'import-1', 7),
+    ];
 
     // Assess
     expect(importedTaskId('acme', 'import-1', 7)).toBe(id);
@@ -87,7 +94,9 @@ describe('requestFingerprint', () => {
 
   it('ignores fields that are undefined', () => {
     // Act & Assess
-    expect(requestFingerprint({ type: 'generic', payload: {}, webhook_url: undefined })).toBe(requestFingerprint({ type: 'generic', payload: {} }));
+    expect(requestFingerprint({ type: 'generic', payload: {}, webhook_url: undefined })).toBe(
+      requestFingerprint({ type: 'generic', payload: {} }),
+    );
   });
 
   it.each([
@@ -96,7 +105,11 @@ describe('requestFingerprint', () => {
     { case: 'the type', changed: { ...request, type: 'email' } },
     { case: 'the webhook', changed: { ...request, webhook_url: 'https://example.com/other' } },
     { case: 'an added field', changed: { ...request, payload: { steps: 3, step_ms: 10, fail_attempts: 0 } } },
-    { case: 'array order', changed: { ...request, payload: { steps: [1, 2] } }, base: { ...request, payload: { steps: [2, 1] } } },
+    {
+      case: 'array order',
+      changed: { ...request, payload: { steps: [1, 2] } },
+      base: { ...request, payload: { steps: [2, 1] } },
+    },
     { case: 'null vs absent', changed: { ...request, payload: null } },
   ])('changes when $case changes', ({ changed, base }) => {
     // Act & Assess

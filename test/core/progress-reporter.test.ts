@@ -15,7 +15,9 @@ interface ProgressWrite {
 }
 
 /** A store that records progress writes and answers with the task `respond` builds. */
-function fakeStore(respond: (write: ProgressWrite) => WriteResult = (w) => ({ ok: true, task: runningTask({ progress: w.progress }) })) {
+function fakeStore(
+  respond: (write: ProgressWrite) => WriteResult = (w) => ({ ok: true, task: runningTask({ progress: w.progress }) }),
+) {
   const writes: ProgressWrite[] = [];
   const store: Pick<TaskLifecycle, 'progress'> = {
     async progress(tenant, id, attempt, progress, message, now) {
@@ -143,22 +145,40 @@ describe('ProgressReporter', () => {
     expect(reporter.value).toBe(expected);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('rejects %s without writing', async (percent) => {
-    // Prepare
-    const { reporter, writes } = setup();
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    'rejects %s without writing',
+    async (percent) => {
+      // Prepare
+      const { reporter, writes } = setup();
 
-    // Act & Assess
-    await expect(reporter.report(percent)).rejects.toThrow(TypeError);
-    expect(writes).toEqual([]);
-    expect(reporter.value).toBe(0);
-  });
+      // Act & Assess
+      await expect(reporter.report(percent)).rejects.toThrow(TypeError);
+      expect(writes).toEqual([]);
+      expect(reporter.value).toBe(0);
+    },
+  );
 
   it.each([
-    { case: 'cancellation was requested', result: (): WriteResult => ({ ok: true, task: runningTask({ cancel_requested: true }) }) },
-    { case: 'the task was canceled meanwhile', result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'canceled' }) }) },
-    { case: 'a sweeper failed the task', result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'failed' }) }) },
-    { case: 'the task is retrying', result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'retrying' }) }) },
-    { case: 'another attempt owns the task', result: (): WriteResult => ({ ok: false, current: runningTask({ attempts: 3 }) }) },
+    {
+      case: 'cancellation was requested',
+      result: (): WriteResult => ({ ok: true, task: runningTask({ cancel_requested: true }) }),
+    },
+    {
+      case: 'the task was canceled meanwhile',
+      result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'canceled' }) }),
+    },
+    {
+      case: 'a sweeper failed the task',
+      result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'failed' }) }),
+    },
+    {
+      case: 'the task is retrying',
+      result: (): WriteResult => ({ ok: false, current: runningTask({ status: 'retrying' }) }),
+    },
+    {
+      case: 'another attempt owns the task',
+      result: (): WriteResult => ({ ok: false, current: runningTask({ attempts: 3 }) }),
+    },
     { case: 'the task no longer exists', result: (): WriteResult => ({ ok: false }) },
   ])('throws TaskCanceledError and calls onCancel when $case', async ({ result }) => {
     // Prepare
@@ -183,7 +203,10 @@ describe('ProgressReporter', () => {
   it('does not check for cancellation on a coalesced report', async () => {
     // Prepare
     let cancel = false;
-    const { reporter, canceledCalls, advance, writes } = setup(() => ({ ok: true, task: runningTask({ cancel_requested: cancel }) }));
+    const { reporter, canceledCalls, advance, writes } = setup(() => ({
+      ok: true,
+      task: runningTask({ cancel_requested: cancel }),
+    }));
     await reporter.report(10);
     cancel = true;
     advance(500);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_VISIBILITY_SECONDS, RECEIVE_MARGIN_SECONDS, backoffSeconds, decideAfterFailure, maxRetryDelaySeconds } from '../../functions/core/retry-policy';
+import {
+  MAX_VISIBILITY_SECONDS,
+  RECEIVE_MARGIN_SECONDS,
+  backoffSeconds,
+  decideAfterFailure,
+  maxRetryDelaySeconds,
+} from '../../functions/core/retry-policy';
 
 const low = () => 0;
 const high = () => 1;
@@ -11,26 +17,32 @@ describe('backoffSeconds', () => {
     { failedAttempt: 3, expected: 8 },
     { failedAttempt: 4, expected: 16 },
     { failedAttempt: 5, expected: 32 },
-  ])('doubles the ceiling per attempt: attempt $failedAttempt → $expected s at full jitter', ({ failedAttempt, expected }) => {
-    // Act
-    const delay = backoffSeconds(failedAttempt, { baseSeconds: 2, capSeconds: 1_000 }, high);
+  ])(
+    'doubles the ceiling per attempt: attempt $failedAttempt → $expected s at full jitter',
+    ({ failedAttempt, expected }) => {
+      // Act
+      const delay = backoffSeconds(failedAttempt, { baseSeconds: 2, capSeconds: 1_000 }, high);
 
-    // Assess
-    expect(delay).toBe(expected);
-  });
+      // Assess
+      expect(delay).toBe(expected);
+    },
+  );
 
   it.each([
     { failedAttempt: 1, expected: 1 },
     { failedAttempt: 2, expected: 2 },
     { failedAttempt: 3, expected: 4 },
     { failedAttempt: 4, expected: 8 },
-  ])('keeps half the ceiling fixed: attempt $failedAttempt → $expected s with random 0', ({ failedAttempt, expected }) => {
-    // Act
-    const delay = backoffSeconds(failedAttempt, { baseSeconds: 2, capSeconds: 1_000 }, low);
+  ])(
+    'keeps half the ceiling fixed: attempt $failedAttempt → $expected s with random 0',
+    ({ failedAttempt, expected }) => {
+      // Act
+      const delay = backoffSeconds(failedAttempt, { baseSeconds: 2, capSeconds: 1_000 }, low);
 
-    // Assess
-    expect(delay).toBe(expected);
-  });
+      // Assess
+      expect(delay).toBe(expected);
+    },
+  );
 
   it.each([
     { failedAttempt: 3, random: high, expected: 40 },
@@ -110,13 +122,16 @@ describe('decideAfterFailure', () => {
     { attempt: 4, maxAttempts: 5, random: high, delaySeconds: 32 },
     { attempt: 4, maxAttempts: 5, random: low, delaySeconds: 16 },
     { attempt: 9, maxAttempts: 10, random: high, delaySeconds: 100 },
-  ])('retries attempt $attempt of $maxAttempts after $delaySeconds s', ({ attempt, maxAttempts, random, delaySeconds }) => {
-    // Act
-    const decision = decideAfterFailure(attempt, maxAttempts, false, settings, random);
+  ])(
+    'retries attempt $attempt of $maxAttempts after $delaySeconds s',
+    ({ attempt, maxAttempts, random, delaySeconds }) => {
+      // Act
+      const decision = decideAfterFailure(attempt, maxAttempts, false, settings, random);
 
-    // Assess
-    expect(decision).toEqual({ action: 'retry', delaySeconds });
-  });
+      // Assess
+      expect(decision).toEqual({ action: 'retry', delaySeconds });
+    },
+  );
 
   it.each([
     { timeoutSeconds: 30, capSeconds: 86_400, random: high, delaySeconds: 43_110 },
@@ -127,7 +142,13 @@ describe('decideAfterFailure', () => {
     'asks for no more than SQS still holds after an attempt that ran its whole timeout ($timeoutSeconds s, cap $capSeconds s → $delaySeconds s)',
     ({ timeoutSeconds, capSeconds, random, delaySeconds }) => {
       // Act
-      const decision = decideAfterFailure(20, 30, false, { backoff: { baseSeconds: 3_600, capSeconds }, timeoutSeconds }, random);
+      const decision = decideAfterFailure(
+        20,
+        30,
+        false,
+        { backoff: { baseSeconds: 3_600, capSeconds }, timeoutSeconds },
+        random,
+      );
 
       // Assess: 12 h from the receive, less the attempt and the receive margin.
       expect(decision).toEqual({ action: 'retry', delaySeconds });

@@ -35,16 +35,13 @@ describe('canTransition', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(Object.keys(DESIGN).sort());
   });
 
-  it.each(cells)(
-    '$transition from $status → $allowed',
-    ({ transition, status, allowed }) => {
-      // Act
-      const result = canTransition(transition, status);
+  it.each(cells)('$transition from $status → $allowed', ({ transition, status, allowed }) => {
+    // Act
+    const result = canTransition(transition, status);
 
-      // Assess
-      expect(result).toBe(allowed);
-    },
-  );
+    // Assess
+    expect(result).toBe(allowed);
+  });
 
   it.each(['completed', 'failed', 'canceled'] as const)('never leaves the terminal status %s', (status) => {
     // Act

@@ -8,7 +8,7 @@ import { NotifyingTaskStore } from '../../functions/webhooks/notifying-task-stor
 import { FIXED_NOW, taskItem } from '../helpers/factories';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const NOW = FIXED_NOW.toISOString();
+const _NOW = FIXED_NOW.toISOString();
 const at = (seconds: number) => new Date(FIXED_NOW.getTime() + seconds * 1000).toISOString();
 
 /**
@@ -25,7 +25,12 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
     shard !== 0
       ? []
       : [...byId.values()]
-          .filter((t) => time(t) !== undefined && time(t)! <= now && (!after || position(time(t), t.id) > position(time(after), after.id)))
+          .filter(
+            (t) =>
+              time(t) !== undefined &&
+              time(t)! <= now &&
+              (!after || position(time(t), t.id) > position(time(after), after.id)),
+          )
           .sort((a, b) => position(time(a), a.id).localeCompare(position(time(b), b.id)))
           .slice(0, limit)
           .map((t) => ({ ...t }));
@@ -37,7 +42,13 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
   };
   const lifecycle: Partial<TaskCatalog & TaskLifecycle> = {
     fail: async (_tenant, id, attempt, error, now) =>
-      write(id, byId.get(id)?.attempts === attempt && !isTerminal(byId.get(id)!.status), { status: 'failed', error, ended_at: now, sweep_at: undefined, webhook_sweep_at: at(300) }),
+      write(id, byId.get(id)?.attempts === attempt && !isTerminal(byId.get(id)!.status), {
+        status: 'failed',
+        error,
+        ended_at: now,
+        sweep_at: undefined,
+        webhook_sweep_at: at(300),
+      }),
     complete: unused('complete'),
     cancelRunning: unused('cancelRunning'),
     cancelWaiting: unused('cancelWaiting'),
@@ -47,9 +58,12 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
   const store: SweepStore = {
     fail: (...args) => notifying.fail(...args),
     listDueForSweep: async (shard, now, limit, after) => page((t) => t.sweep_at, shard, now, limit, after),
-    listWebhooksDue: async (shard, now, limit, after) => page((t) => (t.webhook?.status === 'pending' ? t.webhook_sweep_at : undefined), shard, now, limit, after),
-    claimSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.sweep_at === expected && !isTerminal(byId.get(id)!.status), { sweep_at: next }),
-    claimWebhookSweep: async (_tenant, id, expected, next) => write(id, byId.get(id)?.webhook_sweep_at === expected, { webhook_sweep_at: next }),
+    listWebhooksDue: async (shard, now, limit, after) =>
+      page((t) => (t.webhook?.status === 'pending' ? t.webhook_sweep_at : undefined), shard, now, limit, after),
+    claimSweep: async (_tenant, id, expected, next) =>
+      write(id, byId.get(id)?.sweep_at === expected && !isTerminal(byId.get(id)!.status), { sweep_at: next }),
+    claimWebhookSweep: async (_tenant, id, expected, next) =>
+      write(id, byId.get(id)?.webhook_sweep_at === expected, { webhook_sweep_at: next }),
   };
   return { store, get: (id: string) => byId.get(id)! };
 }
@@ -73,7 +87,12 @@ function setup(tasks: Task[]) {
 /** `count` running tasks on their first attempt, their sweep times spread from an hour ago to a year ahead. */
 const runningTasks = (count: number) =>
   Array.from({ length: count }, (_, i) =>
-    taskItem({ id: `01JNK8Z6S4Y5Q3W2E1R0T9${String(i).padStart(4, '0')}`, status: 'running', attempts: 1, sweep_at: at(-3_600 + i * 120_000) }),
+    taskItem({
+      id: `01JNK8Z6S4Y5Q3W2E1R0T9${String(i).padStart(4, '0')}`,
+      status: 'running',
+      attempts: 1,
+      sweep_at: at(-3_600 + i * 120_000),
+    }),
   );
 
 describe('sweep', () => {
@@ -87,7 +106,9 @@ describe('sweep', () => {
 
     // Assess: each re-driven once, continuing its attempt count, and watched again from now on.
     expect(report).toEqual({ due: 250, reenqueued: 250, failed: 0, skipped: 0, webhooksResent: 0 });
-    expect(sent.toSorted((a, b) => a.task_id.localeCompare(b.task_id))).toEqual(tasks.map((t) => ({ tenant: 'acme', task_id: t.id, attempt_base: 1 })));
+    expect(sent.toSorted((a, b) => a.task_id.localeCompare(b.task_id))).toEqual(
+      tasks.map((t) => ({ tenant: 'acme', task_id: t.id, attempt_base: 1 })),
+    );
     expect(new Set(tasks.map((t) => get(t.id).sweep_at))).toEqual(new Set([at(generic.settings.timeoutSeconds + 90)]));
   });
 
@@ -107,8 +128,23 @@ describe('sweep', () => {
 
   it('with everything due, fails a task whose lost attempt was its last, queues its webhook once, and re-sends webhooks already owed', async () => {
     // Prepare: one task on its final attempt, one finished task whose webhook message was lost.
-    const last = taskItem({ id: '01JNK8Z6S4Y5Q3W2E1R0T9LAST', status: 'running', attempts: 5, max_attempts: 5, sweep_at: at(900), webhook_url: 'https://example.com/hook', webhook: { status: 'pending', attempts: 0 } });
-    const owed = taskItem({ id: '01JNK8Z6S4Y5Q3W2E1R0T9OWED', status: 'completed', attempts: 1, webhook_url: 'https://example.com/hook', webhook: { status: 'pending', attempts: 0 }, webhook_sweep_at: at(200) });
+    const last = taskItem({
+      id: '01JNK8Z6S4Y5Q3W2E1R0T9LAST',
+      status: 'running',
+      attempts: 5,
+      max_attempts: 5,
+      sweep_at: at(900),
+      webhook_url: 'https://example.com/hook',
+      webhook: { status: 'pending', attempts: 0 },
+    });
+    const owed = taskItem({
+      id: '01JNK8Z6S4Y5Q3W2E1R0T9OWED',
+      status: 'completed',
+      attempts: 1,
+      webhook_url: 'https://example.com/hook',
+      webhook: { status: 'pending', attempts: 0 },
+      webhook_sweep_at: at(200),
+    });
     const { deps, sent, webhooks, get } = setup([last, owed]);
 
     // Act

@@ -15,7 +15,14 @@ function retriedAndRunning() {
     { seq: 2 * M, status: 'retrying', attempt: 1, at },
     { seq: 3 * M, status: 'running', attempt: 2, at, progress: 0 },
   ];
-  return taskItem({ status: 'running', attempts: 2, progress: 40, progress_message: 'step 2/5', seq: 3 * M + 2, status_history: history });
+  return taskItem({
+    status: 'running',
+    attempts: 2,
+    progress: 40,
+    progress_message: 'step 2/5',
+    seq: 3 * M + 2,
+    status_history: history,
+  });
 }
 
 describe('currentStateEvent', () => {
@@ -24,12 +31,24 @@ describe('currentStateEvent', () => {
     const event = currentStateEvent(retriedAndRunning());
 
     // Assess
-    expect(event).toEqual({ event: 'status', id: 3 * M + 2, data: { task_id: ID, status: 'running', progress: 40, attempt: 2, message: 'step 2/5' } });
+    expect(event).toEqual({
+      event: 'status',
+      id: 3 * M + 2,
+      data: { task_id: ID, status: 'running', progress: 40, attempt: 2, message: 'step 2/5' },
+    });
   });
 
   it('carries the error of a failed task as its message', () => {
     // Act
-    const event = currentStateEvent(taskItem({ status: 'failed', attempts: 5, progress: 60, seq: 11 * M, error: { name: 'RetryableTaskError', message: 'upstream 503' } }));
+    const event = currentStateEvent(
+      taskItem({
+        status: 'failed',
+        attempts: 5,
+        progress: 60,
+        seq: 11 * M,
+        error: { name: 'RetryableTaskError', message: 'upstream 503' },
+      }),
+    );
 
     // Assess
     expect(event.data).toEqual({ task_id: ID, status: 'failed', progress: 60, attempt: 5, message: 'upstream 503' });
@@ -46,7 +65,11 @@ describe('eventsAfter', () => {
     expect(events).toEqual([
       { event: 'status', id: 2 * M, data: { task_id: ID, status: 'retrying', progress: 70, attempt: 1 } },
       { event: 'status', id: 3 * M, data: { task_id: ID, status: 'running', progress: 0, attempt: 2 } },
-      { event: 'progress', id: 3 * M + 2, data: { task_id: ID, status: 'running', progress: 40, attempt: 2, message: 'step 2/5' } },
+      {
+        event: 'progress',
+        id: 3 * M + 2,
+        data: { task_id: ID, status: 'running', progress: 40, attempt: 2, message: 'step 2/5' },
+      },
     ]);
   });
 
@@ -83,7 +106,13 @@ describe('eventsAfter', () => {
     const events = eventsAfter(task, M + 7, 50);
 
     // Assess
-    expect(events).toEqual([{ event: 'status', id: 2 * M, data: { task_id: ID, status: 'retrying', progress: 55, attempt: 1, message: 'boom' } }]);
+    expect(events).toEqual([
+      {
+        event: 'status',
+        id: 2 * M,
+        data: { task_id: ID, status: 'retrying', progress: 55, attempt: 1, message: 'boom' },
+      },
+    ]);
   });
 
   it('ends with the final status event of a completed task', () => {

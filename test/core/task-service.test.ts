@@ -44,8 +44,18 @@ describe('TaskService.create', () => {
 
     // Assess
     expect(replayed).toBe(false);
-    expect(task).toMatchObject({ tenant: 'acme', type: 'generic', status: 'pending', attempts: 0, max_attempts: 5, created_at: FIXED_NOW.toISOString() });
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ pk: `TASK#acme#${task.id}`, status: 'pending' });
+    expect(task).toMatchObject({
+      tenant: 'acme',
+      type: 'generic',
+      status: 'pending',
+      attempts: 0,
+      max_attempts: 5,
+      created_at: FIXED_NOW.toISOString(),
+    });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+      pk: `TASK#acme#${task.id}`,
+      status: 'pending',
+    });
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input).toEqual({
       QueueUrl: QUEUE_URL,
       MessageBody: JSON.stringify({ tenant: 'acme', task_id: task.id }),
@@ -58,7 +68,10 @@ describe('TaskService.create', () => {
     { case: 'the type has no queue URL', queueUrls: {}, sendFails: false },
   ])('throws a 503 and deletes the pending record when $case', async ({ queueUrls, sendFails }) => {
     // Prepare
-    if (sendFails) sqs.on(SendMessageCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    if (sendFails)
+      sqs
+        .on(SendMessageCommand)
+        .rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
 
     // Act
     const error = await service(queueUrls)
@@ -82,12 +95,18 @@ describe('TaskService.create', () => {
 
   it('still answers 503 when removing the pending record fails too, and a replay returns the task without a second message', async () => {
     // Prepare: the send fails, then the clean-up fails (throttled).
-    sqs.on(SendMessageCommand).rejectsOnce(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
-    ddb.on(DeleteCommand).rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    sqs
+      .on(SendMessageCommand)
+      .rejectsOnce(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    ddb
+      .on(DeleteCommand)
+      .rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
     const request = { tenant: 'acme', type: 'generic', payload: {}, idempotencyKey: 'order-4712' };
 
     // Act
-    const error = await service().create(request).catch((e: unknown) => e);
+    const error = await service()
+      .create(request)
+      .catch((e: unknown) => e);
     const stored = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
     ddb.on(GetCommand).resolves({ Item: stored });

@@ -7,7 +7,13 @@ import { taskItem } from '../helpers/factories';
 
 const M = 1_000_000;
 const at = '2025-03-04T05:00:00.000Z';
-const FAST: WatchSettings = { pollIntervalMs: 5, heartbeatMs: 1000, maxDurationMs: 5000, retryMs: 100, authRecheckMs: 60_000 };
+const FAST: WatchSettings = {
+  pollIntervalMs: 5,
+  heartbeatMs: 1000,
+  maxDurationMs: 5000,
+  retryMs: 100,
+  authRecheckMs: 60_000,
+};
 
 const running = (progress: number, writes: number): Task =>
   taskItem({
@@ -21,7 +27,10 @@ const running = (progress: number, writes: number): Task =>
     ],
   });
 const completed = (): Task => {
-  const history: StatusChange[] = [...running(0, 0).status_history!, { seq: 2 * M, status: 'completed', attempt: 1, at, progress: 100 }];
+  const history: StatusChange[] = [
+    ...running(0, 0).status_history!,
+    { seq: 2 * M, status: 'completed', attempt: 1, at, progress: 100 },
+  ];
   return taskItem({ status: 'completed', attempts: 1, progress: 100, seq: 2 * M, status_history: history });
 };
 
@@ -38,7 +47,11 @@ function scripted(...snapshots: (Task | undefined)[]) {
   };
 }
 
-async function drain(watch: TaskWatch, signal = new AbortController().signal, stillAuthorized?: () => Promise<boolean>): Promise<WatchItem[]> {
+async function drain(
+  watch: TaskWatch,
+  signal = new AbortController().signal,
+  stillAuthorized?: () => Promise<boolean>,
+): Promise<WatchItem[]> {
   const items: WatchItem[] = [];
   for await (const item of watch.follow(signal, stillAuthorized)) items.push(item);
   return items;
@@ -55,7 +68,9 @@ describe('TaskWatch', () => {
 
     // Assess
     expect(watch.initial.map((e) => [e.event, e.id, e.data.progress])).toEqual([['status', M + 1, 20]]);
-    expect(items.map((i) => (i.kind === 'event' ? [i.event.event, i.event.id, i.event.data.progress] : i.kind))).toEqual([
+    expect(
+      items.map((i) => (i.kind === 'event' ? [i.event.event, i.event.id, i.event.data.progress] : i.kind)),
+    ).toEqual([
       ['progress', M + 3, 60],
       ['status', 2 * M, 100],
     ]);
@@ -69,14 +84,23 @@ describe('TaskWatch', () => {
     const reader = scripted(undefined);
 
     // Act & Assess
-    await expect(TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', '01M8FW54X830X4HT5D1AH85R16')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', '../../etc')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', '01M8FW54X830X4HT5D1AH85R16'),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', '../../etc'),
+    ).rejects.toBeInstanceOf(NotFoundError);
     expect(reader.reads).toHaveLength(1);
   });
 
   it('resumes after Last-Event-ID with what the client missed', async () => {
     // Act
-    const watch = await TaskWatch.open({ reader: scripted(completed()), clock: systemClock, settings: FAST }, 'acme', 'T1', M + 4);
+    const watch = await TaskWatch.open(
+      { reader: scripted(completed()), clock: systemClock, settings: FAST },
+      'acme',
+      'T1',
+      M + 4,
+    );
 
     // Assess
     expect(watch.initial.map((e) => [e.event, e.id, e.data.status])).toEqual([['status', 2 * M, 'completed']]);
@@ -85,7 +109,12 @@ describe('TaskWatch', () => {
 
   it('is finished with nothing to send when the client already saw the final event', async () => {
     // Act
-    const watch = await TaskWatch.open({ reader: scripted(completed()), clock: systemClock, settings: FAST }, 'acme', 'T1', 2 * M);
+    const watch = await TaskWatch.open(
+      { reader: scripted(completed()), clock: systemClock, settings: FAST },
+      'acme',
+      'T1',
+      2 * M,
+    );
 
     // Assess
     expect(watch.initial).toEqual([]);
@@ -94,7 +123,12 @@ describe('TaskWatch', () => {
 
   it('starts over with the current state when Last-Event-ID is ahead of the task', async () => {
     // Act
-    const watch = await TaskWatch.open({ reader: scripted(running(10, 1)), clock: systemClock, settings: FAST }, 'acme', 'T1', 9 * M);
+    const watch = await TaskWatch.open(
+      { reader: scripted(running(10, 1)), clock: systemClock, settings: FAST },
+      'acme',
+      'T1',
+      9 * M,
+    );
 
     // Assess
     expect(watch.initial.map((e) => e.id)).toEqual([M + 1]);
@@ -103,7 +137,11 @@ describe('TaskWatch', () => {
   it('sends a heartbeat after heartbeatMs without events', async () => {
     // Prepare
     const reader = scripted(running(10, 1), running(10, 1), running(10, 1), running(10, 1), completed());
-    const watch = await TaskWatch.open({ reader, clock: systemClock, settings: { ...FAST, pollIntervalMs: 20, heartbeatMs: 30 } }, 'acme', 'T1');
+    const watch = await TaskWatch.open(
+      { reader, clock: systemClock, settings: { ...FAST, pollIntervalMs: 20, heartbeatMs: 30 } },
+      'acme',
+      'T1',
+    );
 
     // Act
     const items = await drain(watch);
@@ -115,7 +153,11 @@ describe('TaskWatch', () => {
 
   it('ends at maxDurationMs, before the final event, so the client reconnects', async () => {
     // Prepare
-    const watch = await TaskWatch.open({ reader: scripted(running(10, 1)), clock: systemClock, settings: { ...FAST, maxDurationMs: 60 } }, 'acme', 'T1');
+    const watch = await TaskWatch.open(
+      { reader: scripted(running(10, 1)), clock: systemClock, settings: { ...FAST, maxDurationMs: 60 } },
+      'acme',
+      'T1',
+    );
     const started = Date.now();
 
     // Act
@@ -145,7 +187,11 @@ describe('TaskWatch', () => {
       checks.push(now);
       return now < 100_000;
     };
-    const watch = await TaskWatch.open({ reader, clock, settings: { ...WATCH_DEFAULTS, pollIntervalMs: 1 } }, 'acme', 'T1');
+    const watch = await TaskWatch.open(
+      { reader, clock, settings: { ...WATCH_DEFAULTS, pollIntervalMs: 1 } },
+      'acme',
+      'T1',
+    );
 
     // Act
     const items = await drain(watch, undefined, stillAuthorized);
@@ -161,7 +207,11 @@ describe('TaskWatch', () => {
   it('stops polling when the client goes away', async () => {
     // Prepare
     const reader = scripted(running(10, 1));
-    const watch = await TaskWatch.open({ reader, clock: systemClock, settings: { ...FAST, pollIntervalMs: 10_000 } }, 'acme', 'T1');
+    const watch = await TaskWatch.open(
+      { reader, clock: systemClock, settings: { ...FAST, pollIntervalMs: 10_000 } },
+      'acme',
+      'T1',
+    );
     const gone = new AbortController();
 
     // Act

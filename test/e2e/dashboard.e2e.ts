@@ -28,7 +28,13 @@ describe('dashboard (GET /) in Chromium', () => {
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 100, pollWaitSeconds: 1, stream: { pollIntervalMs: 200 } });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 100,
+      pollWaitSeconds: 1,
+      stream: { pollIntervalMs: 200 },
+    });
     userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -42,7 +48,8 @@ describe('dashboard (GET /) in Chromium', () => {
     page.on('pageerror', (error) => browserErrors.push(error.message));
     page.on('console', (message) => {
       // The deliberate 400 below shows as a failed resource load; script and CSP errors must not show at all.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) browserErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        browserErrors.push(message.text());
     });
     mkdirSync(RESULTS, { recursive: true });
   });
@@ -53,7 +60,8 @@ describe('dashboard (GET /) in Chromium', () => {
   });
 
   const row = (id: string) => page.locator(`tr[data-task-id="${id}"]`);
-  const progressOf = async (id: string) => Number(await row(id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
+  const progressOf = async (id: string) =>
+    Number(await row(id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
   const statusOf = (id: string) => row(id).locator('[data-status]').getAttribute('data-status');
 
   async function createFromForm(payload: unknown): Promise<string> {

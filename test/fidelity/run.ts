@@ -12,15 +12,23 @@ const engine = await startDynamoDbLocal(log).catch((error: Error) => {
   console.error(`[fidelity] ${error.message}`);
   process.exit(2);
 });
-log(`DynamoDB Local answers on ${engine.endpoint} (${Date.now() - started} ms); running the integration tier against it`);
+log(
+  `DynamoDB Local answers on ${engine.endpoint} (${Date.now() - started} ms); running the integration tier against it`,
+);
 
-const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'integration', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: { ...process.env, TASKLANE_DYNAMODB_ENDPOINT: engine.endpoint },
-});
+const vitest = spawn(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--project', 'integration', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TASKLANE_DYNAMODB_ENDPOINT: engine.endpoint },
+  },
+);
 const stopAll = () => vitest.kill('SIGINT');
 process.once('SIGINT', stopAll);
 process.once('SIGTERM', stopAll);
-const code = await new Promise<number>((resolve) => vitest.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+const code = await new Promise<number>((resolve) =>
+  vitest.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))),
+);
 await engine.stop();
 process.exit(code);

@@ -23,4 +23,5 @@ export async function startTestDynamo(): Promise<TestDynamo> {
 }
 
 /** A table name no other test file on a shared engine uses. */
-export const uniqueTableName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+export const uniqueTableName = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -91,7 +91,11 @@ export interface ApiGatewayEventOptions {
 
 /** A REST API (v1) proxy event as API Gateway sends it to a Lambda integration, after the authorizer. */
 export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProxyEvent {
-  const headers = { Host: 'abc123.execute-api.us-east-1.amazonaws.com', 'User-Agent': 'curl/8.5.0', ...options.headers };
+  const headers = {
+    Host: 'abc123.execute-api.us-east-1.amazonaws.com',
+    'User-Agent': 'curl/8.5.0',
+    ...options.headers,
+  };
   return {
     httpMethod: options.method ?? 'GET',
     path: options.path,
@@ -110,7 +114,10 @@ export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProx
       authorizer: options.tenant ? { tenant: options.tenant, principalId: options.tenant } : undefined,
       domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
       httpMethod: options.method ?? 'GET',
-      identity: { sourceIp: '198.51.100.7', userAgent: 'curl/8.5.0' } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        sourceIp: '198.51.100.7',
+        userAgent: 'curl/8.5.0',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
       path: `/prod${options.path}`,
       protocol: 'HTTP/1.1',
       requestId: randomUUID(),
@@ -121,7 +128,6 @@ export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProx
     },
   };
 }
-
 
 /** Task services for unit tests: each member fails loudly unless the test provides it. */
 export function taskServices(overrides: Partial<TaskServices> = {}): TaskServices {

@@ -15,7 +15,12 @@ export interface ApiResponse<T = any> {
 
 /** A tiny client for the local API, authenticated with one tenant's key. */
 export function apiClient(baseUrl: string, apiKey: string | undefined) {
-  const request = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+  const request = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -30,12 +35,18 @@ export function apiClient(baseUrl: string, apiKey: string | undefined) {
   };
   return {
     request,
-    create: (type: string, payload: unknown, headers?: Record<string, string>) => request<TaskBody>('POST', '/tasks', { type, payload }, headers),
+    create: (type: string, payload: unknown, headers?: Record<string, string>) =>
+      request<TaskBody>('POST', '/tasks', { type, payload }, headers),
     get: (id: string) => request<TaskBody>('GET', `/tasks/${id}`),
     cancel: (id: string) => request<TaskBody>('DELETE', `/tasks/${id}`),
-    list: (query = '') => request<{ items: TaskView[]; next_cursor: string | null; error?: any }>('GET', `/tasks${query}`),
+    list: (query = '') =>
+      request<{ items: TaskView[]; next_cursor: string | null; error?: any }>('GET', `/tasks${query}`),
     /** Polls a task until `done` holds, recording every status seen on the way. */
-    async waitFor(id: string, done: (task: TaskView) => boolean, timeoutMs = 30_000): Promise<{ task: TaskView; seen: string[] }> {
+    async waitFor(
+      id: string,
+      done: (task: TaskView) => boolean,
+      timeoutMs = 30_000,
+    ): Promise<{ task: TaskView; seen: string[] }> {
       const seen: string[] = [];
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -44,7 +55,9 @@ export function apiClient(baseUrl: string, apiKey: string | undefined) {
         if (done(body)) return { task: body, seen };
         await sleep(25);
       }
-      throw new Error(`task ${id} did not reach the expected state within ${timeoutMs} ms; statuses seen: ${seen.join(' → ')}`);
+      throw new Error(
+        `task ${id} did not reach the expected state within ${timeoutMs} ms; statuses seen: ${seen.join(' → ')}`,
+      );
     },
   };
 }
@@ -61,13 +74,22 @@ export const ONE_SECOND_RETRIES: BackoffSettings = { baseSeconds: 1, capSeconds:
  * Waits until a queue holds no message at all, visible, in flight or delayed: whatever it carried has
  * been handled and deleted, and nothing it holds can be delivered again. Fails naming what is left.
  */
-export async function untilQueueEmpty(sqs: SQSClient, queueUrl: string, what: string, timeoutMs = 30_000): Promise<void> {
+export async function untilQueueEmpty(
+  sqs: SQSClient,
+  queueUrl: string,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   await vi.waitFor(
     async () => {
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({
           QueueUrl: queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
         }),
       );
       expect(Attributes, `messages left on ${what} after ${timeoutMs} ms`).toEqual({

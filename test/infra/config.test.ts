@@ -59,9 +59,17 @@ describe('parseConfig', () => {
   });
 
   it('reads JSON values as cdk.json gives them', () => {
-    const config = parseConfig({ retentionDays: 7, manageApiGatewayAccount: false, alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops' });
+    const config = parseConfig({
+      retentionDays: 7,
+      manageApiGatewayAccount: false,
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+    });
 
-    expect(config).toMatchObject({ logRetentionDays: 7, manageApiGatewayAccount: false, alarms: { topicArn: 'arn:aws:sns:us-east-1:123456789012:ops' } });
+    expect(config).toMatchObject({
+      logRetentionDays: 7,
+      manageApiGatewayAccount: false,
+      alarms: { topicArn: 'arn:aws:sns:us-east-1:123456789012:ops' },
+    });
   });
 
   it('treats an empty value as unset', () => {
@@ -69,30 +77,80 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['retentionDays', '12', 'tasklane: context "retentionDays" must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got "12")'],
-    ['retentionDays', 9999, 'tasklane: context "retentionDays" must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 9999)'],
-    ['stage', 'Prod', 'tasklane: context "stage" must be 1–32 lower-case letters, digits or hyphens, starting with a letter (got "Prod")'],
+    [
+      'retentionDays',
+      '12',
+      'tasklane: context "retentionDays" must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got "12")',
+    ],
+    [
+      'retentionDays',
+      9999,
+      'tasklane: context "retentionDays" must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (got 9999)',
+    ],
+    [
+      'stage',
+      'Prod',
+      'tasklane: context "stage" must be 1–32 lower-case letters, digits or hyphens, starting with a letter (got "Prod")',
+    ],
     ['finishedTaskTtlDays', '0', 'tasklane: context "finishedTaskTtlDays" must be an integer ≥ 1 (got "0")'],
     ['finishedTaskTtlDays', '1.5', 'tasklane: context "finishedTaskTtlDays" must be an integer ≥ 1 (got "1.5")'],
     ['rateLimitPerSecond', 'fast', 'tasklane: context "rateLimitPerSecond" must be a number ≥ 0 (got "fast")'],
     ['rateLimitBurst', '0', 'tasklane: context "rateLimitBurst" must be an integer ≥ 1 (got "0")'],
-    ['authorizerCacheTtlSeconds', '3601', 'tasklane: context "authorizerCacheTtlSeconds" must be an integer from 0 to 3600 (got "3601")'],
-    ['alarmTopicArn', 'ops-topic', 'tasklane: context "alarmTopicArn" must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) (got "ops-topic")'],
-    ['alarmTopicArn', 'arn:aws:sns:us-east-1:123456789012:ops.fifo', 'tasklane: context "alarmTopicArn" must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) (got "arn:aws:sns:us-east-1:123456789012:ops.fifo")'],
+    [
+      'authorizerCacheTtlSeconds',
+      '3601',
+      'tasklane: context "authorizerCacheTtlSeconds" must be an integer from 0 to 3600 (got "3601")',
+    ],
+    [
+      'alarmTopicArn',
+      'ops-topic',
+      'tasklane: context "alarmTopicArn" must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) (got "ops-topic")',
+    ],
+    [
+      'alarmTopicArn',
+      'arn:aws:sns:us-east-1:123456789012:ops.fifo',
+      'tasklane: context "alarmTopicArn" must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) (got "arn:aws:sns:us-east-1:123456789012:ops.fifo")',
+    ],
     ['alarmEmail', 'ops', 'tasklane: context "alarmEmail" must be an e-mail address (got "ops")'],
-    ['apiThrottleRateLimit', '0', 'tasklane: context "apiThrottleRateLimit" must be a number from 1 to 10000 (got "0")'],
-    ['apiThrottleBurstLimit', '5001', 'tasklane: context "apiThrottleBurstLimit" must be an integer from 1 to 5000 (got "5001")'],
-    ['tableRemovalPolicy', 'snapshot', 'tasklane: context "tableRemovalPolicy" must be one of retain, destroy (got "snapshot")'],
-    ['webhookSchemes', 'https,ftp', 'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got "https,ftp")'],
-    ['emailFrom', 'noreply', 'tasklane: context "emailFrom" must be an e-mail address (a verified SES identity) (got "noreply")'],
-    ['downloadUrlExpirySeconds', '604801', 'tasklane: context "downloadUrlExpirySeconds" must be an integer from 1 to 604800 (got "604801")'],
+    [
+      'apiThrottleRateLimit',
+      '0',
+      'tasklane: context "apiThrottleRateLimit" must be a number from 1 to 10000 (got "0")',
+    ],
+    [
+      'apiThrottleBurstLimit',
+      '5001',
+      'tasklane: context "apiThrottleBurstLimit" must be an integer from 1 to 5000 (got "5001")',
+    ],
+    [
+      'tableRemovalPolicy',
+      'snapshot',
+      'tasklane: context "tableRemovalPolicy" must be one of retain, destroy (got "snapshot")',
+    ],
+    [
+      'webhookSchemes',
+      'https,ftp',
+      'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got "https,ftp")',
+    ],
+    [
+      'emailFrom',
+      'noreply',
+      'tasklane: context "emailFrom" must be an e-mail address (a verified SES identity) (got "noreply")',
+    ],
+    [
+      'downloadUrlExpirySeconds',
+      '604801',
+      'tasklane: context "downloadUrlExpirySeconds" must be an integer from 1 to 604800 (got "604801")',
+    ],
     ['manageApiGatewayAccount', 'yes', 'tasklane: context "manageApiGatewayAccount" must be true or false (got "yes")'],
   ])('rejects %s = %j, naming the setting and echoing the value', (key, value, message) => {
     expect(() => parseConfig({ [key]: value })).toThrow(new ConfigError(message));
   });
 
   it('rejects an alarm topic ARN and an alarm e-mail together', () => {
-    expect(() => parseConfig({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', alarmEmail: 'ops@example.com' })).toThrow(
+    expect(() =>
+      parseConfig({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', alarmEmail: 'ops@example.com' }),
+    ).toThrow(
       'tasklane: context "alarmTopicArn" and "alarmEmail" cannot both be set: subscribe the address to the existing topic instead (got "arn:aws:sns:us-east-1:123456789012:ops" and "ops@example.com")',
     );
   });

@@ -6,14 +6,19 @@ import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 
 /** Findings as "severity rule at path" lines, so a failure prints what to fix. */
 function findings(report: PolicyValidationPluginReport): string[] {
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+  );
 }
 
 describe('nagPacks', () => {
   // Both alarm destinations: a new topic with an e-mail subscription, and an existing topic.
   const variants = [
     ['a new alarm topic with an e-mail subscription', { alarmEmail: 'ops@example.com' }],
-    ['an existing alarm topic, without the API Gateway account setting', { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', manageApiGatewayAccount: false }],
+    [
+      'an existing alarm topic, without the API Gateway account setting',
+      { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', manageApiGatewayAccount: false },
+    ],
   ] as const;
   const stacks = new Map<string, SynthesizedStack>();
 

@@ -32,8 +32,12 @@ describe('scheduled jobs', () => {
     const variables = fn.Properties.Environment.Variables;
     const statements = statementsOfFunction(synth.template, fn);
 
-    expect(Object.keys(variables)).toEqual(expect.arrayContaining([ENV.tableName, ...TASK_TYPES.map((t) => queueUrlEnvName(t.name))]));
-    const sendTargets = statements.filter((s) => asArray(s.Action).includes('sqs:SendMessage')).flatMap((s) => asArray(s.Resource));
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining([ENV.tableName, ...TASK_TYPES.map((t) => queueUrlEnvName(t.name))]),
+    );
+    const sendTargets = statements
+      .filter((s) => asArray(s.Action).includes('sqs:SendMessage'))
+      .flatMap((s) => asArray(s.Resource));
     // Every type's queue, and the webhook queue (a task the sweeper fails owes its webhook).
     expect(sendTargets).toHaveLength(TASK_TYPES.length + 1);
     expect(statements.some((s) => asArray(s.Action).includes('dynamodb:UpdateItem'))).toBe(true);
@@ -44,7 +48,11 @@ describe('scheduled jobs', () => {
     const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));
 
     expect(
-      alarms.some((a) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id)),
+      alarms.some(
+        (a) =>
+          a.Properties.MetricName === 'Errors' &&
+          a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id),
+      ),
     ).toBe(true);
   });
 
@@ -59,16 +67,27 @@ describe('scheduled jobs', () => {
     expect(JSON.stringify(puts[0]!.Resource)).toContain('/events/*');
     expect(statements.some((s) => asArray(s.Action).includes('dynamodb:BatchWriteItem'))).toBe(true);
     synth.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LoggingConfiguration: { LogFilePrefix: 'events-bucket/' },
     });
   });
 
   it('lets the API invoke the flush early, by its unqualified ARN only', () => {
     const { id } = job('Tasklane event flush');
-    const [, api] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane HTTP API')!;
-    const invokes = statementsOfFunction(synth.template, api).filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
+    const [, api] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
+    )!;
+    const invokes = statementsOfFunction(synth.template, api).filter((s) =>
+      asArray(s.Action).includes('lambda:InvokeFunction'),
+    );
 
     expect(referencedId(api.Properties.Environment.Variables[ENV.flushFunctionName])).toBe(id);
     expect(invokes.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [id, 'Arn'] }]);
@@ -86,7 +105,9 @@ describe('scheduled jobs', () => {
 
 describe('webhook delivery', () => {
   const webhookWorker = () =>
-    Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane worker of webhook deliveries')!;
+    Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Description === 'Tasklane worker of webhook deliveries',
+    )!;
 
   it('has its own queue, DLQ, worker and event source mapping with partial batch responses', () => {
     const [id] = webhookWorker();
@@ -102,7 +123,12 @@ describe('webhook delivery', () => {
   it('tells every function that can end a task where to queue webhooks, and which schemes are allowed', () => {
     for (const fn of Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
       const variables = fn.Properties.Environment?.Variables ?? {};
-      if (!(ENV.tableName in variables) || fn.Properties.Description?.includes('authorizer') || fn.Properties.Description?.includes('stream')) continue;
+      if (
+        !(ENV.tableName in variables) ||
+        fn.Properties.Description?.includes('authorizer') ||
+        fn.Properties.Description?.includes('stream')
+      )
+        continue;
       expect(variables[ENV.webhookSchemes]).toBe('https');
       expect(referencedId(variables[ENV.webhookQueueUrl])).toEqual(expect.any(String));
     }
@@ -110,7 +136,9 @@ describe('webhook delivery', () => {
 
   it('alarms when deliveries reach the webhook DLQ', () => {
     const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.some((a) => String(a.Properties.AlarmDescription).startsWith('Messages of webhook deliveries exhausted'))).toBe(true);
+    expect(
+      alarms.some((a) => String(a.Properties.AlarmDescription).startsWith('Messages of webhook deliveries exhausted')),
+    ).toBe(true);
   });
 });
 
@@ -121,7 +149,9 @@ describe('dashboard', () => {
 
     expect(body).toContain('## Webhooks');
     for (const outcome of ['delivered', 'retried', 'failed']) {
-      expect(body).toContain(`[\\"Tasklane\\",\\"WebhookDeliveries\\",\\"Outcome\\",\\"${outcome}\\",\\"service\\",\\"tasklane\\"`);
+      expect(body).toContain(
+        `[\\"Tasklane\\",\\"WebhookDeliveries\\",\\"Outcome\\",\\"${outcome}\\",\\"service\\",\\"tasklane\\"`,
+      );
     }
   });
 });

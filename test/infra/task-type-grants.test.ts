@@ -10,7 +10,8 @@ const grantsOf = (synth: SynthesizedStack, typeName: string) =>
     actions: asArray(s.Action),
     resources: JSON.stringify(s.Resource),
   }));
-const envOf = (synth: SynthesizedStack, typeName: string): Record<string, unknown> => taskTypeResources(synth.template, typeName).worker.Properties.Environment.Variables;
+const envOf = (synth: SynthesizedStack, typeName: string): Record<string, unknown> =>
+  taskTypeResources(synth.template, typeName).worker.Properties.Environment.Variables;
 
 describe('TasklaneStack: grants of the types that use services', () => {
   let withSender: SynthesizedStack;
@@ -59,7 +60,9 @@ describe('TasklaneStack: grants of the types that use services', () => {
     // Act
     const s3 = grantsOf(withSender, 'import').filter((g) => g.actions.some((a) => a.startsWith('s3:')));
     const sends = grantsOf(withSender, 'import').filter((g) => g.actions.includes('sqs:SendMessage'));
-    const queueIds = TASK_TYPES.filter((t) => t.name !== 'import').map((t) => taskTypeResources(withSender.template, t.name).queueId);
+    const queueIds = TASK_TYPES.filter((t) => t.name !== 'import').map(
+      (t) => taskTypeResources(withSender.template, t.name).queueId,
+    );
     const ownQueueId = taskTypeResources(withSender.template, 'import').queueId;
 
     // Assess
@@ -71,8 +74,12 @@ describe('TasklaneStack: grants of the types that use services', () => {
 
   it('lets the API sign upload URLs: PutObject under uploads/ only, with the files bucket set', () => {
     // Act
-    const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane HTTP API')!;
-    const s3 = statementsOfFunction(withSender.template, api).filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+    const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
+    )!;
+    const s3 = statementsOfFunction(withSender.template, api).filter((s) =>
+      asArray(s.Action).some((a) => a.startsWith('s3:')),
+    );
 
     // Assess
     expect(s3.map((s) => ({ actions: asArray(s.Action), resources: JSON.stringify(s.Resource) }))).toEqual([

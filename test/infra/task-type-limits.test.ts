@@ -20,12 +20,21 @@ describe('assertDeployable', () => {
   });
 
   it.each([
-    [{ timeoutSeconds: 901 }, 'tasklane: task type "resize" settings.timeoutSeconds must be an integer from 1 to 900 (got 901)'],
+    [
+      { timeoutSeconds: 901 },
+      'tasklane: task type "resize" settings.timeoutSeconds must be an integer from 1 to 900 (got 901)',
+    ],
     [{ memoryMb: 64 }, 'tasklane: task type "resize" settings.memoryMb must be an integer from 128 to 10240 (got 64)'],
     [{ maxAttempts: 0 }, 'tasklane: task type "resize" settings.maxAttempts must be an integer from 1 to 1000 (got 0)'],
     [{ batchSize: 11 }, 'tasklane: task type "resize" settings.batchSize must be an integer from 1 to 10 (got 11)'],
-    [{ maxConcurrency: 1 }, 'tasklane: task type "resize" settings.maxConcurrency must be an integer from 2 to 1000 (got 1)'],
-    [{ timeoutSeconds: 1.5 }, 'tasklane: task type "resize" settings.timeoutSeconds must be an integer from 1 to 900 (got 1.5)'],
+    [
+      { maxConcurrency: 1 },
+      'tasklane: task type "resize" settings.maxConcurrency must be an integer from 2 to 1000 (got 1)',
+    ],
+    [
+      { timeoutSeconds: 1.5 },
+      'tasklane: task type "resize" settings.timeoutSeconds must be an integer from 1 to 900 (got 1.5)',
+    ],
   ])('rejects %j, naming the type and setting', (settings, message) => {
     expect(() => assertDeployable(withSettings(settings))).toThrow(message);
   });
@@ -44,7 +53,12 @@ describe('TaskTypeQueue', () => {
     const alarmAction = new SnsAction(new Topic(stack, 'Topic'));
 
     // Act
-    const build = () => new TaskTypeQueue(stack, 'Resize', { type: withSettings({ batchSize: 20 }), logRetention: RetentionDays.ONE_DAY, alarmAction });
+    const build = () =>
+      new TaskTypeQueue(stack, 'Resize', {
+        type: withSettings({ batchSize: 20 }),
+        logRetention: RetentionDays.ONE_DAY,
+        alarmAction,
+      });
 
     // Assess
     expect(build).toThrow('tasklane: task type "resize" settings.batchSize must be an integer from 1 to 10 (got 20)');

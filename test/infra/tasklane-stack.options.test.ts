@@ -11,7 +11,14 @@ import { resourcesOf, taskTypeResources } from './helpers/template';
 const resize: TaskTypeDefinition = {
   ...TASK_TYPES[0]!,
   name: 'resize-image',
-  settings: { timeoutSeconds: 60, maxAttempts: 3, backoff: { baseSeconds: 2, capSeconds: 60 }, batchSize: 1, maxConcurrency: 2, memoryMb: 1024 },
+  settings: {
+    timeoutSeconds: 60,
+    maxAttempts: 3,
+    backoff: { baseSeconds: 2, capSeconds: 60 },
+    batchSize: 1,
+    maxConcurrency: 2,
+    memoryMb: 1024,
+  },
 };
 const taskTypes = [...TASK_TYPES, resize];
 const alarmTopicArn = 'arn:aws:sns:eu-west-1:123456789012:ops';
@@ -35,7 +42,7 @@ beforeAll(() => {
 });
 
 describe('TasklaneStack options', () => {
-  it('derives each type\'s queue, mapping and worker from its own registry entry', () => {
+  it("derives each type's queue, mapping and worker from its own registry entry", () => {
     const { queue, mapping, worker } = taskTypeResources(synth.template, 'resize-image');
 
     expect(queue.Properties).toMatchObject({ VisibilityTimeout: 360, RedrivePolicy: { maxReceiveCount: 3 } });
@@ -46,8 +53,11 @@ describe('TasklaneStack options', () => {
   it('gives every function the queue URL of every type', () => {
     for (const fn of Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
       // The authorizer and the task stream only read the table, and get its name alone.
-      if (fn.Properties.Description?.includes('authorizer') || fn.Properties.Description?.includes('event stream')) continue;
-      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining(taskTypes.map((t) => queueUrlEnvName(t.name))));
+      if (fn.Properties.Description?.includes('authorizer') || fn.Properties.Description?.includes('event stream'))
+        continue;
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining(taskTypes.map((t) => queueUrlEnvName(t.name))),
+      );
     }
   });
 
@@ -57,21 +67,28 @@ describe('TasklaneStack options', () => {
   });
 
   it('applies the configured log retention, authorizer cache and throttling', () => {
-    for (const group of Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBe(7);
+    for (const group of Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup')))
+      expect(group.Properties.RetentionInDays).toBe(7);
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     // Without caching there is no identity source, so a key in x-api-key reaches the authorizer too.
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { IdentitySource: '' });
-    synth.template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 })] });
+    synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 })],
+    });
   });
 
   it('notifies the existing alarm topic and creates none', () => {
     synth.template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const alarm of Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toEqual([alarmTopicArn]);
+    for (const alarm of Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm')))
+      expect(alarm.Properties.AlarmActions).toEqual([alarmTopicArn]);
     synth.template.hasOutput('AlarmTopicArn', { Value: alarmTopicArn });
   });
 
   it('deletes the table with the stack when asked to', () => {
-    synth.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    synth.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
   });
 
   it('leaves the API Gateway account setting alone when told to', () => {

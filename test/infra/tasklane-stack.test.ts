@@ -7,7 +7,16 @@ import { KEY_PLACEHOLDER } from '../../functions/api/dashboard-route';
 import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
-import { asArray, policyStatements, referencedId, resourcesOf, routesOf, statementsOfFunction, taskTypeResources, type StatementJson } from './helpers/template';
+import {
+  asArray,
+  policyStatements,
+  referencedId,
+  resourcesOf,
+  routesOf,
+  statementsOfFunction,
+  taskTypeResources,
+  type StatementJson,
+} from './helpers/template';
 
 let synth: SynthesizedStack;
 
@@ -23,7 +32,9 @@ beforeAll(() => {
 describe('TasklaneStack', () => {
   it('bundles every Lambda entry into a code asset of its own', () => {
     // Act
-    const functions = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter((f) => f.Properties.Handler === 'index.handler');
+    const functions = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Handler === 'index.handler',
+    );
     const keys = functions.map((f) => f.Properties.Code.S3Key);
 
     // Assess
@@ -90,7 +101,12 @@ describe('TasklaneStack', () => {
     it('lets the worker consume its own queue only, and send to the webhook queue (and, if it creates tasks, every other type’s queue) only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
       const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);
-      const sendsTo = [webhookQueueId, ...(type.uses?.includes('create_tasks') ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId) : [])];
+      const sendsTo = [
+        webhookQueueId,
+        ...(type.uses?.includes('create_tasks')
+          ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId)
+          : []),
+      ];
 
       const sqsStatements = statementsOfFunction(synth.template, worker).filter((s) =>
         asArray(s.Action).some((a) => a.startsWith('sqs:')),
@@ -100,10 +116,20 @@ describe('TasklaneStack', () => {
       expect(sqsStatements).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
-            Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
+            Action: expect.arrayContaining([
+              'sqs:ChangeMessageVisibility',
+              'sqs:ReceiveMessage',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+            ]),
             Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
           }),
-          ...sendsTo.map((id) => expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [id, 'Arn'] } })),
+          ...sendsTo.map((id) =>
+            expect.objectContaining({
+              Action: expect.arrayContaining(['sqs:SendMessage']),
+              Resource: { 'Fn::GetAtt': [id, 'Arn'] },
+            }),
+          ),
         ]),
       );
       expect(sendsTo).not.toContain(queueId);
@@ -184,7 +210,10 @@ describe('TasklaneStack', () => {
             { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
             { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: gsi.projection, ...(gsi.nonKeyAttributes ? { NonKeyAttributes: gsi.nonKeyAttributes } : {}) },
+          Projection: {
+            ProjectionType: gsi.projection,
+            ...(gsi.nonKeyAttributes ? { NonKeyAttributes: gsi.nonKeyAttributes } : {}),
+          },
         })),
       );
     });
@@ -201,11 +230,18 @@ describe('TasklaneStack', () => {
     it('deploys exactly the routes the API app serves, with no catch-all proxy', () => {
       // The Hono app is the source of truth: a route it serves but API Gateway lacks would 403 in AWS.
       // The API function's own environment (references stand in as text), so routes that depend on configuration count too.
-      const [, apiFunction] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description === 'Tasklane HTTP API')!;
+      const [, apiFunction] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
+      )!;
       const deployed: Record<string, unknown> = apiFunction.Properties.Environment.Variables;
-      const env = { AWS_REGION: 'us-east-1', ...Object.fromEntries(Object.entries(deployed).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`])) };
+      const env = {
+        AWS_REGION: 'us-east-1',
+        ...Object.fromEntries(Object.entries(deployed).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`])),
+      };
       const app = buildApiFromEnv(env, { html: `<html>${KEY_PLACEHOLDER}</html>` });
-      const served = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+      const served = app.routes
+        .filter((r) => r.method !== 'ALL')
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
 
       expect([...routesOf(synth.template).keys()].sort()).toEqual([...new Set(served)].sort());
       expect(served).toContain('GET /tasks/{id}/stream');
@@ -215,7 +251,9 @@ describe('TasklaneStack', () => {
       const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'));
 
       for (const [route, method] of routesOf(synth.template)) {
-        const expected = OPEN_ROUTES.includes(route) ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
+        const expected = OPEN_ROUTES.includes(route)
+          ? { AuthorizationType: 'NONE' }
+          : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
         expect({ route, ...method.Properties }).toMatchObject({ route, ...expected });
       }
     });
@@ -229,11 +267,14 @@ describe('TasklaneStack', () => {
     });
 
     it('validates parameters and bodies of every authorized method', () => {
-      const [validatorId, validator] = Object.entries(resourcesOf(synth.template, 'AWS::ApiGateway::RequestValidator'))[0]!;
+      const [validatorId, validator] = Object.entries(
+        resourcesOf(synth.template, 'AWS::ApiGateway::RequestValidator'),
+      )[0]!;
 
       expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
       for (const [route, method] of routesOf(synth.template)) {
-        if (!OPEN_ROUTES.includes(route)) expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
+        if (!OPEN_ROUTES.includes(route))
+          expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
       }
     });
 
@@ -268,7 +309,10 @@ describe('TasklaneStack', () => {
           },
         ],
       });
-      expect(JSON.parse(stage!.Properties.AccessLogSetting.Format)).toMatchObject({ requestId: '$context.requestId', tenant: '$context.authorizer.tenant' });
+      expect(JSON.parse(stage!.Properties.AccessLogSetting.Format)).toMatchObject({
+        requestId: '$context.requestId',
+        tenant: '$context.authorizer.tenant',
+      });
     });
 
     it('sets the region-wide API Gateway CloudWatch role before the stage is deployed', () => {
@@ -277,15 +321,25 @@ describe('TasklaneStack', () => {
       synth.template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.arrayWith([accountId]) });
     });
 
-    it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'THROTTLED'])('answers %s with the JSON error shape', (type) => {
-      const response = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::GatewayResponse')).find((r) => r.Properties.ResponseType === type);
-      const sample = response!.Properties.ResponseTemplates['application/json'].replace('$context.error.messageString', '"some message"');
+    it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'THROTTLED'])(
+      'answers %s with the JSON error shape',
+      (type) => {
+        const response = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::GatewayResponse')).find(
+          (r) => r.Properties.ResponseType === type,
+        );
+        const sample = response!.Properties.ResponseTemplates['application/json'].replace(
+          '$context.error.messageString',
+          '"some message"',
+        );
 
-      expect(JSON.parse(sample)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
-    });
+        expect(JSON.parse(sample)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+      },
+    );
 
     it('gives the API function every variable functions/config.ts reads, and its grants', () => {
-      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('HTTP API'))!;
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('HTTP API'),
+      )!;
 
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
         expect.arrayContaining([
@@ -296,11 +350,15 @@ describe('TasklaneStack', () => {
           ...TASK_TYPES.map((t) => queueUrlEnvName(t.name)),
         ]),
       );
-      expect(fn.Properties.Environment.Variables[ENV.finishedTaskTtlDays]).toBe(String(synth.config.finishedTaskTtlDays));
+      expect(fn.Properties.Environment.Variables[ENV.finishedTaskTtlDays]).toBe(
+        String(synth.config.finishedTaskTtlDays),
+      );
     });
 
     it('lets the authorizer read single items and nothing else', () => {
-      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('authorizer'))!;
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('authorizer'),
+      )!;
 
       const dataActions = statementsOfFunction(synth.template, fn)
         .flatMap((s) => asArray(s.Action))
@@ -311,7 +369,11 @@ describe('TasklaneStack', () => {
     });
 
     it('alarms on 5xx answers and on API function errors and throttles', () => {
-      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Statistic: 'Sum' });
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Statistic: 'Sum',
+      });
       for (const metric of ['Errors', 'Throttles']) {
         synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: metric,
@@ -323,13 +385,19 @@ describe('TasklaneStack', () => {
 
   describe('task stream', () => {
     const streamFunction = () =>
-      Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) => f.Properties.Description?.includes('event stream'))!;
+      Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('event stream'),
+      )!;
 
     it('integrates GET /tasks/{id}/stream with its own function by response streaming, for up to 15 minutes', () => {
       const [functionId] = streamFunction();
       const method = routesOf(synth.template).get(STREAM_ROUTE)!;
 
-      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+      expect(method.Properties.Integration).toMatchObject({
+        Type: 'AWS_PROXY',
+        ResponseTransferMode: 'STREAM',
+        TimeoutInMillis: 900_000,
+      });
       const uri = JSON.stringify(method.Properties.Integration.Uri);
       expect(uri).toContain('/response-streaming-invocations');
       expect(uri).toContain(functionId);
@@ -347,9 +415,13 @@ describe('TasklaneStack', () => {
       const [, fn] = streamFunction();
       const [tableId] = Object.keys(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
 
-      const dataStatements = statementsOfFunction(synth.template, fn).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+      const dataStatements = statementsOfFunction(synth.template, fn).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('dynamodb:')),
+      );
 
-      expect(dataStatements).toEqual([expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } })]);
+      expect(dataStatements).toEqual([
+        expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } }),
+      ]);
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(['NODE_OPTIONS', ENV.tableName]);
     });
 
@@ -368,7 +440,10 @@ describe('TasklaneStack', () => {
       const [functionId] = streamFunction();
 
       for (const metric of ['Errors', 'Throttles']) {
-        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }] });
+        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+        });
       }
     });
   });
@@ -415,14 +490,19 @@ describe('TasklaneStack', () => {
       for (const type of TASK_TYPES) expect(body).toContain(`## Task type \`${type.name}\``);
     });
 
-    it.each(TASK_TYPES.map((t) => t.name))('graphs the EMF task metrics of %s with the dimensions the functions emit', (name) => {
-      const [dashboard] = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard'));
-      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    it.each(TASK_TYPES.map((t) => t.name))(
+      'graphs the EMF task metrics of %s with the dimensions the functions emit',
+      (name) => {
+        const [dashboard] = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Dashboard'));
+        const body = JSON.stringify(dashboard!.Properties.DashboardBody);
 
-      for (const metric of ['TasksCompleted', 'TasksFailed', 'AttemptDuration', 'QueueWait']) {
-        expect(body).toContain(`[\\"Tasklane\\",\\"${metric}\\",\\"TaskType\\",\\"${name}\\",\\"service\\",\\"tasklane\\"`);
-      }
-    });
+        for (const metric of ['TasksCompleted', 'TasksFailed', 'AttemptDuration', 'QueueWait']) {
+          expect(body).toContain(
+            `[\\"Tasklane\\",\\"${metric}\\",\\"TaskType\\",\\"${name}\\",\\"service\\",\\"tasklane\\"`,
+          );
+        }
+      },
+    );
 
     it.each(['ApiUrl', 'TableName', 'DashboardUrl', 'AlarmTopicArn'])('outputs %s', (name) => {
       synth.template.hasOutput(name, {});

@@ -26,11 +26,18 @@ describe('worker deliveries (local stack, messages delivered by hand)', () => {
     stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0 });
     api = apiClient(stack.apiUrl, stack.apiKey);
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
-    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), {
+      progressIntervalMs: 0,
+    });
     /** Receives what is on the queue and invokes the worker once with it, as the event source mapping would. */
     deliver = async () => {
       const out = await stack.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
       );
       const records = (out.Messages ?? []).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1'));
       const response = await worker({ Records: records }, localLambdaContext('tasklane-worker-generic', 60));
@@ -62,10 +69,17 @@ describe('worker deliveries (local stack, messages delivered by hand)', () => {
     const created = await api.create('generic', { steps: 2, step_ms: 0 });
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
     const first = await stack.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue.queueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     const record = toSqsRecord(first.Messages![0]!, queue.queueArn, 'us-east-1');
-    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), {
+      progressIntervalMs: 0,
+    });
     await worker({ Records: [record] }, localLambdaContext('w', 60));
     const completed = await api.get(created.body.task_id);
 
@@ -117,9 +131,17 @@ describe('webhook deliveries (local stack, messages delivered by hand, clock mov
   let hookUrl: string;
 
   /** Receives what is on the queue and invokes the handler once with it, as the event source mapping would. */
-  const deliverFrom = async (queue: ProvisionedQueue, handler: (event: { Records: ReturnType<typeof toSqsRecord>[] }) => Promise<SQSBatchResponse>) => {
+  const deliverFrom = async (
+    queue: ProvisionedQueue,
+    handler: (event: { Records: ReturnType<typeof toSqsRecord>[] }) => Promise<SQSBatchResponse>,
+  ) => {
     const out = await stack.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     const records = (out.Messages ?? []).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1'));
     return { response: await handler({ Records: records }), delivered: records.length };
@@ -128,7 +150,13 @@ describe('webhook deliveries (local stack, messages delivered by hand, clock mov
   beforeAll(async () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
     hookUrl = `http://localhost:${(receiver.address() as AddressInfo).port}/hook`;
-    stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0 });
+    stack = await startLocalStack({
+      port: 0,
+      workers: false,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 0,
+      scheduleIntervalMs: 0,
+    });
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(async () => {
@@ -139,22 +167,32 @@ describe('webhook deliveries (local stack, messages delivered by hand, clock mov
   it('retries about 12 h later, through the sweeper, when the receiver answers Retry-After: 43200', async () => {
     // Prepare: the task completes, which queues its webhook.
     const generic = stack.queues.find((q) => q.type.name === 'generic')!;
-    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), { progressIntervalMs: 0 });
+    const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'), {
+      progressIntervalMs: 0,
+    });
     const webhooks = buildWebhookWorker(stack.config, stack.clients, createLogger('test-webhooks'), { clock });
     const sweep = buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock });
-    const created = await api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: hookUrl });
+    const created = await api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: hookUrl,
+    });
     await deliverFrom(generic, (event) => worker(event, localLambdaContext('tasklane-worker-generic', 60)));
     answers.push({ status: 503, headers: { 'retry-after': '43200' } });
 
     // Act: the first attempt is told to come back in 12 h (its message acked: nothing asked of SQS);
     // then the sweeper runs a minute before that and a minute after.
-    const first = await deliverFrom(stack.webhookQueue, (event) => webhooks(event, localLambdaContext('tasklane-webhooks', 30)));
+    const first = await deliverFrom(stack.webhookQueue, (event) =>
+      webhooks(event, localLambdaContext('tasklane-webhooks', 30)),
+    );
     const waiting = await api.get(created.body.task_id);
     ahead = 43_200 - 60;
     const early = await sweep();
     ahead = 43_200 + 60;
     const due = await sweep();
-    const second = await deliverFrom(stack.webhookQueue, (event) => webhooks(event, localLambdaContext('tasklane-webhooks', 30)));
+    const second = await deliverFrom(stack.webhookQueue, (event) =>
+      webhooks(event, localLambdaContext('tasklane-webhooks', 30)),
+    );
     const done = await api.get(created.body.task_id);
 
     // Assess

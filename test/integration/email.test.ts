@@ -29,14 +29,26 @@ describe('email tasks (local stack, SES emulator)', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0, pollWaitSeconds: 1 });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 0,
+      scheduleIntervalMs: 0,
+      pollWaitSeconds: 1,
+    });
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());
 
   it('sends the e-mail: the task completes with the message id and the emulator received exactly that message', async () => {
     // Prepare
-    const payload = { to: ['ada@example.com', 'bob@example.com'], subject: 'Report, "final"', text: 'Hello,\nit is done.', html: '<p>it is done</p>', reply_to: 'ops@example.com' };
+    const payload = {
+      to: ['ada@example.com', 'bob@example.com'],
+      subject: 'Report, "final"',
+      text: 'Hello,\nit is done.',
+      html: '<p>it is done</p>',
+      reply_to: 'ops@example.com',
+    };
 
     // Act
     const created = await api.create('email', payload);
@@ -59,7 +71,11 @@ describe('email tasks (local stack, SES emulator)', () => {
 
   it('POST /send-email answers 202 with the task id and message, and the e-mail is sent as an email task', async () => {
     // Act
-    const response = await api.request('POST', '/send-email', { to: 'cy@example.com', subject: 'Hi', body: 'plain text' });
+    const response = await api.request('POST', '/send-email', {
+      to: 'cy@example.com',
+      subject: 'Hi',
+      body: 'plain text',
+    });
     const { task } = await api.waitFor(response.body.task_id, isTerminalView);
     const emails = await received(stack.endpoints.ses, (task.result as { message_id: string }).message_id);
 
@@ -67,13 +83,25 @@ describe('email tasks (local stack, SES emulator)', () => {
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ task_id: expect.any(String), message: 'Email queued for sending' });
     expect(response.headers.get('location')).toBe(`/tasks/${response.body.task_id}`);
-    expect(task).toMatchObject({ type: 'email', status: 'completed', payload: { to: ['cy@example.com'], subject: 'Hi', text: 'plain text' } });
+    expect(task).toMatchObject({
+      type: 'email',
+      status: 'completed',
+      payload: { to: ['cy@example.com'], subject: 'Hi', text: 'plain text' },
+    });
     expect(emails.map((e) => e.destination.to)).toEqual([['cy@example.com']]);
   });
 
   it.each([
-    ['POST /send-email', () => api.request('POST', '/send-email', { to: 'not-an-address', subject: 'Hi', body: 'x' }), 'to'],
-    ['POST /tasks', () => api.create('email', { to: ['ok@example.com', 'bad@'], subject: 'Hi', text: 'x' }), 'payload.to.1'],
+    [
+      'POST /send-email',
+      () => api.request('POST', '/send-email', { to: 'not-an-address', subject: 'Hi', body: 'x' }),
+      'to',
+    ],
+    [
+      'POST /tasks',
+      () => api.create('email', { to: ['ok@example.com', 'bad@'], subject: 'Hi', text: 'x' }),
+      'payload.to.1',
+    ],
   ])('refuses an invalid recipient on %s with 400 naming the field, creating no task', async (_route, send, field) => {
     // Act
     const response = await send();
@@ -99,16 +127,29 @@ describe('email tasks refused by SES (messages delivered by hand)', () => {
     const queue = stack.queues.find((q) => q.type.name === 'email')!;
     const { port } = ses.address() as AddressInfo;
     const config = { ...stack.config, endpoints: { ...stack.config.endpoints!, ses: `http://127.0.0.1:${port}` } };
-    const worker = buildWorker(config, 'email', stack.clients, createLogger('test-email-worker'), { progressIntervalMs: 0 });
+    const worker = buildWorker(config, 'email', stack.clients, createLogger('test-email-worker'), {
+      progressIntervalMs: 0,
+    });
     const out = await stack.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue.queueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     const records = (out.Messages ?? []).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1'));
     return worker({ Records: records }, localLambdaContext('tasklane-worker-email', 30));
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0 });
+    stack = await startLocalStack({
+      port: 0,
+      workers: false,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 0,
+      scheduleIntervalMs: 0,
+    });
     api = apiClient(stack.apiUrl, stack.apiKey);
     ses = createServer((req, res) => {
       req.resume();
@@ -124,7 +165,11 @@ describe('email tasks refused by SES (messages delivered by hand)', () => {
 
   it('fails at once, without retries, when SES rejects the recipient (MessageRejected)', async () => {
     // Prepare
-    answer = { status: 400, type: 'MessageRejected', message: 'Email address is not verified. The following identities failed the check: nobody@example.com' };
+    answer = {
+      status: 400,
+      type: 'MessageRejected',
+      message: 'Email address is not verified. The following identities failed the check: nobody@example.com',
+    };
     const created = await api.create('email', { to: 'nobody@example.com', subject: 'Hi', text: 'x' });
 
     // Act

@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoEventStore } from '../../functions/adapters/dynamo-event-store';
 import { createS3Client } from '../../functions/adapters/s3-client';
@@ -22,9 +22,15 @@ describe('batched events (local stack)', () => {
     const tenant = `t${++tenantSeq}-${Date.now().toString(36)}`;
     return { tenant, api: apiClient(stack.apiUrl, (await issueApiKey(stack.apiKeys, tenant)).secret) };
   };
-  const flushWith = (options: Parameters<typeof buildFlush>[3] = {}) => buildFlush(stack.config, stack.clients, createLogger('test-flush'), options);
+  const flushWith = (options: Parameters<typeof buildFlush>[3] = {}) =>
+    buildFlush(stack.config, stack.clients, createLogger('test-flush'), options);
   const buffer = (tenant: string, n: number) => {
-    const events = Array.from({ length: n }, (_, i) => ({ tenant, event_id: newSortableId(), received_at: new Date().toISOString(), body: { n: i } }));
+    const events = Array.from({ length: n }, (_, i) => ({
+      tenant,
+      event_id: newSortableId(),
+      received_at: new Date().toISOString(),
+      body: { n: i },
+    }));
     return store.append(events).then(() => events.map((e) => e.event_id));
   };
   /** Every line of every batch object of a tenant, by batch. */
@@ -35,7 +41,10 @@ describe('batched events (local stack)', () => {
     return Promise.all(
       batches.map(async (batch: any) => {
         const object = await s3.send(new GetObjectCommand({ Bucket: EVENTS_BUCKET, Key: batch.sinks.s3.key }));
-        const lines = (await object.Body!.transformToString()).trim().split('\n').map((l) => JSON.parse(l));
+        const lines = (await object.Body!.transformToString())
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         return { batch, lines };
       }),
     );
@@ -52,8 +61,12 @@ describe('batched events (local stack)', () => {
     const { api } = await newTenant();
 
     // Act: one request of 25 fills the buffer past BATCH_SIZE, so the API asks for a flush at once.
-    const posted = await api.request('POST', '/events', Array.from({ length: 25 }, (_, i) => ({ n: i })));
-    let stats;
+    const posted = await api.request(
+      'POST',
+      '/events',
+      Array.from({ length: 25 }, (_, i) => ({ n: i })),
+    );
+    let stats: { body: any } | undefined;
     for (let i = 0; i < 100; i++) {
       stats = await api.request('GET', '/events/stats');
       if (stats.body.waiting === 0) break;
@@ -89,30 +102,33 @@ describe('batched events (local stack)', () => {
     expect(reports.reduce((n, r) => n + r.events, 0)).toBe(40);
   });
 
-  it.each<FlushStep>(['claimed', 'written'])('finishes a batch whose flush crashed after it was %s, without duplicates', async (step) => {
-    // Prepare
-    const { tenant, api } = await newTenant();
-    const ids = await buffer(tenant, 14);
-    const crashing = flushWith({
-      afterStep: (at) => {
-        if (at === step) throw new Error(`simulated crash after ${step}`);
-      },
-    });
+  it.each<FlushStep>(['claimed', 'written'])(
+    'finishes a batch whose flush crashed after it was %s, without duplicates',
+    async (step) => {
+      // Prepare
+      const { tenant, api } = await newTenant();
+      const ids = await buffer(tenant, 14);
+      const crashing = flushWith({
+        afterStep: (at) => {
+          if (at === step) throw new Error(`simulated crash after ${step}`);
+        },
+      });
 
-    // Act
-    const crash = await crashing({ tenant }).catch((error: Error) => error);
-    const afterCrash = await api.request('GET', '/batches');
-    const report = await flushWith()({ tenant });
-    const written = await writtenBatches(api);
+      // Act
+      const crash = await crashing({ tenant }).catch((error: Error) => error);
+      const afterCrash = await api.request('GET', '/batches');
+      const report = await flushWith()({ tenant });
+      const written = await writtenBatches(api);
 
-    // Assess
-    expect(crash).toBeInstanceOf(Error);
-    expect(afterCrash.body.items.map((b: any) => b.status)).toEqual([step]);
-    expect(report.events).toBe(14);
-    expect(written.map((w) => w.batch.size)).toEqual([10, 4]);
-    expect(written.flatMap((w) => w.lines.map((l: any) => l.event_id))).toEqual(ids);
-    expect((await api.request('GET', '/events/stats')).body.waiting).toBe(0);
-  });
+      // Assess
+      expect(crash).toBeInstanceOf(Error);
+      expect(afterCrash.body.items.map((b: any) => b.status)).toEqual([step]);
+      expect(report.events).toBe(14);
+      expect(written.map((w) => w.batch.size)).toEqual([10, 4]);
+      expect(written.flatMap((w) => w.lines.map((l: any) => l.event_id))).toEqual(ids);
+      expect((await api.request('GET', '/events/stats')).body.waiting).toBe(0);
+    },
+  );
 
   it('leaves a tenant to a live flusher, and takes it over once that flusher’s lease lapses', async () => {
     // Prepare: a flusher that died holding the lease.
@@ -122,7 +138,9 @@ describe('batched events (local stack)', () => {
 
     // Act
     const during = await flushWith()({ tenant });
-    const after = await flushWith({ clock: { now: () => new Date(Date.now() + (BATCHING.lockLeaseSeconds + 1) * 1000) } })({ tenant });
+    const after = await flushWith({
+      clock: { now: () => new Date(Date.now() + (BATCHING.lockLeaseSeconds + 1) * 1000) },
+    })({ tenant });
 
     // Assess
     expect(during).toMatchObject({ skipped: 1, events: 0 });
@@ -167,7 +185,11 @@ describe('batched events (local stack)', () => {
 
     // Assess
     expect(response.status).toBe(400);
-    expect(response.body.error).toEqual({ code: 'validation_error', message: expect.any(String), details: [{ field, rule: expect.any(String) }] });
+    expect(response.body.error).toEqual({
+      code: 'validation_error',
+      message: expect.any(String),
+      details: [{ field, rule: expect.any(String) }],
+    });
     expect((await api.request('GET', '/events/stats')).body.waiting).toBe(0);
   });
 
@@ -176,7 +198,12 @@ describe('batched events (local stack)', () => {
     ['an array of more than 100 events', Array.from({ length: 101 }, () => ({})), 400, 'body'],
     ['an event over 64 KiB', { pad: 'x'.repeat(70 * 1024) }, 413, 'body'],
     ['an array holding a non-object', [{}, 3], 400, 'body[1]'],
-    ['an event nested 32 objects deep', JSON.parse(`${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`), 400, `body${'.a'.repeat(31)}`],
+    [
+      'an event nested 32 objects deep',
+      JSON.parse(`${'{"a":'.repeat(31)}{}${'}'.repeat(31)}`),
+      400,
+      `body${'.a'.repeat(31)}`,
+    ],
   ])('refuses %s naming the field', async (_, body, status, field) => {
     // Prepare
     const { api } = await newTenant();

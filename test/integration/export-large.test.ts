@@ -1,5 +1,12 @@
 import { parse } from 'csv-parse/sync';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -62,7 +69,11 @@ function recordingS3Client(
     },
     { step: 'initialize', name: 'recordS3Calls' },
   );
-  return { s3, calls, named: (command, phase = 'ok') => calls.filter((c) => c.command === command && c.phase === phase) };
+  return {
+    s3,
+    calls,
+    named: (command, phase = 'ok') => calls.filter((c) => c.command === command && c.phase === phase),
+  };
 }
 
 describe('large and canceled exports (local stack, export worker driven by hand, files in fauxqs S3)', () => {
@@ -73,7 +84,13 @@ describe('large and canceled exports (local stack, export worker driven by hand,
 
   beforeAll(async () => {
     // No pollers: the test delivers the export's message to a worker it builds, with services it can observe.
-    stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0 });
+    stack = await startLocalStack({
+      port: 0,
+      workers: false,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 0,
+      scheduleIntervalMs: 0,
+    });
     store = createTaskStore(stack.config, stack.clients, logger);
   });
   afterAll(() => stack?.stop());
@@ -88,7 +105,12 @@ describe('large and canceled exports (local stack, export worker driven by hand,
    * far cheaper than creating and running hundreds of tasks through the API. created_at is spread
    * one millisecond apart from `startMs`, so the listing order (newest first) is known.
    */
-  async function seedEmailTasks(tenant: string, count: number, startMs: number, text: (i: number) => string): Promise<string[]> {
+  async function seedEmailTasks(
+    tenant: string,
+    count: number,
+    startMs: number,
+    text: (i: number) => string,
+  ): Promise<string[]> {
     const type = requireTaskType('email');
     const tasks = Array.from({ length: count }, (_, i) =>
       newPendingTask({
@@ -107,13 +129,21 @@ describe('large and canceled exports (local stack, export worker driven by hand,
   }
 
   /** Creates an export through the API and receives its message from the export queue, as the event source mapping would. */
-  async function createExport(api: ReturnType<typeof apiClient>, payload: unknown): Promise<{ id: string; message: Message }> {
+  async function createExport(
+    api: ReturnType<typeof apiClient>,
+    payload: unknown,
+  ): Promise<{ id: string; message: Message }> {
     const created = await api.create('export', payload);
     expect(created.status).toBe(202);
     const queue = stack.queues.find((q) => q.type.name === 'export')!;
     for (let tries = 0; tries < 10; tries++) {
       const received = await stack.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
       );
       const message = received.Messages?.find((m) => JSON.parse(m.Body!).task_id === created.body.task_id);
       if (message) return { id: created.body.task_id, message };
@@ -136,8 +166,14 @@ describe('large and canceled exports (local stack, export worker driven by hand,
       // Every progress call writes, so every page boundary is a cancellation checkpoint.
       progressIntervalMs: 0,
     });
-    const response = await worker({ Records: [toSqsRecord(message, queue.queueArn, 'us-east-1')] }, localLambdaContext('tasklane-worker-export', 900));
-    if (response.batchItemFailures.length === 0) await stack.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queue.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    const response = await worker(
+      { Records: [toSqsRecord(message, queue.queueArn, 'us-east-1')] },
+      localLambdaContext('tasklane-worker-export', 900),
+    );
+    if (response.batchItemFailures.length === 0)
+      await stack.clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queue.queueUrl, ReceiptHandle: message.ReceiptHandle! }),
+      );
     return response;
   }
 
@@ -165,7 +201,9 @@ describe('large and canceled exports (local stack, export worker driven by hand,
     const download = await fetch(result.download_url);
     const body = Buffer.from(await download.arrayBuffer());
     const rows = parse(body, { columns: true }) as Record<string, string>[];
-    const head = await createS3Client(stack.config).send(new HeadObjectCommand({ Bucket: FILES_BUCKET, Key: result.key }));
+    const head = await createS3Client(stack.config).send(
+      new HeadObjectCommand({ Bucket: FILES_BUCKET, Key: result.key }),
+    );
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
@@ -213,7 +251,10 @@ describe('large and canceled exports (local stack, export worker driven by hand,
           // Before the second page: wait until part 1 is stored (so there is a multipart upload to
           // abort), then cancel through the API as a client would. The checkpoint after this page sees it.
           if (++pagesRead === 2) {
-            await vi.waitFor(() => expect(named('UploadPartCommand')).toHaveLength(1), { timeout: 20_000, interval: 20 });
+            await vi.waitFor(() => expect(named('UploadPartCommand')).toHaveLength(1), {
+              timeout: 20_000,
+              interval: 20,
+            });
             cancelStatus = (await api.cancel(id)).status;
           }
           return services.tasks.list(query);
@@ -224,11 +265,17 @@ describe('large and canceled exports (local stack, export worker driven by hand,
     // Act
     const response = await runExportWorker(message, canceling);
     // The parts are aborted before the attempt ends, not in the background after it (a Lambda may freeze then).
-    const abortedBeforeReturn = calls.filter((c) => c.command === 'AbortMultipartUploadCommand' && c.phase === 'ok').length;
+    const abortedBeforeReturn = calls.filter(
+      (c) => c.command === 'AbortMultipartUploadCommand' && c.phase === 'ok',
+    ).length;
     const task = (await api.get(id)).body as TaskView;
     const key = `exports/${tenant}/${id}.ndjson`;
-    const get = await createS3Client(stack.config).send(new GetObjectCommand({ Bucket: FILES_BUCKET, Key: key })).catch((error: unknown) => error);
-    const listed = await createS3Client(stack.config).send(new ListObjectsV2Command({ Bucket: FILES_BUCKET, Prefix: `exports/${tenant}/` }));
+    const get = await createS3Client(stack.config)
+      .send(new GetObjectCommand({ Bucket: FILES_BUCKET, Key: key }))
+      .catch((error: unknown) => error);
+    const listed = await createS3Client(stack.config).send(
+      new ListObjectsV2Command({ Bucket: FILES_BUCKET, Prefix: `exports/${tenant}/` }),
+    );
     const uploadId = named('CreateMultipartUploadCommand')[0]?.output?.UploadId as string;
     // A part sent to an aborted upload is refused: the upload (and its stored part) is gone.
     const lateUpload = await createS3Client(stack.config)

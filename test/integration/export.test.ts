@@ -17,7 +17,13 @@ describe('export tasks (local stack, files in fauxqs S3)', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0, pollWaitSeconds: 1 });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 0,
+      scheduleIntervalMs: 0,
+      pollWaitSeconds: 1,
+    });
   });
   afterAll(() => stack?.stop());
 
@@ -26,7 +32,8 @@ describe('export tasks (local stack, files in fauxqs S3)', () => {
     const api = await newTenant();
     const text = 'first, second\n"quoted" line';
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await api.create('email', { to: 'a@example.com', subject: `Report ${i}, "v2"`, text })).body.task_id);
+    for (let i = 0; i < 12; i++)
+      ids.push((await api.create('email', { to: 'a@example.com', subject: `Report ${i}, "v2"`, text })).body.task_id);
     await Promise.all(ids.map((id) => api.waitFor(id, isTerminalView)));
 
     // Act
@@ -38,13 +45,20 @@ describe('export tasks (local stack, files in fauxqs S3)', () => {
 
     // Assess
     expect(task).toMatchObject({ status: 'completed', progress: 100 });
-    expect(result).toMatchObject({ bucket: FILES_BUCKET, key: `exports/exp1/${task.task_id}.csv`, rows: 12, bytes: Buffer.byteLength(csv) });
+    expect(result).toMatchObject({
+      bucket: FILES_BUCKET,
+      key: `exports/exp1/${task.task_id}.csv`,
+      rows: 12,
+      bytes: Buffer.byteLength(csv),
+    });
     expect(download.status).toBe(200);
     expect(Object.keys(rows[0]!)).toEqual([...EXPORT_COLUMNS]);
     expect(rows.map((r) => r.task_id).sort()).toEqual([...ids].sort());
     expect(rows.every((r) => r.type === 'email' && r.status === 'completed')).toBe(true);
     expect(rows.map((r) => JSON.parse(r.payload!).text)).toEqual(Array(12).fill(text));
-    expect(rows.map((r) => JSON.parse(r.payload!).subject).sort()).toEqual(ids.map((_, i) => `Report ${i}, "v2"`).sort());
+    expect(rows.map((r) => JSON.parse(r.payload!).subject).sort()).toEqual(
+      ids.map((_, i) => `Report ${i}, "v2"`).sort(),
+    );
   });
 
   it('pages through more than one page as NDJSON, filtered by status and a created_after bound, scoped to the tenant', async () => {
@@ -54,13 +68,18 @@ describe('export tasks (local stack, files in fauxqs S3)', () => {
     await other.create('generic', { steps: 1, step_ms: 0 });
     const before = new Date().toISOString();
     const count = EXPORT_PAGE_SIZE + 30;
-    const ids = await Promise.all(Array.from({ length: count }, async () => (await api.create('generic', { steps: 1, step_ms: 0 })).body.task_id));
+    const ids = await Promise.all(
+      Array.from({ length: count }, async () => (await api.create('generic', { steps: 1, step_ms: 0 })).body.task_id),
+    );
     await Promise.all(ids.map((id) => api.waitFor(id, isTerminalView)));
 
     // Act
     const task = await runExport(api, { format: 'ndjson', filter: { status: 'completed', created_after: before } });
     const result = task.result as { rows: number; download_url: string };
-    const lines = (await (await fetch(result.download_url)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await (await fetch(result.download_url)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
     // Assess
     expect(task.status).toBe('completed');
@@ -74,10 +93,15 @@ describe('export tasks (local stack, files in fauxqs S3)', () => {
     const api = await newTenant();
 
     // Act
-    const response = await api.create('export', { format: 'csv', filter: { created_after: '2026-01-02T00:00:00Z', created_before: '2026-01-01T00:00:00Z' } });
+    const response = await api.create('export', {
+      format: 'csv',
+      filter: { created_after: '2026-01-02T00:00:00Z', created_before: '2026-01-01T00:00:00Z' },
+    });
 
     // Assess
     expect(response.status).toBe(400);
-    expect(response.body.error.details).toEqual([{ field: 'payload.filter.created_after', rule: 'created_after must be before created_before' }]);
+    expect(response.body.error.details).toEqual([
+      { field: 'payload.filter.created_after', rule: 'created_after must be before created_before' },
+    ]);
   });
 });

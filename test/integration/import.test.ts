@@ -36,7 +36,9 @@ async function listAll(api: Api, type: string): Promise<TaskView[]> {
   const items: TaskView[] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: TaskView[]; next_cursor: string | null } = (await api.list(`?type=${type}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+    const page: { items: TaskView[]; next_cursor: string | null } = (
+      await api.list(`?type=${type}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    ).body;
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
@@ -53,7 +55,13 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
   describe('with workers running', () => {
     let stack: LocalStack;
     beforeAll(async () => {
-      stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0, pollWaitSeconds: 1 });
+      stack = await startLocalStack({
+        port: 0,
+        rateLimitPerSecond: 0,
+        progressIntervalMs: 0,
+        scheduleIntervalMs: 0,
+        pollWaitSeconds: 1,
+      });
     });
     afterAll(() => stack?.stop());
 
@@ -65,11 +73,19 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       // Act
       const { status, body } = await api.request('POST', '/uploads');
       const put = await fetch(body.upload_url, { method: 'PUT', body: 'a,b\n1,2\n' });
-      const object = await createS3Client(stack.config).send(new GetObjectCommand({ Bucket: FILES_BUCKET, Key: uploadKey(tenant, body.upload_id) }));
+      const object = await createS3Client(stack.config).send(
+        new GetObjectCommand({ Bucket: FILES_BUCKET, Key: uploadKey(tenant, body.upload_id) }),
+      );
 
       // Assess
       expect(status).toBe(201);
-      expect(body).toEqual({ upload_id: expect.stringMatching(UPLOAD_ID_PATTERN), upload_url: expect.any(String), method: 'PUT', expires_at: expect.any(String), max_bytes: MAX_IMPORT_BYTES });
+      expect(body).toEqual({
+        upload_id: expect.stringMatching(UPLOAD_ID_PATTERN),
+        upload_url: expect.any(String),
+        method: 'PUT',
+        expires_at: expect.any(String),
+        max_bytes: MAX_IMPORT_BYTES,
+      });
       expect(Date.parse(body.expires_at) - before).toBeGreaterThanOrEqual(UPLOAD_URL_EXPIRY_SECONDS * 1000 - 1000);
       const signed = new URL(body.upload_url).searchParams;
       expect(signed.get('X-Amz-Expires')).toBe(String(UPLOAD_URL_EXPIRY_SECONDS));
@@ -93,7 +109,11 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       const uploadId = await upload(api, csv);
 
       // Act
-      const created = await api.create('import', { upload_id: uploadId, task_type: 'email', columns: { recipient: 'to', title: 'subject', body: 'text' } });
+      const created = await api.create('import', {
+        upload_id: uploadId,
+        task_type: 'email',
+        columns: { recipient: 'to', title: 'subject', body: 'text' },
+      });
       const { task } = await api.waitFor(created.body.task_id, isTerminalView);
       const emails = await listAll(api, 'email');
       await Promise.all(emails.map((e) => api.waitFor(e.task_id, isTerminalView)));
@@ -154,7 +174,13 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
   describe('with the import worker driven by hand', () => {
     let stack: LocalStack;
     beforeAll(async () => {
-      stack = await startLocalStack({ port: 0, workers: false, rateLimitPerSecond: 0, progressIntervalMs: 0, scheduleIntervalMs: 0 });
+      stack = await startLocalStack({
+        port: 0,
+        workers: false,
+        rateLimitPerSecond: 0,
+        progressIntervalMs: 0,
+        scheduleIntervalMs: 0,
+      });
     });
     afterAll(() => stack?.stop());
 
@@ -183,9 +209,23 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       };
       const queue = stack.queues.find((q) => q.type.name === 'import')!;
       const worker = (withServices: typeof services) =>
-        createSqsWorker({ type: requireTaskType('import'), store, services: withServices, sqs: stack.clients.sqs, queueUrl: queue.queueUrl, clock: systemClock, logger, metrics: noMetrics });
+        createSqsWorker({
+          type: requireTaskType('import'),
+          store,
+          services: withServices,
+          sqs: stack.clients.sqs,
+          queueUrl: queue.queueUrl,
+          clock: systemClock,
+          logger,
+          metrics: noMetrics,
+        });
       const received = await stack.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queue.queueUrl,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
       );
       const message = toSqsRecord(received.Messages![0]!, queue.queueArn, 'us-east-1');
 
@@ -194,7 +234,10 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       const afterCrash = (await api.get(importId)).body;
       const createdBeforeRetry = (await listAll(api, 'generic')).length;
       // The redelivery, as SQS makes it once the backoff has passed.
-      await worker(services)({ Records: [sqsRecord({ body: message.body, receiveCount: 2 })] }, localLambdaContext('tasklane-worker-import', 900));
+      await worker(services)(
+        { Records: [sqsRecord({ body: message.body, receiveCount: 2 })] },
+        localLambdaContext('tasklane-worker-import', 900),
+      );
       const done = (await api.get(importId)).body;
       const tasks = await listAll(api, 'generic');
 
@@ -203,13 +246,21 @@ describe('import tasks (local stack, uploads in fauxqs S3)', () => {
       expect(afterCrash).toMatchObject({ status: 'retrying', attempts: 1 });
       expect(createdBeforeRetry).toBe(2 * IMPORT_CHUNK_SIZE);
       expect(done).toMatchObject({ status: 'completed', attempts: 2 });
-      expect(done.result).toMatchObject({ imported: good, rejected: 2, errors: [{ line: good + 2 }, { line: good + 3 }] });
+      expect(done.result).toMatchObject({
+        imported: good,
+        rejected: 2,
+        errors: [{ line: good + 2 }, { line: good + 3 }],
+      });
       expect(tasks).toHaveLength(good);
       const expectedIds = Array.from({ length: good }, (_, i) => importedTaskId(tenant, importId, i + 2));
       expect(tasks.map((t) => t.task_id).sort()).toEqual(expectedIds.sort());
       expect(tasks.every((t) => t.status === 'pending')).toBe(true);
       // Each task says where it came from, and its id follows from that.
-      expect(tasks.every((t) => t.source?.import_id === importId && t.task_id === importedTaskId(tenant, importId, t.source.line))).toBe(true);
+      expect(
+        tasks.every(
+          (t) => t.source?.import_id === importId && t.task_id === importedTaskId(tenant, importId, t.source.line),
+        ),
+      ).toBe(true);
     });
   });
 });

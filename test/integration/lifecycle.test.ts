@@ -31,7 +31,12 @@ describe('task lifecycle (local stack)', () => {
     expect(seen.at(-1)).toBe('completed');
     expect(progressSeen.some((p) => p > 0 && p < 100)).toBe(true);
     expect(progressSeen).toEqual([...progressSeen].sort((a, b) => a - b));
-    expect(task).toMatchObject({ status: 'completed', progress: 100, attempts: 1, result: { steps: 5, elapsed_ms: 500 } });
+    expect(task).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      attempts: 1,
+      result: { steps: 5, elapsed_ms: 500 },
+    });
     for (const field of ['created_at', 'started_at', 'ended_at'] as const) {
       expect(new Date(task[field]!).toISOString()).toBe(task[field]);
     }
@@ -144,11 +149,18 @@ async function waitForDlqMessage(stack: LocalStack, dlqUrl: string, taskId: stri
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const out = await stack.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 0,
+      }),
     );
     const hit = out.Messages?.find((m) => m.Body?.includes(taskId));
     if (hit?.Body) return hit.Body;
   }
-  const attrs = await stack.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }));
+  const attrs = await stack.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }),
+  );
   throw new Error(`no DLQ message for ${taskId}; DLQ attributes: ${JSON.stringify(attrs.Attributes)}`);
 }

@@ -26,7 +26,10 @@ function receiver() {
   });
   return {
     received,
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`))),
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)),
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -56,11 +59,21 @@ describe.skipIf(Boolean(process.env.TASKLANE_DYNAMODB_ENDPOINT))('restart recove
 
   it('re-drives at start every task left pending, running or retrying, continuing attempt counts and owing each webhook once', async () => {
     // Prepare: the first run accepts tasks and leaves them in every active state, then goes away.
-    const first = await startLocalStack({ port: 0, dataDir, workers: false, scheduleIntervalMs: 0, rateLimitPerSecond: 0 });
+    const first = await startLocalStack({
+      port: 0,
+      dataDir,
+      workers: false,
+      scheduleIntervalMs: 0,
+      rateLimitPerSecond: 0,
+    });
     const api1 = apiClient(first.apiUrl, first.apiKey);
     const store = new DynamoTaskStore(first.clients.dynamo, first.config.tableName, 30);
     const create = async (webhook = false) => {
-      const created = await api1.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, ...(webhook ? { webhook_url: webhookUrl } : {}) });
+      const created = await api1.request('POST', '/tasks', {
+        type: 'generic',
+        payload: { steps: 1, step_ms: 0 },
+        ...(webhook ? { webhook_url: webhookUrl } : {}),
+      });
       expect(created.status).toBe(202);
       return created.body.task_id as string;
     };
@@ -72,7 +85,15 @@ describe.skipIf(Boolean(process.env.TASKLANE_DYNAMODB_ENDPOINT))('restart recove
     await store.startAttempt('local', running, { attempt: 1, now: now(), sweepAt: now() });
     const retrying = await create();
     await store.startAttempt('local', retrying, { attempt: 2, now: now(), sweepAt: now() });
-    await store.retry('local', retrying, 2, { name: 'RetryableTaskError', message: 'upstream 503' }, now(), now(), now());
+    await store.retry(
+      'local',
+      retrying,
+      2,
+      { name: 'RetryableTaskError', message: 'upstream 503' },
+      now(),
+      now(),
+      now(),
+    );
     const lastAttempt = await create(true);
     await store.startAttempt('local', lastAttempt, { attempt: last, now: now(), sweepAt: now() });
     const finished = await create();
@@ -86,10 +107,22 @@ describe.skipIf(Boolean(process.env.TASKLANE_DYNAMODB_ENDPOINT))('restart recove
     await first.stop();
 
     // Act: a second run on the same folder, with workers, and no sweeper timer that could do the job instead.
-    second = await startLocalStack({ port: 0, dataDir, scheduleIntervalMs: 0, rateLimitPerSecond: 0, pollWaitSeconds: 1 });
+    second = await startLocalStack({
+      port: 0,
+      dataDir,
+      scheduleIntervalMs: 0,
+      rateLimitPerSecond: 0,
+      pollWaitSeconds: 1,
+    });
     const api2 = apiClient(second.apiUrl, second.apiKey);
-    const settled = await Promise.all([pending, running, retrying, lastAttempt].map((id) => api2.waitFor(id, isTerminalView, PROMPTLY_MS)));
-    const webhooks = await Promise.all([running, lastAttempt, finishedOwingWebhook].map((id) => api2.waitFor(id, (t) => t.webhook?.status === 'delivered', PROMPTLY_MS)));
+    const settled = await Promise.all(
+      [pending, running, retrying, lastAttempt].map((id) => api2.waitFor(id, isTerminalView, PROMPTLY_MS)),
+    );
+    const webhooks = await Promise.all(
+      [running, lastAttempt, finishedOwingWebhook].map((id) =>
+        api2.waitFor(id, (t) => t.webhook?.status === 'delivered', PROMPTLY_MS),
+      ),
+    );
     const finishedAfter = await api2.get(finished);
 
     // Assess

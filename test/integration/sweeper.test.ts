@@ -25,7 +25,9 @@ const LOST_ATTEMPT_AFTER_SECONDS = generic.settings.timeoutSeconds + 30 + 60;
 /** A store whose every write after the attempt's start fails, as if the worker's process had died there. */
 function diesAfterStart(store: TaskLifecycle): TaskLifecycle {
   const died = () => Promise.reject(new Error('the worker process died'));
-  return new Proxy(store, { get: (target, name) => (name === 'startAttempt' ? target.startAttempt.bind(target) : died) });
+  return new Proxy(store, {
+    get: (target, name) => (name === 'startAttempt' ? target.startAttempt.bind(target) : died),
+  });
 }
 
 /**
@@ -38,10 +40,14 @@ describe('sweeper (local stack)', () => {
   let queueUrl: string;
 
   const sweepAt = (offsetSeconds: number) =>
-    buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.now() + offsetSeconds * 1000) } })();
+    buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), {
+      clock: { now: () => new Date(Date.now() + offsetSeconds * 1000) },
+    })();
   /** A sweep with the clock at `seconds` after `iso`. */
   const sweepAfter = (iso: string, seconds: number) =>
-    buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.parse(iso) + seconds * 1000) } })();
+    buildSweeper(stack.config, stack.clients, createLogger('test-sweeper'), {
+      clock: { now: () => new Date(Date.parse(iso) + seconds * 1000) },
+    })();
 
   /** Receives the task's message and runs it on a worker that dies right after the attempt starts. */
   const deliverToDyingWorker = async () => {
@@ -57,13 +63,22 @@ describe('sweeper (local stack)', () => {
       services: taskServices(),
     });
     const messages = await receive();
-    return worker({ Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) }, localLambdaContext('w', generic.settings.timeoutSeconds));
+    return worker(
+      { Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) },
+      localLambdaContext('w', generic.settings.timeoutSeconds),
+    );
   };
-  const send = (message: TaskMessage) => stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+  const send = (message: TaskMessage) =>
+    stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
 
   const receive = async () => {
     const out = await stack.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     return out.Messages ?? [];
   };
@@ -88,7 +103,10 @@ describe('sweeper (local stack)', () => {
     const messages = await receive();
     const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'));
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
-    await worker({ Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) }, localLambdaContext('w', 60));
+    await worker(
+      { Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) },
+      localLambdaContext('w', 60),
+    );
     const after = await api.get(created.body.task_id);
 
     // Assess
@@ -118,7 +136,11 @@ describe('sweeper (local stack)', () => {
     expect(running.body).toMatchObject({ status: 'running', attempts: generic.settings.maxAttempts });
     expect(early).toMatchObject({ due: 0, failed: 0 });
     expect(late.failed).toBe(1);
-    expect(after.body).toMatchObject({ status: 'failed', attempts: generic.settings.maxAttempts, error: { name: 'AttemptLost' } });
+    expect(after.body).toMatchObject({
+      status: 'failed',
+      attempts: generic.settings.maxAttempts,
+      error: { name: 'AttemptLost' },
+    });
     expect(after.body.ended_at).toEqual(expect.any(String));
     expect(second.due).toBe(0);
   });
@@ -136,7 +158,10 @@ describe('sweeper (local stack)', () => {
     const messages = await receive();
     const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'));
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
-    await worker({ Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) }, localLambdaContext('w', 60));
+    await worker(
+      { Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) },
+      localLambdaContext('w', 60),
+    );
     const after = await api.get(created.body.task_id);
 
     // Assess
@@ -144,7 +169,9 @@ describe('sweeper (local stack)', () => {
     expect(running.body).toMatchObject({ status: 'running', attempts: 1 });
     expect(early).toMatchObject({ due: 0, reenqueued: 0 });
     expect(late.reenqueued).toBe(1);
-    expect(messages.map((m) => JSON.parse(m.Body!))).toEqual([{ tenant: 'local', task_id: created.body.task_id, attempt_base: 1 }]);
+    expect(messages.map((m) => JSON.parse(m.Body!))).toEqual([
+      { tenant: 'local', task_id: created.body.task_id, attempt_base: 1 },
+    ]);
     expect(after.body).toMatchObject({ status: 'completed', attempts: 2 });
   });
 
@@ -154,13 +181,20 @@ describe('sweeper (local stack)', () => {
     await stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     const store = new DynamoTaskStore(stack.clients.dynamo, stack.config.tableName, 30);
     const startedAt = new Date().toISOString();
-    await store.startAttempt('local', created.body.task_id, { attempt: generic.settings.maxAttempts, now: startedAt, sweepAt: startedAt });
+    await store.startAttempt('local', created.body.task_id, {
+      attempt: generic.settings.maxAttempts,
+      now: startedAt,
+      sweepAt: startedAt,
+    });
     await send({ tenant: 'local', task_id: created.body.task_id, attempt_base: generic.settings.maxAttempts });
     const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'));
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
 
     // Act
-    const response = await worker({ Records: (await receive()).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) }, localLambdaContext('w', 60));
+    const response = await worker(
+      { Records: (await receive()).map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) },
+      localLambdaContext('w', 60),
+    );
     const after = await api.get(created.body.task_id);
     const report = await sweepAt(60);
     const swept = await api.get(created.body.task_id);
@@ -169,7 +203,11 @@ describe('sweeper (local stack)', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(after.body).toMatchObject({ status: 'running', attempts: generic.settings.maxAttempts });
     expect(report.failed).toBe(1);
-    expect(swept.body).toMatchObject({ status: 'failed', attempts: generic.settings.maxAttempts, error: { name: 'AttemptLost' } });
+    expect(swept.body).toMatchObject({
+      status: 'failed',
+      attempts: generic.settings.maxAttempts,
+      error: { name: 'AttemptLost' },
+    });
   });
 
   it('gives a task whose non-final attempt lost its message a new message that continues the attempt count', async () => {
@@ -185,7 +223,10 @@ describe('sweeper (local stack)', () => {
     const messages = await receive();
     const worker = buildWorker(stack.config, 'generic', stack.clients, createLogger('test-worker'));
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
-    await worker({ Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) }, localLambdaContext('w', 60));
+    await worker(
+      { Records: messages.map((m) => toSqsRecord(m, queue.queueArn, 'us-east-1')) },
+      localLambdaContext('w', 60),
+    );
     const after = await api.get(created.body.task_id);
 
     // Assess

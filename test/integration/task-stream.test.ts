@@ -24,13 +24,23 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, stream: STREAM });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 50,
+      pollWaitSeconds: 1,
+      stream: STREAM,
+    });
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());
 
   /** Follows a task with an EventSource until its final status event, recording every event and (re)connection. */
-  function follow(id: string, key = stack.apiKey, timeoutMs = 30_000): Promise<{ events: Received[]; opens: number; lastEventIds: (string | null)[] }> {
+  function follow(
+    id: string,
+    key = stack.apiKey,
+    timeoutMs = 30_000,
+  ): Promise<{ events: Received[]; opens: number; lastEventIds: (string | null)[] }> {
     const lastEventIds: (string | null)[] = [];
     const withKey: FetchLike = (url, init) => {
       lastEventIds.push(init.headers['Last-Event-ID'] ?? null);
@@ -40,7 +50,10 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
     const events: Received[] = [];
     let opens = 0;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no final event within ${timeoutMs} ms; got ${JSON.stringify(events)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`no final event within ${timeoutMs} ms; got ${JSON.stringify(events)}`)),
+        timeoutMs,
+      );
       const finish = (error?: Error) => {
         clearTimeout(timer);
         source.close();
@@ -56,14 +69,17 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
         });
       }
       source.addEventListener('error', (event) => {
-        if (source.readyState === EventSource.CLOSED) finish(new Error(`stream closed: HTTP ${event.code} ${event.message}`));
+        if (source.readyState === EventSource.CLOSED)
+          finish(new Error(`stream closed: HTTP ${event.code} ${event.message}`));
       });
     });
   }
 
   /** The raw response of one stream request, read to its end. */
   async function rawStream(id: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${stack.apiUrl}/tasks/${id}/stream`, { headers: { authorization: `Bearer ${stack.apiKey}`, ...headers } });
+    const response = await fetch(`${stack.apiUrl}/tasks/${id}/stream`, {
+      headers: { authorization: `Bearer ${stack.apiKey}`, ...headers },
+    });
     return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text() };
   }
 
@@ -77,7 +93,10 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
 
     // Assess
     expect(events[0]!.event).toBe('status');
-    expect(events.at(-1)).toMatchObject({ event: 'status', data: { task_id: task.task_id, status: 'completed', progress: 100, attempt: 1 } });
+    expect(events.at(-1)).toMatchObject({
+      event: 'status',
+      data: { task_id: task.task_id, status: 'completed', progress: 100, attempt: 1 },
+    });
     expect(events.some((e) => e.event === 'progress' && e.data.progress > 0 && e.data.progress < 100)).toBe(true);
     const ids = events.map((e) => e.id);
     expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b));
@@ -136,7 +155,10 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
     const controller = new AbortController();
 
     // Act
-    const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, { headers: { authorization: `Bearer ${stack.apiKey}` }, signal: controller.signal });
+    const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, {
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     let text = '';
     while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
@@ -213,7 +235,9 @@ describe('GET /tasks/{id}/stream after its key is revoked (local stack)', () => 
     const { record, secret } = await issueApiKey(stack.apiKeys, 'revoked-soon');
     const api = apiClient(stack.apiUrl, secret);
     const { body: task } = await api.create('generic', { steps: 1, step_ms: 0 });
-    const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, { headers: { authorization: `Bearer ${secret}` } });
+    const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     const reader = response.body!.getReader();
     await reader.read();
 
@@ -221,7 +245,9 @@ describe('GET /tasks/{id}/stream after its key is revoked (local stack)', () => 
     await stack.apiKeys.revoke(record.key_id, new Date().toISOString());
     let ended = false;
     while (!ended) ended = (await reader.read()).done;
-    const reconnect = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, { headers: { authorization: `Bearer ${secret}` } });
+    const reconnect = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
 
     // Assess
     expect(response.status).toBe(200);

@@ -35,7 +35,9 @@ describe('tenancy and authentication (local stack)', () => {
   });
 
   it('accepts the key in x-api-key as well as Authorization', async () => {
-    const response = await apiClient(stack.apiUrl, undefined).request('GET', '/tasks', undefined, { 'x-api-key': stack.apiKey });
+    const response = await apiClient(stack.apiUrl, undefined).request('GET', '/tasks', undefined, {
+      'x-api-key': stack.apiKey,
+    });
     expect(response.status).toBe(200);
   });
 
@@ -75,13 +77,31 @@ describe('tenancy and authentication (local stack)', () => {
   it.each([
     ['empty key values', { pk: '', list_sk: '', tenant_pk: 'bob' }],
     ['a missing sort key', { pk: 'TASK#bob#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
-    ['an extra attribute', { pk: 'TASK#bob#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob', x: 'y' }],
-    ["another tenant's table key", { pk: 'TASK#alice#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
+    [
+      'an extra attribute',
+      {
+        pk: 'TASK#bob#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        tenant_pk: 'bob',
+        x: 'y',
+      },
+    ],
+    [
+      "another tenant's table key",
+      {
+        pk: 'TASK#alice#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7',
+        tenant_pk: 'bob',
+      },
+    ],
     ['a number for a key', { pk: 1, list_sk: '2025-03-04T05:00:00.000Z#01JNK8Z6S4Y5Q3W2E1R0T9P8N7', tenant_pk: 'bob' }],
     ['garbage base64', '\xff\xfe{'],
   ])('answers a forged cursor with %s with a 400 naming cursor', async (_, forged) => {
     // Prepare
-    const cursor = Buffer.from(typeof forged === 'string' ? forged : JSON.stringify(forged), typeof forged === 'string' ? 'latin1' : 'utf8').toString('base64url');
+    const cursor = Buffer.from(
+      typeof forged === 'string' ? forged : JSON.stringify(forged),
+      typeof forged === 'string' ? 'latin1' : 'utf8',
+    ).toString('base64url');
 
     // Act
     const response = await bob.list(`?cursor=${cursor}`);
@@ -134,7 +154,7 @@ describe('per-tenant rate limit (local stack)', () => {
 
     // Act: more than the burst within one window (retry once if the window rolled over mid-way).
     let statuses: number[] = [];
-    let limited;
+    let limited: Awaited<ReturnType<typeof api.create>> | undefined;
     for (let round = 0; round < 3 && !limited; round++) {
       statuses = [];
       for (let i = 0; i < 4; i++) {

@@ -12,7 +12,7 @@ import { redriveWebhooks } from '../../functions/webhooks/redrive';
 import { issueApiKey } from '../../functions/core/api-keys';
 import { webhookId } from '../../functions/webhooks/event';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { apiClient, isTerminalView } from '../helpers/local-api';
+import { apiClient } from '../helpers/local-api';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -40,7 +40,10 @@ function receiver() {
       received.length = 0;
       script = [];
     },
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`))),
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)),
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -56,10 +59,21 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 
 /** A local stack and a receiver on loopback, set up and torn down around one describe block. */
 function webhookStack() {
-  const env = { hook: receiver(), url: '', stack: undefined as unknown as LocalStack, api: undefined as unknown as ReturnType<typeof apiClient> };
+  const env = {
+    hook: receiver(),
+    url: '',
+    stack: undefined as unknown as LocalStack,
+    api: undefined as unknown as ReturnType<typeof apiClient>,
+  };
   beforeAll(async () => {
     env.url = await env.hook.listen();
-    env.stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1, scheduleIntervalMs: 0 });
+    env.stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 50,
+      pollWaitSeconds: 1,
+      scheduleIntervalMs: 0,
+    });
     env.api = apiClient(env.stack.apiUrl, env.stack.apiKey);
   });
   beforeEach(() => env.hook.reset());
@@ -74,12 +88,20 @@ describe('webhooks (local stack)', () => {
   const env = webhookStack();
   const hook = env.hook;
 
-  const secretOf = (tenant: string) => new DynamoWebhookSecretStore(env.stack.clients.dynamo, env.stack.config.tableName).get(tenant, new Date());
+  const secretOf = (tenant: string) =>
+    new DynamoWebhookSecretStore(env.stack.clients.dynamo, env.stack.config.tableName).get(tenant, new Date());
 
   it('delivers one Standard Webhooks request per finished task, verifiable with the tenant secret', async () => {
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
     const secrets = await secretOf('local');
 
     // Assess
@@ -91,8 +113,16 @@ describe('webhooks (local stack)', () => {
       'webhook-signature': String(request!.headers['webhook-signature']),
     });
     expect(request!.headers['webhook-id']).toBe(webhookId(created.body.task_id, 'task.completed'));
-    expect(verified).toMatchObject({ type: 'task.completed', data: { task_id: created.body.task_id, status: 'completed', attempts: 1, result: { steps: 1 } } });
-    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200, delivered_at: expect.any(String) });
+    expect(verified).toMatchObject({
+      type: 'task.completed',
+      data: { task_id: created.body.task_id, status: 'completed', attempts: 1, result: { steps: 1 } },
+    });
+    expect(task.body.webhook).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      last_status_code: 200,
+      delivered_at: expect.any(String),
+    });
     expect(task.body.status).toBe('completed');
   });
 
@@ -101,8 +131,15 @@ describe('webhooks (local stack)', () => {
     const byName = env.url.replace('//127.0.0.1:', '//localhost:');
 
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: byName });
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => (t.body.webhook?.attempts ?? 0) >= 1);
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: byName,
+    });
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => (t.body.webhook?.attempts ?? 0) >= 1,
+    );
 
     // Assess
     expect(task.body.webhook_url).toBe(byName);
@@ -116,8 +153,16 @@ describe('webhooks (local stack)', () => {
     hook.script([500, 429]);
 
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered', 60_000);
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+      60_000,
+    );
 
     // Assess
     expect(hook.received).toHaveLength(3);
@@ -133,22 +178,41 @@ describe('webhooks (local stack)', () => {
     hook.script([code]);
 
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'failed',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
     // Assess
     expect(hook.received).toHaveLength(1);
     expect(task.body.status).toBe('completed');
-    expect(task.body.webhook).toMatchObject({ status: 'failed', attempts: 1, last_status_code: code, last_error: error });
+    expect(task.body.webhook).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_status_code: code,
+      last_error: error,
+    });
   });
 
   it('sends the canceled event for a canceled task', async () => {
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 20, step_ms: 100 }, webhook_url: env.url });
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 20, step_ms: 100 },
+      webhook_url: env.url,
+    });
     await env.api.waitFor(created.body.task_id, (t) => t.status === 'running');
     await env.api.cancel(created.body.task_id);
-    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
 
     // Assess
     expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ type: 'task.canceled', data: { status: 'canceled' } });
@@ -164,8 +228,15 @@ describe('webhooks (local stack)', () => {
     const after = await store.rotate(tenant, new Date(), 24);
 
     // Act
-    const created = await client.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    await waitFor(() => client.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const created = await client.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    await waitFor(
+      () => client.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
     const [request] = hook.received;
     const headers = {
       'webhook-id': String(request!.headers['webhook-id']),
@@ -185,7 +256,11 @@ describe('webhooks (local stack)', () => {
     ['the metadata address', 'http://169.254.169.254/latest/meta-data'],
     ['a non-http scheme', 'ftp://example.com/hook'],
   ])('refuses a webhook_url at %s with a 400 naming the field', async (_, target) => {
-    const response = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1 }, webhook_url: target });
+    const response = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1 },
+      webhook_url: target,
+    });
 
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].field).toBe('webhook_url');
@@ -193,9 +268,18 @@ describe('webhooks (local stack)', () => {
 
   it('queues no webhook twice for a duplicate delivery of the finished task', async () => {
     // Act
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
-    const dlq = await env.stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }));
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
+    const dlq = await env.stack.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }),
+    );
 
     // Assess
     expect(hook.received).toHaveLength(1);
@@ -210,14 +294,26 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
   it('has the sweeper send a webhook whose queue message was lost', async () => {
     // Prepare: a receiver that fails once, so the delivery is still owed; then its message vanishes.
     hook.script([503]);
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.attempts === 1);
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.attempts === 1,
+    );
     await env.stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: env.stack.webhookQueue.queueUrl }));
 
     // Act: a day later (past any retry delay), the sweeper runs.
-    const sweep = buildSweeper(env.stack.config, env.stack.clients, createLogger('test-sweeper'), { clock: { now: () => new Date(Date.now() + 86_400_000) } });
+    const sweep = buildSweeper(env.stack.config, env.stack.clients, createLogger('test-sweeper'), {
+      clock: { now: () => new Date(Date.now() + 86_400_000) },
+    });
     const report = await sweep();
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
 
     // Assess
     expect(report.webhooksResent).toBe(1);
@@ -232,10 +328,19 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
   it('redrives a dead-lettered delivery with the same webhook-id, and the record shows it delivered', async () => {
     // Prepare: a delivery that gave up after its last attempt, its message in the DLQ.
     hook.script([400]);
-    const created = await env.api.request('POST', '/tasks', { type: 'generic', payload: { steps: 1, step_ms: 0 }, webhook_url: env.url });
-    await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'failed');
+    const created = await env.api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      webhook_url: env.url,
+    });
+    await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'failed',
+    );
     const message = { tenant: 'local', task_id: created.body.task_id, event: 'task.completed' };
-    await env.stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }));
+    await env.stack.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }),
+    );
 
     // Act
     const report = await redriveWebhooks({
@@ -244,7 +349,10 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
       queueUrl: env.stack.webhookQueue.queueUrl,
       dlqUrl: env.stack.webhookQueue.dlqUrl,
     });
-    const task = await waitFor(() => env.api.get(created.body.task_id), (t) => t.body.webhook?.status === 'delivered');
+    const task = await waitFor(
+      () => env.api.get(created.body.task_id),
+      (t) => t.body.webhook?.status === 'delivered',
+    );
 
     // Assess
     expect(report).toEqual({ moved: 1, skipped: 0 });
@@ -258,7 +366,12 @@ describe('webhooks to loopback when the stack does not allow them', () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, allowLoopbackWebhooks: false, scheduleIntervalMs: 0 });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      allowLoopbackWebhooks: false,
+      scheduleIntervalMs: 0,
+    });
   });
   afterAll(() => stack?.stop());
 
@@ -277,7 +390,10 @@ describe('webhooks to loopback when the stack does not allow them', () => {
     ['http://[::a9fe:a9fe]/', 'a public address'],
     ['http://localhost.:4150/', 'a public host'],
   ])('refuses %s, loopback or metadata in disguise, at registration', async (target, rule) => {
-    const response = await apiClient(stack.apiUrl, stack.apiKey).request('POST', '/tasks', { type: 'generic', webhook_url: target });
+    const response = await apiClient(stack.apiUrl, stack.apiKey).request('POST', '/tasks', {
+      type: 'generic',
+      webhook_url: target,
+    });
 
     expect(response.status).toBe(400);
     expect(response.body.error.details).toEqual([{ field: 'webhook_url', rule }]);

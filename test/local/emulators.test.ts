@@ -48,14 +48,17 @@ describe('the embedded emulators', () => {
   });
 
   // The socket tables are Linux's; elsewhere only the URL check above runs.
-  it.skipIf(!existsSync('/proc/net/tcp')).each(['sqs', 'ses', 'dynamodb'] as const)('listens on 127.0.0.1 only, not on every interface (%s)', (name) => {
-    // Prepare: an external DynamoDB is not ours to bind.
-    if (name === 'dynamodb' && emulators.dynamodbEngine === 'external') return;
+  it.skipIf(!existsSync('/proc/net/tcp')).each(['sqs', 'ses', 'dynamodb'] as const)(
+    'listens on 127.0.0.1 only, not on every interface (%s)',
+    (name) => {
+      // Prepare: an external DynamoDB is not ours to bind.
+      if (name === 'dynamodb' && emulators.dynamodbEngine === 'external') return;
 
-    // Act
-    const addresses = listeningAddresses(Number(new URL(emulators[name]).port));
+      // Act
+      const addresses = listeningAddresses(Number(new URL(emulators[name]).port));
 
-    // Assess
-    expect(addresses).toEqual([LOOPBACK_V4]);
-  });
+      // Assess
+      expect(addresses).toEqual([LOOPBACK_V4]);
+    },
+  );
 });

@@ -15,12 +15,16 @@ const silent: Log = { debug: () => undefined, info: () => undefined, warn: () =>
 const DEADLINE_MS = 5_000;
 
 /** The API app as the local stack serves it; these requests never get past validation, so no store is needed. */
-const api = () => createApp({ tasks: {} as TaskService, types: taskTypes, resolveTenant: async () => 'acme', log: silent });
+const api = () =>
+  createApp({ tasks: {} as TaskService, types: taskTypes, resolveTenant: async () => 'acme', log: silent });
 
 let server: Server | undefined;
 const sockets: Socket[] = [];
 
-async function start(fetch: Parameters<typeof createLocalServer>[0]['fetch'], requestTimeoutMs?: number): Promise<number> {
+async function start(
+  fetch: Parameters<typeof createLocalServer>[0]['fetch'],
+  requestTimeoutMs?: number,
+): Promise<number> {
   server = createLocalServer({ fetch, port: 0, hostname: '127.0.0.1', requestTimeoutMs });
   await new Promise<void>((resolve, reject) => {
     server!.once('listening', resolve);
@@ -54,7 +58,8 @@ function rawConnection(port: number) {
     async until(predicate: (text: string) => boolean, what: string): Promise<string> {
       const deadline = Date.now() + DEADLINE_MS;
       while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${DEADLINE_MS} ms; received: ${JSON.stringify(received.slice(0, 300))}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${what} within ${DEADLINE_MS} ms; received: ${JSON.stringify(received.slice(0, 300))}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       return received;
@@ -82,7 +87,11 @@ describe('createLocalServer', () => {
       const headers = { 'content-type': 'application/json' };
 
       // Act
-      const tooLarge = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ type: 'generic', payload: { pad: 'x'.repeat(300 * 1024) } }) });
+      const tooLarge = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'generic', payload: { pad: 'x'.repeat(300 * 1024) } }),
+      });
       await tooLarge.arrayBuffer();
       const codes: string[] = [];
       for (let i = 0; i < 3; i++) {
@@ -103,7 +112,10 @@ describe('createLocalServer', () => {
 
       // Act
       connection.socket.write(postHead(port, body.length) + body);
-      const response = await connection.until((text) => text.includes('\r\n\r\n') && text.trimEnd().endsWith('}'), '413 response');
+      const response = await connection.until(
+        (text) => text.includes('\r\n\r\n') && text.trimEnd().endsWith('}'),
+        '413 response',
+      );
       await withinDeadline(connection.closed, 'closing the connection');
 
       // Assess
@@ -122,7 +134,10 @@ describe('createLocalServer', () => {
       connection.socket.write(postHead(port, body.length) + body);
       await connection.until((text) => text.includes('validation_error'), 'first 400');
       connection.socket.write(postHead(port, body.length) + body);
-      const both = await connection.until((text) => text.split('validation_error').length === 3, 'second 400 on the same connection');
+      const both = await connection.until(
+        (text) => text.split('validation_error').length === 3,
+        'second 400 on the same connection',
+      );
 
       // Assess
       expect(both.match(/HTTP\/1\.1 400 /g)).toHaveLength(2);

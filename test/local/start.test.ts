@@ -22,7 +22,9 @@ describe('npm start (local/start.ts)', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const health = await fetch(`http://127.0.0.1:${port}/health`);
-    const tasks = await fetch(`http://127.0.0.1:${port}/tasks`, { headers: { authorization: 'Bearer tl_testtest_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' } });
+    const tasks = await fetch(`http://127.0.0.1:${port}/tasks`, {
+      headers: { authorization: 'Bearer tl_testtest_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' },
+    });
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
 

@@ -22,14 +22,34 @@ describe('buildStreamFromEnv', () => {
   it('ends a stream once its key is revoked in the table, though the authorizer admitted it', async () => {
     // Prepare
     let revokedAt: string | undefined;
-    const running = { ...taskItem({ status: 'running', attempts: 1, progress: 40 }), pk: `TASK#acme#${ID}`, seq: 1_000_001, status_seq: 1_000_000 };
+    const running = {
+      ...taskItem({ status: 'running', attempts: 1, progress: 40 }),
+      pk: `TASK#acme#${ID}`,
+      seq: 1_000_001,
+      status_seq: 1_000_000,
+    };
     ddb.on(GetCommand, { Key: { pk: `TASK#acme#${ID}` } }).resolves({ Item: running });
     ddb.on(GetCommand, { Key: { pk: `KEY#${hashApiKey(KEY)}` } }).callsFake(() => ({
-      Item: { pk: `KEY#${hashApiKey(KEY)}`, key_id: 'ab12cd34', tenant: 'acme', hash: hashApiKey(KEY), created_at: '2025-03-01T00:00:00.000Z', revoked_at: revokedAt },
+      Item: {
+        pk: `KEY#${hashApiKey(KEY)}`,
+        key_id: 'ab12cd34',
+        tenant: 'acme',
+        hash: hashApiKey(KEY),
+        created_at: '2025-03-01T00:00:00.000Z',
+        revoked_at: revokedAt,
+      },
     }));
     const app = buildStreamFromEnv(ENV, SETTINGS);
-    const event = apiGatewayEvent({ path: `/tasks/${ID}/stream`, tenant: 'acme', headers: { Authorization: `Bearer ${KEY}` } });
-    const response = await app.request(`/tasks/${ID}/stream`, { headers: { authorization: `Bearer ${KEY}` } }, { event });
+    const event = apiGatewayEvent({
+      path: `/tasks/${ID}/stream`,
+      tenant: 'acme',
+      headers: { Authorization: `Bearer ${KEY}` },
+    });
+    const response = await app.request(
+      `/tasks/${ID}/stream`,
+      { headers: { authorization: `Bearer ${KEY}` } },
+      { event },
+    );
     const reader = response.body!.getReader();
     await reader.read();
 
@@ -41,7 +61,9 @@ describe('buildStreamFromEnv', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(ended).toBe(true);
-    const keyReads = ddb.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.pk === `KEY#${hashApiKey(KEY)}`);
+    const keyReads = ddb
+      .commandCalls(GetCommand)
+      .filter((call) => call.args[0].input.Key?.pk === `KEY#${hashApiKey(KEY)}`);
     expect(keyReads.length).toBeGreaterThanOrEqual(1);
     expect(keyReads[0]!.args[0].input.TableName).toBe('tasklane-tasks');
   });

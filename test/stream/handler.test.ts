@@ -58,7 +58,12 @@ describe('stream Lambda handler', () => {
 
   it("streams a finished task's final status event and ends, for the authorizer's tenant", async () => {
     // Prepare
-    const stored = { ...taskItem({ status: 'completed', attempts: 1, progress: 100 }), pk: `TASK#acme#${ID}`, seq: 2_000_000, status_seq: 2_000_000 };
+    const stored = {
+      ...taskItem({ status: 'completed', attempts: 1, progress: 100 }),
+      pk: `TASK#acme#${ID}`,
+      seq: 2_000_000,
+      status_seq: 2_000_000,
+    };
     ddb.on(GetCommand).resolves({ Item: stored });
 
     // Act
@@ -69,8 +74,14 @@ describe('stream Lambda handler', () => {
     expect(meta.headers['content-type']).toBe('text/event-stream');
     expect(meta.headers).not.toHaveProperty('transfer-encoding');
     expect(meta.headers).not.toHaveProperty('connection');
-    expect(body).toBe(`retry: 1000\n\nevent: status\ndata: {"task_id":"${ID}","status":"completed","progress":100,"attempt":1}\nid: 2000000\n\n`);
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: 'tasklane-tasks', Key: { pk: `TASK#acme#${ID}` }, ConsistentRead: true });
+    expect(body).toBe(
+      `retry: 1000\n\nevent: status\ndata: {"task_id":"${ID}","status":"completed","progress":100,"attempt":1}\nid: 2000000\n\n`,
+    );
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: 'tasklane-tasks',
+      Key: { pk: `TASK#acme#${ID}` },
+      ConsistentRead: true,
+    });
   });
 
   it('answers 404 JSON for a task the tenant does not have', async () => {

@@ -15,7 +15,11 @@ describe('email payload', () => {
     ['an empty recipient list', { to: [], subject: 'Hi', text: 'x' }, 'to'],
     ['a recipient without a domain', { to: 'a@', subject: 'Hi', text: 'x' }, 'to'],
     ['one bad address in a list', { to: ['a@example.com', 'nope'], subject: 'Hi', text: 'x' }, 'to.1'],
-    [`more than ${MAX_RECIPIENTS} recipients`, { to: Array.from({ length: MAX_RECIPIENTS + 1 }, (_, i) => `u${i}@example.com`), subject: 'Hi', text: 'x' }, 'to'],
+    [
+      `more than ${MAX_RECIPIENTS} recipients`,
+      { to: Array.from({ length: MAX_RECIPIENTS + 1 }, (_, i) => `u${i}@example.com`), subject: 'Hi', text: 'x' },
+      'to',
+    ],
     ['a blank subject', { to: 'a@example.com', subject: '   ', text: 'x' }, 'subject'],
     ['a subject over 998 characters', { to: 'a@example.com', subject: 's'.repeat(999), text: 'x' }, 'subject'],
     ['an empty html body', { to: 'a@example.com', subject: 'Hi', html: '' }, 'html'],
@@ -32,7 +36,11 @@ describe('email payload', () => {
 
   it('accepts html alone and exactly 50 recipients', () => {
     // Act
-    const parsed = emailPayload.safeParse({ to: Array.from({ length: MAX_RECIPIENTS }, (_, i) => `u${i}@example.com`), subject: 'Hi', html: '<p>x</p>' });
+    const parsed = emailPayload.safeParse({
+      to: Array.from({ length: MAX_RECIPIENTS }, (_, i) => `u${i}@example.com`),
+      subject: 'Hi',
+      html: '<p>x</p>',
+    });
 
     // Assess
     expect(parsed.success).toBe(true);

@@ -5,7 +5,12 @@ import { PermanentTaskError, TaskCanceledError } from '../../functions/core/erro
 import type { Log } from '../../functions/core/ports';
 import { issuesToDetails } from '../../functions/core/validation';
 import type { TaskContext } from '../../functions/core/task-type';
-import { IMPORT_CHUNK_SIZE, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, MAX_IMPORT_ROW_BYTES } from '../../functions/task-types/import';
+import {
+  IMPORT_CHUNK_SIZE,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  MAX_IMPORT_ROW_BYTES,
+} from '../../functions/task-types/import';
 import { requireTaskType } from '../../functions/task-types/registry';
 import { taskServices } from '../helpers/factories';
 
@@ -43,18 +48,58 @@ function importContext(csv: string | Readable, overrides: Partial<TaskContext<un
   return { ctx, created, body };
 }
 
-const chunksOf = (buffer: Buffer, size: number) => Array.from({ length: Math.ceil(buffer.length / size) }, (_, i) => buffer.subarray(i * size, (i + 1) * size));
+const chunksOf = (buffer: Buffer, size: number) =>
+  Array.from({ length: Math.ceil(buffer.length / size) }, (_, i) => buffer.subarray(i * size, (i + 1) * size));
 const rowsOf = (count: number) => ['steps,step_ms', ...Array.from({ length: count }, () => '1,0')].join('\n');
 
 describe('import payload', () => {
   it.each([
-    ['an upload_id that POST /uploads cannot have returned', { upload_id: 'x', task_type: 'generic' }, 'payload.upload_id', 'must be an upload_id returned by POST /uploads'],
-    ['an unknown task_type, listing the known ones', { upload_id: UPLOAD_ID, task_type: 'nope' }, 'payload.task_type', 'must be one of: generic, email, export'],
-    ['an import of imports', { upload_id: UPLOAD_ID, task_type: 'import' }, 'payload.task_type', 'must be one of: generic, email, export'],
-    ['a mapping onto a field that is no name', { upload_id: UPLOAD_ID, task_type: 'email', columns: { a: 'to field' } }, 'payload.columns.a', 'must be a payload field name (letters, digits, _ and -, dots to nest)'],
-    ['a mapping onto the prototype', { upload_id: UPLOAD_ID, task_type: 'email', columns: { a: 'x.__proto__' } }, 'payload.columns.a', 'must be a payload field name (letters, digits, _ and -, dots to nest)'],
-    ['a mapping of over 100 columns', { upload_id: UPLOAD_ID, task_type: 'email', columns: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`c${i}`, `f${i}`])) }, 'payload.columns', 'at most 100 columns'],
-    ['an unknown field', { upload_id: UPLOAD_ID, task_type: 'generic', type: 'generic' }, 'payload.type', 'unknown field; remove it'],
+    [
+      'an upload_id that POST /uploads cannot have returned',
+      { upload_id: 'x', task_type: 'generic' },
+      'payload.upload_id',
+      'must be an upload_id returned by POST /uploads',
+    ],
+    [
+      'an unknown task_type, listing the known ones',
+      { upload_id: UPLOAD_ID, task_type: 'nope' },
+      'payload.task_type',
+      'must be one of: generic, email, export',
+    ],
+    [
+      'an import of imports',
+      { upload_id: UPLOAD_ID, task_type: 'import' },
+      'payload.task_type',
+      'must be one of: generic, email, export',
+    ],
+    [
+      'a mapping onto a field that is no name',
+      { upload_id: UPLOAD_ID, task_type: 'email', columns: { a: 'to field' } },
+      'payload.columns.a',
+      'must be a payload field name (letters, digits, _ and -, dots to nest)',
+    ],
+    [
+      'a mapping onto the prototype',
+      { upload_id: UPLOAD_ID, task_type: 'email', columns: { a: 'x.__proto__' } },
+      'payload.columns.a',
+      'must be a payload field name (letters, digits, _ and -, dots to nest)',
+    ],
+    [
+      'a mapping of over 100 columns',
+      {
+        upload_id: UPLOAD_ID,
+        task_type: 'email',
+        columns: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`c${i}`, `f${i}`])),
+      },
+      'payload.columns',
+      'at most 100 columns',
+    ],
+    [
+      'an unknown field',
+      { upload_id: UPLOAD_ID, task_type: 'generic', type: 'generic' },
+      'payload.type',
+      'unknown field; remove it',
+    ],
   ])('refuses %s', (_case, payload, field, rule) => {
     // Act
     const parsed = importType.payloadSchema.safeParse(payload);
@@ -85,9 +130,16 @@ describe('import run', () => {
   it('reports progress as the share of the file read, rising from early on', async () => {
     // Prepare: 200 KB, far more than the stream buffers ahead of the parser.
     const note = 'n'.repeat(200);
-    const { ctx } = importContext(['steps,step_ms,note', ...Array.from({ length: 1000 }, () => `1,0,${note}`)].join('\n'), {
-      payload: importType.payloadSchema.parse({ upload_id: UPLOAD_ID, task_type: 'generic', columns: { steps: 'steps', step_ms: 'step_ms' } }),
-    });
+    const { ctx } = importContext(
+      ['steps,step_ms,note', ...Array.from({ length: 1000 }, () => `1,0,${note}`)].join('\n'),
+      {
+        payload: importType.payloadSchema.parse({
+          upload_id: UPLOAD_ID,
+          task_type: 'generic',
+          columns: { steps: 'steps', step_ms: 'step_ms' },
+        }),
+      },
+    );
 
     // Act
     const result = await importType.run(ctx);
@@ -102,7 +154,9 @@ describe('import run', () => {
 
   it('reaches a checkpoint every chunk of rows read, even when none of them is valid', async () => {
     // Prepare
-    const { ctx, created } = importContext(['steps,step_ms', ...Array.from({ length: 3 * IMPORT_CHUNK_SIZE }, () => 'x,0')].join('\n'));
+    const { ctx, created } = importContext(
+      ['steps,step_ms', ...Array.from({ length: 3 * IMPORT_CHUNK_SIZE }, () => 'x,0')].join('\n'),
+    );
 
     // Act
     const result = await importType.run(ctx);
@@ -127,9 +181,21 @@ describe('import run', () => {
 
   it.each([
     ['a malformed header', 'steps,step_"ms\n1,0\n', 'The CSV header cannot be read'],
-    ['a header named like an Object.prototype member', 'steps,toString\n1,0\n', 'CSV header "toString" is not a payload field name'],
-    ['a header named hasOwnProperty', 'hasOwnProperty,steps\n1,0\n', 'CSV header "hasOwnProperty" is not a payload field name'],
-    ['a row over the size limit (the parser would drop what follows it)', `steps,step_ms\n1,${'9'.repeat(MAX_IMPORT_ROW_BYTES + 10)}\n${'1,0\n'.repeat(2000)}`, `Line 2 is longer than ${MAX_IMPORT_ROW_BYTES} bytes`],
+    [
+      'a header named like an Object.prototype member',
+      'steps,toString\n1,0\n',
+      'CSV header "toString" is not a payload field name',
+    ],
+    [
+      'a header named hasOwnProperty',
+      'hasOwnProperty,steps\n1,0\n',
+      'CSV header "hasOwnProperty" is not a payload field name',
+    ],
+    [
+      'a row over the size limit (the parser would drop what follows it)',
+      `steps,step_ms\n1,${'9'.repeat(MAX_IMPORT_ROW_BYTES + 10)}\n${'1,0\n'.repeat(2000)}`,
+      `Line 2 is longer than ${MAX_IMPORT_ROW_BYTES} bytes`,
+    ],
   ])('fails at once, creating nothing, on %s', async (_case, csv, message) => {
     // Prepare
     const { ctx, created } = importContext(csv);
@@ -218,11 +284,18 @@ describe('import run', () => {
     const { ctx, created } = importContext(rowsOf(MAX_IMPORT_ROWS + 3));
 
     // Act
-    const result = (await importType.run(ctx)) as { imported: number; rejected: number; errors: unknown[]; truncated?: boolean };
+    const result = (await importType.run(ctx)) as {
+      imported: number;
+      rejected: number;
+      errors: unknown[];
+      truncated?: boolean;
+    };
 
     // Assess
     expect(created.flat()).toHaveLength(MAX_IMPORT_ROWS);
     expect(result).toMatchObject({ imported: MAX_IMPORT_ROWS, rejected: 1, truncated: true });
-    expect(result.errors).toEqual([{ line: MAX_IMPORT_ROWS + 2, error: expect.stringContaining(`at most ${MAX_IMPORT_ROWS} rows`) }]);
+    expect(result.errors).toEqual([
+      { line: MAX_IMPORT_ROWS + 2, error: expect.stringContaining(`at most ${MAX_IMPORT_ROWS} rows`) },
+    ]);
   }, 30_000);
 });

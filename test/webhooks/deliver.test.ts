@@ -17,7 +17,10 @@ function setup(task: Task | undefined, answer: () => Promise<{ statusCode: numbe
     recordAttempt: async (_task, state, next) => {
       recorded.push({ state, next });
     },
-    secrets: { get: async () => ({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), rotate: async () => ({ current: '' }) },
+    secrets: {
+      get: async () => ({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+      rotate: async () => ({ current: '' }),
+    },
     resolveTarget: async (url) => ({ url: new URL(url), addresses: [{ address: '93.184.216.34', family: 4 }] }),
     post: async () => {
       posts++;
@@ -32,7 +35,11 @@ function setup(task: Task | undefined, answer: () => Promise<{ statusCode: numbe
 }
 
 const ended = (webhook?: WebhookDeliveryState) =>
-  taskItem({ status: 'completed', webhook_url: 'https://hooks.example.com/x', webhook: webhook ?? { status: 'pending', attempts: 0 } });
+  taskItem({
+    status: 'completed',
+    webhook_url: 'https://hooks.example.com/x',
+    webhook: webhook ?? { status: 'pending', attempts: 0 },
+  });
 
 describe('deliverWebhook', () => {
   it('sends nothing for a delivery already settled (a duplicate message)', async () => {
@@ -43,10 +50,23 @@ describe('deliverWebhook', () => {
   });
 
   it('dead-letters after the last attempt fails, recording it failed', async () => {
-    const { deps, recorded } = setup(ended({ status: 'pending', attempts: WEBHOOK_DELIVERY.settings.maxAttempts - 1 }), async () => ({ statusCode: 502 }));
+    const { deps, recorded } = setup(
+      ended({ status: 'pending', attempts: WEBHOOK_DELIVERY.settings.maxAttempts - 1 }),
+      async () => ({ statusCode: 502 }),
+    );
 
     expect(await deliverWebhook(deps, message)).toEqual({ kind: 'dead_letter' });
-    expect(recorded).toEqual([{ state: { status: 'failed', attempts: WEBHOOK_DELIVERY.settings.maxAttempts, last_status_code: 502, last_error: 'HTTP 502' }, next: undefined }]);
+    expect(recorded).toEqual([
+      {
+        state: {
+          status: 'failed',
+          attempts: WEBHOOK_DELIVERY.settings.maxAttempts,
+          last_status_code: 502,
+          last_error: 'HTTP 502',
+        },
+        next: undefined,
+      },
+    ]);
   });
 
   it('retries a network error with backoff, counting the attempt', async () => {
@@ -57,7 +77,9 @@ describe('deliverWebhook', () => {
     const outcome = await deliverWebhook(deps, message);
 
     expect(outcome).toMatchObject({ kind: 'retry' });
-    expect(recorded[0]).toMatchObject({ state: { status: 'pending', attempts: 3, last_error: 'no response within 15000 ms' } });
+    expect(recorded[0]).toMatchObject({
+      state: { status: 'pending', attempts: 3, last_error: 'no response within 15000 ms' },
+    });
     expect(recorded[0]!.next).toEqual({ inSeconds: (outcome as { delaySeconds: number }).delaySeconds, by: 'queue' });
   });
 
@@ -73,20 +95,33 @@ describe('deliverWebhook', () => {
 
     // Assess
     expect(outcome).toEqual({ kind: 'retry', delaySeconds: retryAfter });
-    expect(recorded).toEqual([{ state: { status: 'pending', attempts: 1, last_status_code: 503, last_error: 'HTTP 503' }, next: { inSeconds: retryAfter, by: 'queue' } }]);
+    expect(recorded).toEqual([
+      {
+        state: { status: 'pending', attempts: 1, last_status_code: 503, last_error: 'HTTP 503' },
+        next: { inSeconds: retryAfter, by: 'queue' },
+      },
+    ]);
   });
 
-  it.each([43_111, 43_200])('hands a Retry-After of %i s, longer than SQS can hold the message, to the sweeper and acks the message', async (retryAfter) => {
-    // Prepare
-    const { deps, recorded } = setup(ended(), async () => ({ statusCode: 429, retryAfterSeconds: retryAfter }));
+  it.each([43_111, 43_200])(
+    'hands a Retry-After of %i s, longer than SQS can hold the message, to the sweeper and acks the message',
+    async (retryAfter) => {
+      // Prepare
+      const { deps, recorded } = setup(ended(), async () => ({ statusCode: 429, retryAfterSeconds: retryAfter }));
 
-    // Act
-    const outcome = await deliverWebhook(deps, message);
+      // Act
+      const outcome = await deliverWebhook(deps, message);
 
-    // Assess
-    expect(outcome).toEqual({ kind: 'ack', reason: 'deferred' });
-    expect(recorded).toEqual([{ state: { status: 'pending', attempts: 1, last_status_code: 429, last_error: 'HTTP 429' }, next: { inSeconds: retryAfter, by: 'sweeper' } }]);
-  });
+      // Assess
+      expect(outcome).toEqual({ kind: 'ack', reason: 'deferred' });
+      expect(recorded).toEqual([
+        {
+          state: { status: 'pending', attempts: 1, last_status_code: 429, last_error: 'HTTP 429' },
+          next: { inSeconds: retryAfter, by: 'sweeper' },
+        },
+      ]);
+    },
+  );
 
   it('gives up at once on a blocked target', async () => {
     const { deps, recorded, posts } = setup(ended(), async () => ({ statusCode: 200 }));
@@ -95,13 +130,24 @@ describe('deliverWebhook', () => {
     };
 
     expect(await deliverWebhook(deps, message)).toEqual({ kind: 'ack', reason: 'gave_up' });
-    expect(recorded[0]!.state).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('10.0.0.5') });
+    expect(recorded[0]!.state).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: expect.stringContaining('10.0.0.5'),
+    });
     expect(posts()).toBe(0);
   });
 
   it('ignores a message for a task without a webhook, or for another event', async () => {
-    expect(await deliverWebhook(setup(taskItem({ status: 'completed' }), async () => ({ statusCode: 200 })).deps, message)).toEqual({ kind: 'ack', reason: 'not_found' });
-    expect(await deliverWebhook(setup(ended(), async () => ({ statusCode: 200 })).deps, { ...message, event: 'task.failed' })).toEqual({
+    expect(
+      await deliverWebhook(setup(taskItem({ status: 'completed' }), async () => ({ statusCode: 200 })).deps, message),
+    ).toEqual({ kind: 'ack', reason: 'not_found' });
+    expect(
+      await deliverWebhook(setup(ended(), async () => ({ statusCode: 200 })).deps, {
+        ...message,
+        event: 'task.failed',
+      }),
+    ).toEqual({
       kind: 'ack',
       reason: 'not_found',
     });

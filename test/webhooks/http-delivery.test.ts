@@ -43,12 +43,17 @@ describe('postWebhook', () => {
     // Assess
     expect(response.statusCode).toBe(204);
     expect(hook.received).toHaveLength(1);
-    expect(hook.received[0]).toMatchObject({ body, headers: { host: `localhost:${hook.port()}`, 'webhook-id': 'msg_1' } });
+    expect(hook.received[0]).toMatchObject({
+      body,
+      headers: { host: `localhost:${hook.port()}`, 'webhook-id': 'msg_1' },
+    });
   });
 
   it('connects to the checked address, not to a fresh lookup of the name', async () => {
     // Prepare: a name no resolver knows; only the checked answer can lead to the receiver.
-    const target = await resolveCheckedTarget(`http://hooks.tasklane.test:${hook.port()}/hook`, local, async () => [{ address: '127.0.0.1', family: 4 }]);
+    const target = await resolveCheckedTarget(`http://hooks.tasklane.test:${hook.port()}/hook`, local, async () => [
+      { address: '127.0.0.1', family: 4 },
+    ]);
 
     // Act
     const response = await postWebhook(target, {}, body, 5_000);
@@ -78,7 +83,9 @@ describe('postWebhook', () => {
     // Prepare
     const before = getDefaultAutoSelectFamily();
     setDefaultAutoSelectFamily(false);
-    const target = await resolveCheckedTarget(`http://localhost:${hook.port()}/hook`, local, async () => [{ address: '127.0.0.1', family: 4 }]);
+    const target = await resolveCheckedTarget(`http://localhost:${hook.port()}/hook`, local, async () => [
+      { address: '127.0.0.1', family: 4 },
+    ]);
 
     // Act
     const response = await postWebhook(target, {}, body, 5_000).finally(() => setDefaultAutoSelectFamily(before));

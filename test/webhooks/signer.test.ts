@@ -38,7 +38,11 @@ describe('webhook events', () => {
   });
 
   it('builds the documented payload', () => {
-    const task = taskItem({ status: 'failed', error: { name: 'PermanentTaskError', message: 'nope' }, ended_at: '2026-11-28T00:00:02.000Z' });
+    const task = taskItem({
+      status: 'failed',
+      error: { name: 'PermanentTaskError', message: 'nope' },
+      ended_at: '2026-11-28T00:00:02.000Z',
+    });
     const payload = webhookPayload(task as never, 'task.failed', new Date('2026-11-28T00:00:03.000Z'));
 
     expect(payload).toEqual({

@@ -102,7 +102,12 @@ describe('checkWebhookUrl', () => {
     expect((error as ValidationError).details).toEqual([{ field: 'webhook_url', rule: 'a public host' }]);
   });
 
-  it.each(['http://[::7f00:1]:4150/', 'http://[::ffff:0:7f00:1]/', 'http://[64:ff9b::7f00:1]/', 'http://[2002:7f00:1::1]/'])(
+  it.each([
+    'http://[::7f00:1]:4150/',
+    'http://[::ffff:0:7f00:1]/',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[2002:7f00:1::1]/',
+  ])(
     'refuses %s even where loopback is allowed: only 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 are loopback',
     (url) => {
       expect(refusal(url, local)).toBeInstanceOf(ValidationError);
@@ -122,22 +127,27 @@ describe('resolveCheckedTarget', () => {
       { address: '10.0.0.5', family: 4 },
     ];
     await expect(resolveCheckedTarget('https://rebind.example.com/hook', aws, resolver)).rejects.toThrow(/10\.0\.0\.5/);
-    await expect(resolveCheckedTarget('https://rebind.example.com/hook', aws, resolver)).rejects.toBeInstanceOf(BlockedTargetError);
+    await expect(resolveCheckedTarget('https://rebind.example.com/hook', aws, resolver)).rejects.toBeInstanceOf(
+      BlockedTargetError,
+    );
   });
 
-  it.each([...DISGUISED_ADDRESSES.map(([url]) => url), ...DOTTED_INTERNAL_NAMES])('refuses %s at delivery too, without a lookup', async (url) => {
-    // Prepare
-    const resolver = vi.fn(async () => [{ address: '93.184.216.34', family: 4 }]);
+  it.each([...DISGUISED_ADDRESSES.map(([url]) => url), ...DOTTED_INTERNAL_NAMES])(
+    'refuses %s at delivery too, without a lookup',
+    async (url) => {
+      // Prepare
+      const resolver = vi.fn(async () => [{ address: '93.184.216.34', family: 4 }]);
 
-    // Act
-    const outcome = resolveCheckedTarget(url, awsHttp, resolver);
+      // Act
+      const outcome = resolveCheckedTarget(url, awsHttp, resolver);
 
-    // Assess
-    await expect(outcome).rejects.toBeInstanceOf(BlockedTargetError);
-    expect(resolver).not.toHaveBeenCalled();
-  });
+      // Assess
+      await expect(outcome).rejects.toBeInstanceOf(BlockedTargetError);
+      expect(resolver).not.toHaveBeenCalled();
+    },
+  );
 
-  it('pins a host name to the public addresses it resolves to, in the resolver\'s order', async () => {
+  it("pins a host name to the public addresses it resolves to, in the resolver's order", async () => {
     // Prepare
     const resolver = async () => [
       { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
@@ -168,7 +178,9 @@ describe('resolveCheckedTarget', () => {
   ])('refuses a host name that resolves to %s', async (address, family) => {
     const outcome = resolveCheckedTarget('https://hooks.example.com/hook', aws, async () => [{ address, family }]);
 
-    await expect(outcome).rejects.toThrow(new BlockedTargetError(`hooks.example.com resolves to ${address}, which is not a public address.`));
+    await expect(outcome).rejects.toThrow(
+      new BlockedTargetError(`hooks.example.com resolves to ${address}, which is not a public address.`),
+    );
   });
 
   it('refuses a host name whose answer mixes a public IPv4 and a private IPv6 address', async () => {
@@ -177,7 +189,9 @@ describe('resolveCheckedTarget', () => {
       { address: '::ffff:10.0.0.5', family: 6 },
     ];
 
-    await expect(resolveCheckedTarget('https://rebind.example.com/hook', aws, resolver)).rejects.toThrow(/::ffff:10\.0\.0\.5/);
+    await expect(resolveCheckedTarget('https://rebind.example.com/hook', aws, resolver)).rejects.toThrow(
+      /::ffff:10\.0\.0\.5/,
+    );
   });
 
   it('refuses an internal host name before any lookup', async () => {
@@ -188,7 +202,9 @@ describe('resolveCheckedTarget', () => {
     const failing = async () => {
       throw new Error('ENOTFOUND');
     };
-    await expect(resolveCheckedTarget('https://nowhere.example.com/hook', aws, failing)).rejects.toBeInstanceOf(DeliveryNetworkError);
+    await expect(resolveCheckedTarget('https://nowhere.example.com/hook', aws, failing)).rejects.toBeInstanceOf(
+      DeliveryNetworkError,
+    );
   });
 
   it('allows loopback only where the policy says so, and connects to the checked address', async () => {

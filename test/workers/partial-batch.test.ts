@@ -1,4 +1,9 @@
-import { ChangeMessageVisibilityCommand, ReceiptHandleIsInvalid, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiptHandleIsInvalid,
+  SQSClient,
+  SQSServiceException,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Log } from '../../functions/core/ports';
@@ -17,7 +22,12 @@ function movableClock() {
 /** A Log that keeps its warnings. */
 function recordingLog() {
   const warnings: { message: string; extra: Record<string, unknown> }[] = [];
-  const log: Log = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (message, ...extra) => warnings.push({ message, extra: Object.assign({}, ...extra) }) };
+  const log: Log = {
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (message, ...extra) => warnings.push({ message, extra: Object.assign({}, ...extra) }),
+  };
   return { log, warnings };
 }
 
@@ -53,39 +63,59 @@ describe('createPartialBatchHandler', () => {
     { ranSeconds: 900, asked: MAX_VISIBILITY_SECONDS },
     { ranSeconds: 900, asked: MAX_VISIBILITY_SECONDS - 600 },
     { ranSeconds: 30, asked: 10 * MAX_VISIBILITY_SECONDS },
-  ])('asks SQS for no more than is left of the 12 h since the receive (attempt ran $ranSeconds s, asked $asked s)', async ({ ranSeconds, asked }) => {
-    // Prepare
-    const clock = movableClock();
-    const accepted = enforceVisibilityLimit(clock, clock.now().getTime());
-    const { log, warnings } = recordingLog();
-    const handler = createPartialBatchHandler(sqs as unknown as SQSClient, QUEUE_URL, async (): Promise<RecordOutcome> => {
-      clock.advance(ranSeconds);
-      return { kind: 'retry', delaySeconds: asked };
-    }, { log, clock });
-    const record = sqsRecord();
+  ])(
+    'asks SQS for no more than is left of the 12 h since the receive (attempt ran $ranSeconds s, asked $asked s)',
+    async ({ ranSeconds, asked }) => {
+      // Prepare
+      const clock = movableClock();
+      const accepted = enforceVisibilityLimit(clock, clock.now().getTime());
+      const { log, warnings } = recordingLog();
+      const handler = createPartialBatchHandler(
+        sqs as unknown as SQSClient,
+        QUEUE_URL,
+        async (): Promise<RecordOutcome> => {
+          clock.advance(ranSeconds);
+          return { kind: 'retry', delaySeconds: asked };
+        },
+        { log, clock },
+      );
+      const record = sqsRecord();
 
-    // Act
-    const response = await handler(sqsEvent([record]), lambdaContext());
+      // Act
+      const response = await handler(sqsEvent([record]), lambdaContext());
 
-    // Assess: accepted, close to what is left, and the clamp reported (the core should not have asked for it).
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(accepted).toHaveLength(1);
-    expect(accepted[0]).toBeLessThanOrEqual(MAX_VISIBILITY_SECONDS - ranSeconds);
-    expect(accepted[0]).toBeGreaterThanOrEqual(MAX_VISIBILITY_SECONDS - ranSeconds - 120);
-    expect(warnings).toEqual([
-      { message: 'retry delay shortened to what SQS can hold', extra: expect.objectContaining({ message_id: record.messageId, asked_seconds: asked, visibility_seconds: accepted[0] }) },
-    ]);
-  });
+      // Assess: accepted, close to what is left, and the clamp reported (the core should not have asked for it).
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect(accepted).toHaveLength(1);
+      expect(accepted[0]).toBeLessThanOrEqual(MAX_VISIBILITY_SECONDS - ranSeconds);
+      expect(accepted[0]).toBeGreaterThanOrEqual(MAX_VISIBILITY_SECONDS - ranSeconds - 120);
+      expect(warnings).toEqual([
+        {
+          message: 'retry delay shortened to what SQS can hold',
+          extra: expect.objectContaining({
+            message_id: record.messageId,
+            asked_seconds: asked,
+            visibility_seconds: accepted[0],
+          }),
+        },
+      ]);
+    },
+  );
 
   it('asks SQS for a delay within its limit as it is, without a warning', async () => {
     // Prepare
     const clock = movableClock();
     const accepted = enforceVisibilityLimit(clock, clock.now().getTime());
     const { log, warnings } = recordingLog();
-    const handler = createPartialBatchHandler(sqs as unknown as SQSClient, QUEUE_URL, async (): Promise<RecordOutcome> => {
-      clock.advance(20);
-      return { kind: 'retry', delaySeconds: 4 * 3600 };
-    }, { log, clock });
+    const handler = createPartialBatchHandler(
+      sqs as unknown as SQSClient,
+      QUEUE_URL,
+      async (): Promise<RecordOutcome> => {
+        clock.advance(20);
+        return { kind: 'retry', delaySeconds: 4 * 3600 };
+      },
+      { log, clock },
+    );
 
     // Act
     const response = await handler(sqsEvent([sqsRecord()]), lambdaContext());
@@ -99,7 +129,12 @@ describe('createPartialBatchHandler', () => {
   it.each([
     {
       case: 'a limit it enforces that the handler did not foresee',
-      error: new SQSServiceException({ name: 'InvalidParameterValue', $fault: 'client', $metadata: {}, message: 'Total VisibilityTimeout for the message is beyond the limit [43200 seconds]' }),
+      error: new SQSServiceException({
+        name: 'InvalidParameterValue',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Total VisibilityTimeout for the message is beyond the limit [43200 seconds]',
+      }),
       outcome: { kind: 'retry', delaySeconds: 600 } as RecordOutcome,
     },
     {
@@ -107,28 +142,35 @@ describe('createPartialBatchHandler', () => {
       error: new ReceiptHandleIsInvalid({ $metadata: {}, message: 'The receipt handle has expired.' }),
       outcome: { kind: 'dead_letter' } as RecordOutcome,
     },
-  ])('keeps the message and logs a warning when SQS refuses the visibility change ($case)', async ({ error, outcome }) => {
-    // Prepare
-    sqs.on(ChangeMessageVisibilityCommand).rejects(error);
-    const { log, warnings } = recordingLog();
-    const [refused, acked] = [sqsRecord(), sqsRecord()];
-    const handler = createPartialBatchHandler(
-      sqs as unknown as SQSClient,
-      QUEUE_URL,
-      async (record): Promise<RecordOutcome> => (record.messageId === refused.messageId ? outcome : { kind: 'ack' }),
-      { log, clock: movableClock() },
-    );
+  ])(
+    'keeps the message and logs a warning when SQS refuses the visibility change ($case)',
+    async ({ error, outcome }) => {
+      // Prepare
+      sqs.on(ChangeMessageVisibilityCommand).rejects(error);
+      const { log, warnings } = recordingLog();
+      const [refused, acked] = [sqsRecord(), sqsRecord()];
+      const handler = createPartialBatchHandler(
+        sqs as unknown as SQSClient,
+        QUEUE_URL,
+        async (record): Promise<RecordOutcome> => (record.messageId === refused.messageId ? outcome : { kind: 'ack' }),
+        { log, clock: movableClock() },
+      );
 
-    // Act
-    const response = await handler(sqsEvent([refused, acked]), lambdaContext());
+      // Act
+      const response = await handler(sqsEvent([refused, acked]), lambdaContext());
 
-    // Assess
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: refused.messageId }]);
-    expect(warnings).toEqual([
-      {
-        message: 'SQS refused the visibility change; the message comes back when its current visibility timeout ends',
-        extra: { message_id: refused.messageId, visibility_seconds: outcome.kind === 'retry' ? 600 : 0, error: expect.stringContaining(error.message) },
-      },
-    ]);
-  });
+      // Assess
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: refused.messageId }]);
+      expect(warnings).toEqual([
+        {
+          message: 'SQS refused the visibility change; the message comes back when its current visibility timeout ends',
+          extra: {
+            message_id: refused.messageId,
+            visibility_seconds: outcome.kind === 'retry' ? 600 : 0,
+            error: expect.stringContaining(error.message),
+          },
+        },
+      ]);
+    },
+  );
 });

@@ -12,7 +12,16 @@ import { createLogger } from '../../functions/shared/logger';
 import { defineTaskType, type TaskTypeSettings } from '../../functions/core/task-type';
 import { MAX_VISIBILITY_SECONDS } from '../../functions/core/retry-policy';
 import { createSqsWorker } from '../../functions/workers/sqs-worker';
-import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem, taskMessageBody, taskServices } from '../helpers/factories';
+import {
+  FIXED_NOW,
+  QUEUE_URL,
+  lambdaContext,
+  sqsEvent,
+  sqsRecord,
+  taskItem,
+  taskMessageBody,
+  taskServices,
+} from '../helpers/factories';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -23,7 +32,12 @@ const body = taskMessageBody({ tenant: 'acme', task_id: ID });
 /** A stored item as GetItem / UpdateItem return it: the task plus its key attributes. */
 function stored(overrides: Partial<Task>) {
   const task = taskItem({ payload: { n: 1 }, max_attempts: 3, ...overrides });
-  return { ...task, pk: `TASK#${task.tenant}#${task.id}`, list_sk: `${task.created_at}#${task.id}`, tenant_pk: task.tenant };
+  return {
+    ...task,
+    pk: `TASK#${task.tenant}#${task.id}`,
+    list_sk: `${task.created_at}#${task.id}`,
+    tenant_pk: task.tenant,
+  };
 }
 
 function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> = {}) {
@@ -34,12 +48,24 @@ function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> 
     name: 'generic',
     description: 'test double',
     payloadSchema: z.object({ n: z.number() }),
-    settings: { timeoutSeconds: 60, maxAttempts: 3, backoff: { baseSeconds: 20, capSeconds: 20 }, batchSize: 10, maxConcurrency: 2, memoryMb: 256, ...settings },
+    settings: {
+      timeoutSeconds: 60,
+      maxAttempts: 3,
+      backoff: { baseSeconds: 20, capSeconds: 20 },
+      batchSize: 10,
+      maxConcurrency: 2,
+      memoryMb: 256,
+      ...settings,
+    },
     run: spy,
   });
   const worker = createSqsWorker({
     type,
-    store: new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'tasklane-tasks', 30),
+    store: new DynamoTaskStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      'tasklane-tasks',
+      30,
+    ),
     sqs: new SQSClient({ region: 'us-east-1' }),
     queueUrl: QUEUE_URL,
     clock: { now: () => FIXED_NOW },
@@ -50,7 +76,8 @@ function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> 
   return { worker, run: spy, queueWaits };
 }
 
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => {
   ddb.reset();
@@ -63,7 +90,9 @@ describe('createSqsWorker', () => {
     // Prepare
     const { worker, run } = setup(async () => ({ done: true }));
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: stored({ status: 'completed', attempts: 1, progress: 100, result: { done: true } }) });
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: stored({ status: 'completed', attempts: 1, progress: 100, result: { done: true } }) });
     const record = sqsRecord({ body, receiveCount: 2 });
 
     // Act
@@ -73,7 +102,9 @@ describe('createSqsWorker', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(run).not.toHaveBeenCalled();
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':attempt': 2 });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':attempt': 2,
+    });
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
   });
 
@@ -101,7 +132,8 @@ describe('createSqsWorker', () => {
   it('runs a pending task and acknowledges it once completed', async () => {
     // Prepare
     const { worker, run, queueWaits } = setup(async () => ({ done: true }));
-    ddb.on(UpdateCommand)
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
       .resolvesOnce({ Attributes: stored({ status: 'completed', attempts: 1, progress: 100 }) });
     const record = sqsRecord({ body, receiveCount: 1, sentAt: FIXED_NOW.getTime() - 2_500 });
@@ -112,8 +144,13 @@ describe('createSqsWorker', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(run).toHaveBeenCalledTimes(1);
-    expect(run.mock.calls[0]).toEqual([expect.objectContaining({ taskId: ID, tenant: 'acme', payload: { n: 1 }, attempt: 1, maxAttempts: 3 })]);
-    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':from0': 'running', ':attempt': 1 });
+    expect(run.mock.calls[0]).toEqual([
+      expect.objectContaining({ taskId: ID, tenant: 'acme', payload: { n: 1 }, attempt: 1, maxAttempts: 3 }),
+    ]);
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':from0': 'running',
+      ':attempt': 1,
+    });
     expect(queueWaits).toEqual([2_500]);
   });
 
@@ -122,7 +159,8 @@ describe('createSqsWorker', () => {
     const { worker } = setup(async () => {
       throw new RetryableTaskError('upstream returned 503');
     });
-    ddb.on(UpdateCommand)
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
       .resolvesOnce({ Attributes: stored({ status: 'retrying', attempts: 1 }) });
     const record = sqsRecord({ body, receiveCount: 1 });
@@ -148,7 +186,8 @@ describe('createSqsWorker', () => {
       },
       { timeoutSeconds: 900, maxAttempts: 10, backoff: { baseSeconds: 3_600, capSeconds: 86_400 } },
     );
-    ddb.on(UpdateCommand)
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 8, max_attempts: 10 }) })
       .resolvesOnce({ Attributes: stored({ status: 'retrying', attempts: 8, max_attempts: 10 }) });
     const record = sqsRecord({ body, receiveCount: 8 });
@@ -170,7 +209,8 @@ describe('createSqsWorker', () => {
     const { worker } = setup(async () => {
       throw new RetryableTaskError('upstream returned 503');
     });
-    ddb.on(UpdateCommand)
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 3 }) })
       .resolvesOnce({ Attributes: stored({ status: 'failed', attempts: 3 }) });
     const record = sqsRecord({ body, receiveCount: 3 });
@@ -180,7 +220,9 @@ describe('createSqsWorker', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
-    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':s0': { name: 'RetryableTaskError', message: 'upstream returned 503' } });
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':s0': { name: 'RetryableTaskError', message: 'upstream returned 503' },
+    });
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand).at(-1)!.args[0].input.VisibilityTimeout).toBe(0);
   });
 
@@ -208,14 +250,21 @@ describe('createSqsWorker', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual(['start', 'hold', 'run', 'complete']);
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input).toEqual({ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 60 + 30 });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input).toEqual({
+      QueueUrl: QUEUE_URL,
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: 60 + 30,
+    });
   });
 
   it('runs the attempt when SQS refuses the hold, leaving the queue’s visibility timeout in force', async () => {
     // Prepare
     const { worker, run } = setup(async () => ({ done: true }));
-    sqs.on(ChangeMessageVisibilityCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
-    ddb.on(UpdateCommand)
+    sqs
+      .on(ChangeMessageVisibilityCommand)
+      .rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
       .resolvesOnce({ Attributes: stored({ status: 'completed', attempts: 1, progress: 100 }) });
 
@@ -230,7 +279,8 @@ describe('createSqsWorker', () => {
   it('fails the task permanently, acknowledging it, when its result cannot be stored', async () => {
     // Prepare
     const { worker } = setup(async () => ({ rows: 2 ** 60 }));
-    ddb.on(UpdateCommand)
+    ddb
+      .on(UpdateCommand)
       .resolvesOnce({ Attributes: stored({ status: 'running', attempts: 1 }) })
       .resolvesOnce({ Attributes: stored({ status: 'failed', attempts: 1 }) });
 
@@ -241,6 +291,9 @@ describe('createSqsWorker', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const values = Object.values(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.ExpressionAttributeValues!);
     expect(values).toContain('failed');
-    expect(values).toContainEqual({ name: 'PermanentTaskError', message: expect.stringContaining('result.rows must be a number of at most 9007199254740991') });
+    expect(values).toContainEqual({
+      name: 'PermanentTaskError',
+      message: expect.stringContaining('result.rows must be a number of at most 9007199254740991'),
+    });
   });
 });

@@ -8,7 +8,11 @@ import { createWebhookWorker } from '../../functions/workers/webhook-worker';
 import { FIXED_NOW, QUEUE_URL, lambdaContext, sqsEvent, sqsRecord, taskItem } from '../helpers/factories';
 
 const sqs = mockClient(SQSClient);
-const task = taskItem({ status: 'completed', webhook_url: 'https://hooks.example.com/tasklane', webhook: { status: 'pending', attempts: 0 } });
+const task = taskItem({
+  status: 'completed',
+  webhook_url: 'https://hooks.example.com/tasklane',
+  webhook: { status: 'pending', attempts: 0 },
+});
 const body = JSON.stringify({ tenant: task.tenant, task_id: task.id, event: 'task.completed' });
 
 /** A webhook worker whose receiver answers 503 with the given Retry-After. */
@@ -21,7 +25,10 @@ function setup(retryAfterSeconds: number) {
       recordAttempt: async (_task, _state, next) => {
         recorded.push(next);
       },
-      secrets: { get: async () => ({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }), rotate: async () => ({ current: '' }) },
+      secrets: {
+        get: async () => ({ current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+        rotate: async () => ({ current: '' }),
+      },
       resolveTarget: async (url) => ({ url: new URL(url), addresses: [{ address: '93.184.216.34', family: 4 }] }),
       post: async () => ({ statusCode: 503, retryAfterSeconds }),
       policy: { allowedSchemes: ['https'], allowLoopback: false },
@@ -47,7 +54,9 @@ describe('createWebhookWorker', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout)).toEqual([3_600]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout)).toEqual([
+      3_600,
+    ]);
     expect(recorded).toEqual([{ inSeconds: 3_600, by: 'queue' }]);
   });
 

@@ -19,7 +19,11 @@ describe('AlarmTopic', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -61,9 +65,11 @@ describe('AlarmTopic', () => {
     const alarms = new AlarmTopic(stack, 'Alarms', { destination: { topicArn } });
 
     // Act
-    new Alarm(stack, 'Alarm', { metric: new Metric({ namespace: 'Test', metricName: 'Test' }), threshold: 1, evaluationPeriods: 1 }).addAlarmAction(
-      alarms.action,
-    );
+    new Alarm(stack, 'Alarm', {
+      metric: new Metric({ namespace: 'Test', metricName: 'Test' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    }).addAlarmAction(alarms.action);
 
     // Assess
     const template = Template.fromStack(stack);

@@ -21,7 +21,11 @@ export interface SynthOptions {
 }
 
 /** Builds the stack the way infra/app.ts does: call it once per configuration, in beforeAll. */
-export function synthTasklane(input: ConfigInput = {}, taskTypes?: readonly TaskTypeDefinition[], options: SynthOptions = {}): SynthesizedStack {
+export function synthTasklane(
+  input: ConfigInput = {},
+  taskTypes?: readonly TaskTypeDefinition[],
+  options: SynthOptions = {},
+): SynthesizedStack {
   const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
   const config = parseConfig({ stage: 'test', ...input });
   const stack = new TasklaneStack(app, 'Tasklane-test', { config, taskTypes });

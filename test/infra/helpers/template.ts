@@ -39,12 +39,16 @@ export function referencedId(value: unknown): string | undefined {
 export function taskTypeResources(template: Template, typeName: string) {
   const functions = resourcesOf(template, 'AWS::Lambda::Function');
   const [workerId, worker] = only(
-    Object.fromEntries(Object.entries(functions).filter(([, f]) => f.Properties.Environment?.Variables?.[ENV.taskType] === typeName)),
+    Object.fromEntries(
+      Object.entries(functions).filter(([, f]) => f.Properties.Environment?.Variables?.[ENV.taskType] === typeName),
+    ),
     `worker of "${typeName}"`,
   );
   const [mappingId, mapping] = only(
     Object.fromEntries(
-      Object.entries(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(([, m]) => referencedId(m.Properties.FunctionName) === workerId),
+      Object.entries(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(
+        ([, m]) => referencedId(m.Properties.FunctionName) === workerId,
+      ),
     ),
     `event source mapping of "${typeName}"`,
   );
@@ -80,9 +84,13 @@ export function statementsOfFunction(template: Template, fn: CfnResource): State
 
 /** Every statement of every IAM policy (separate policies and roles' inline ones). */
 export function policyStatements(template: Template): StatementJson[] {
-  const fromPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  const fromPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement,
+  );
   const fromRoles = Object.values(resourcesOf(template, 'AWS::IAM::Role')).flatMap((r) =>
-    (r.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement),
+    (r.Properties.Policies ?? []).flatMap(
+      (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+    ),
   );
   return [...fromPolicies, ...fromRoles];
 }

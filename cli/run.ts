@@ -139,9 +139,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const watch = async (client: ApiClient, id: string | undefined) => {
     const task = await watchTask(client, id, { write: (text) => io.out.write(text), tty: Boolean(io.out.isTTY), json });
     if (!json) show(task);
-    return task.status === 'completed' || task.status === 'failed' || task.status === 'canceled'
-      ? EXIT_CODES[task.status]
-      : 1;
+    return task.status in EXIT_CODES ? EXIT_CODES[task.status as keyof typeof EXIT_CODES] : 1;
   };
   /** A task just created: shown, or watched to its end with --watch. */
   const created = async (client: ApiClient, task: Parameters<typeof formatTask>[0]) => {

@@ -13,7 +13,12 @@ export interface WatchOutput {
 }
 
 /** Exit codes of `watch` (and `create --watch`), by the task's final status. */
-export const EXIT_CODES: Record<'completed' | 'failed' | 'canceled', number> = { completed: 0, failed: 1, canceled: 3 };
+export const EXIT_CODES: Record<'completed' | 'failed' | 'canceled' | 'expired', number> = {
+  completed: 0,
+  failed: 1,
+  canceled: 3,
+  expired: 4,
+};
 
 /** Reconnects in a row without getting a stream before watch gives up (the stream itself says 1 s apart). */
 const MAX_FAILED_CONNECTS = 10;

@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock, SweepStore, TaskLifecycle, WriteResult } from '../core/ports';
+import type { Clock, ReadOptions, SweepStore, TaskLifecycle, WriteResult } from '../core/ports';
 import { TASK_STATUSES, isTerminal, type Task } from '../core/task';
 import { fromTaskItem } from './task-item';
 import { ENDED, TaskTable, statusIn } from './task-table';
@@ -27,7 +27,7 @@ export class DynamoSweepStore implements SweepStore {
      * Fails a task whose final attempt was lost: the lifecycle's own transition, so a task the
      * sweeper ends has its webhook queued like any other (wire the notifying store here).
      */
-    private readonly lifecycle: Pick<TaskLifecycle, 'fail'>,
+    private readonly lifecycle: Pick<TaskLifecycle, 'fail' | 'expire'>,
   ) {
     this.table = new TaskTable(db, tableName, clock);
   }
@@ -77,6 +77,15 @@ export class DynamoSweepStore implements SweepStore {
     now: string,
   ): Promise<WriteResult> {
     return this.lifecycle.fail(tenant, id, attempt, error, now);
+  }
+
+  expire(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.lifecycle.expire(tenant, id, now);
+  }
+
+  /** The whole record (the index holds only what every sweep needs): read for the few delayed or expiring tasks. */
+  get(tenant: string, id: string, options?: ReadOptions): Promise<Task | undefined> {
+    return this.table.get(tenant, id, options);
   }
 
   /**

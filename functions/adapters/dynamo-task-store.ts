@@ -77,9 +77,9 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
         new DeleteCommand({
           TableName: this.table.tableName,
           Key: { [TABLE_KEY]: taskKey(tenant, id) },
-          ConditionExpression: '#status = :pending',
+          ConditionExpression: '#status IN (:pending, :scheduled)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':scheduled': 'scheduled' },
         }),
       );
     } catch (error) {
@@ -95,8 +95,17 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
       // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
       // an older duplicate message (lower receive count) loses and is acknowledged. Nor may a delivery
       // numbered beyond the last attempt: a re-enqueued message can outlive a final attempt that died.
-      condition: 'attempts < :attempt AND max_attempts >= :attempt',
-      conditionValues: { ':attempt': start.attempt },
+      // A delayed task starts once its run_at has come; a first attempt only before its start_by.
+      condition:
+        'attempts < :attempt AND max_attempts >= :attempt' +
+        ' AND (attribute_not_exists(run_at) OR run_at <= :runAtUpTo)' +
+        ' AND (attribute_not_exists(start_by) OR start_by >= :now OR attempts > :zero)',
+      conditionValues: {
+        ':attempt': start.attempt,
+        ':runAtUpTo': start.runAtUpTo ?? start.now,
+        ':now': start.now,
+        ':zero': 0,
+      },
     });
   }
 
@@ -172,6 +181,14 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     return this.transition(tenant, id, 'cancelWaiting', now, {
       set: { ended_at: now, expires_at: this.expiry(now), cancel_requested: true },
       remove: ['next_attempt_at'],
+    });
+  }
+
+  expire(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.transition(tenant, id, 'expire', now, {
+      set: { ended_at: now, expires_at: this.expiry(now) },
+      condition: 'attempts = :zero AND start_by < :now',
+      conditionValues: { ':zero': 0, ':now': now },
     });
   }
 

@@ -3,6 +3,8 @@ import type { TaskMessage, TaskQueue } from '../core/ports';
 
 /** SendMessageBatch takes at most 10 entries: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html */
 const SQS_BATCH_LIMIT = 10;
+/** The longest SQS message delay: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html */
+export const MAX_DELAY_SECONDS = 900;
 /** Entries SQS refuses inside a successful batch call (throttling, an internal error) are sent again this often. */
 const ENTRY_RETRIES = 3;
 
@@ -13,9 +15,17 @@ export class SqsTaskQueue implements TaskQueue {
     private readonly queueUrls: Record<string, string>,
   ) {}
 
-  async send(type: string, message: TaskMessage): Promise<void> {
+  async send(type: string, message: TaskMessage, options: { delaySeconds?: number } = {}): Promise<void> {
+    const delay = options.delaySeconds ?? 0;
+    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
+      throw new Error(`SQS DelaySeconds must be an integer from 0 to ${MAX_DELAY_SECONDS}; got ${delay}.`);
+    }
     await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl(type), MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl(type),
+        MessageBody: JSON.stringify(message),
+        ...(delay > 0 ? { DelaySeconds: delay } : {}),
+      }),
     );
   }
 

@@ -3,20 +3,23 @@ import * as z from 'zod';
 import type { TaskService } from '../core/task-service';
 import { email, emailAddresses, emailSubject } from '../task-types/email';
 import { readJson } from './json-body';
-import { parseIdempotencyKey, parseOrThrow } from './validation';
+import { parseIdempotencyKey, parseOrThrow, timingFields } from './validation';
 import type { AppEnv } from './context';
 
-const sendEmailBody = z.object({ to: emailAddresses, subject: emailSubject, body: z.string().min(1) }).strict();
+const sendEmailBody = z
+  .object({ to: emailAddresses, subject: emailSubject, body: z.string().min(1), ...timingFields })
+  .strict();
 
 /** POST /send-email: the classic fire-and-forget endpoint, an alias that creates an `email` task (status, retries, webhooks included). */
 export function registerSendEmailRoute(app: Hono<AppEnv>, tasks: TaskService): void {
   app.post('/send-email', async (c) => {
-    const { to, subject, body } = parseOrThrow(sendEmailBody, await readJson(c.req.raw), 'request body');
+    const { to, subject, body, ...timing } = parseOrThrow(sendEmailBody, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
     const { task, replayed } = await tasks.create({
       tenant: c.get('tenant'),
       type: email.name,
       payload: { to, subject, text: body },
+      ...timing,
       idempotencyKey,
     });
     c.header('Location', `/tasks/${encodeURIComponent(task.id)}`);

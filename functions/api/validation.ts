@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../core/errors';
 import { TASK_STATUSES } from '../core/task';
+import { TIMING } from '../core/task-timing';
 import { issuesToDetails } from '../core/validation';
 
 /** Request limits, explicit and documented in the README. */
@@ -13,6 +14,26 @@ export const LIMITS = {
   maxWebhookUrlLength: 2048,
 } as const;
 
+const RFC3339 = 'an RFC 3339 date-time with a time zone, e.g. 2026-12-01T18:00:00Z';
+const dateTime = z.iso.datetime({ offset: true, error: `must be ${RFC3339}` });
+const wholeSeconds = (min: number, max: number) =>
+  z
+    .number({ error: `must be a whole number of seconds from ${min} to ${max}` })
+    .int({ error: `must be a whole number of seconds from ${min} to ${max}` })
+    .min(min, { error: `must be a whole number of seconds from ${min} to ${max}` })
+    .max(max, { error: `must be a whole number of seconds from ${min} to ${max}` });
+
+/**
+ * When a new task runs and how long it may wait to start (POST /tasks, POST /send-email); ranges here,
+ * the rules between fields and against the clock in core/task-timing.ts.
+ */
+export const timingFields = {
+  run_at: dateTime.optional(),
+  delay_seconds: wholeSeconds(0, TIMING.maxDelaySeconds).optional(),
+  start_by: dateTime.optional(),
+  ttl_seconds: wholeSeconds(1, TIMING.maxTtlSeconds).optional(),
+};
+
 export const createTaskBody = z
   .object({
     type: z.string({ error: 'required, a string naming a task type' }).min(1),
@@ -21,6 +42,7 @@ export const createTaskBody = z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(LIMITS.maxWebhookUrlLength)
       .optional(),
+    ...timingFields,
   })
   .strict();
 

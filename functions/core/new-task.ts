@@ -1,8 +1,11 @@
-import { sweepAtForPending } from './sweep-policy';
+import { sweepAtForPending, sweepAtForScheduled, untilStartBy } from './sweep-policy';
 import type { Task, TaskSource } from './task';
 import type { TaskTypeSettings } from './task-type-settings';
 
-/** A task as it is first written: pending, no attempts yet, watched by the sweeper until a worker takes it. */
+/**
+ * A task as it is first written: pending (or, with a future `run_at`, scheduled), no attempts yet,
+ * watched by the sweeper until a worker takes it.
+ */
 export function newPendingTask(input: {
   id: string;
   tenant: string;
@@ -14,19 +17,30 @@ export function newPendingTask(input: {
   idempotency_key?: string;
   request_fingerprint?: string;
   source?: TaskSource;
+  /** A future time the first attempt waits for: the task is `scheduled` until then. */
+  run_at?: string;
+  start_by?: string;
+  schedule_id?: string;
 }): Task {
+  const scheduled = input.run_at !== undefined && input.run_at > input.now;
   return {
     id: input.id,
     tenant: input.tenant,
     type: input.type.name,
-    status: 'pending',
+    status: scheduled ? 'scheduled' : 'pending',
     progress: 0,
     payload: input.payload,
     attempts: 0,
     max_attempts: input.type.settings.maxAttempts,
     created_at: input.now,
     updated_at: input.now,
-    sweep_at: sweepAtForPending(input.now),
+    sweep_at: untilStartBy(
+      scheduled ? sweepAtForScheduled(input.run_at!, input.now) : sweepAtForPending(input.now),
+      input.start_by,
+    ),
+    run_at: input.run_at,
+    start_by: input.start_by,
+    schedule_id: input.schedule_id,
     webhook_url: input.webhook_url,
     ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
     idempotency_key: input.idempotency_key,

@@ -22,6 +22,11 @@ export interface StartAttempt {
   now: string;
   /** When the sweeper should consider this attempt lost if no later write happened. */
   sweepAt: string;
+  /**
+   * A delayed task starts only if its `run_at` is at most this (now plus a second's tolerance for clocks);
+   * a first attempt only if its `start_by` has not passed at `now`. Default: `now`.
+   */
+  runAtUpTo?: string;
 }
 
 export interface ReadOptions {
@@ -71,8 +76,10 @@ export interface TaskLifecycle {
     now: string,
   ): Promise<WriteResult>;
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult>;
-  /** Cancels a task that is not running (pending or retrying): it never runs again. */
+  /** Cancels a task that is not running (scheduled, pending or retrying): it never runs again. */
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
+  /** Ends a task whose first attempt did not start by its `start_by` (scheduled or pending, no attempt yet). */
+  expire(tenant: string, id: string, now: string): Promise<WriteResult>;
 }
 
 /** Creating, reading, listing and canceling tasks on a client's behalf (the API). */
@@ -87,7 +94,7 @@ export interface TaskCatalog extends TaskReader, Pick<TaskLifecycle, 'cancelWait
 }
 
 /** What the sweeper reads and writes: the two sweep indexes, their claims, and failing a lost final attempt. */
-export interface SweepStore extends Pick<TaskLifecycle, 'fail'> {
+export interface SweepStore extends Pick<TaskLifecycle, 'fail' | 'expire'>, TaskReader {
   /**
    * Tasks of one sweep shard whose `sweep_at` has passed, oldest first; `after`, the last task of the
    * previous page as it was listed, continues the listing behind it.
@@ -128,7 +135,8 @@ export interface TaskMessage {
 
 /** Sending work to a task type's queue. */
 export interface TaskQueue {
-  send(type: string, message: TaskMessage): Promise<void>;
+  /** Sends one message; `delaySeconds` (0–900, SQS DelaySeconds) keeps it from workers that long. */
+  send(type: string, message: TaskMessage, options?: { delaySeconds?: number }): Promise<void>;
   /** Sends many messages to one type's queue in as few requests as the queue allows; throws if any is not accepted. */
   sendMany(type: string, messages: readonly TaskMessage[]): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { TaskStatus } from './task';
  */
 export const TRANSITIONS = {
   /** A worker starts an attempt. `running` is allowed only for a later attempt (the previous one died). */
-  start: { from: ['pending', 'retrying', 'running'], to: 'running' },
+  start: { from: ['scheduled', 'pending', 'retrying', 'running'], to: 'running' },
   /** An attempt failed and another is scheduled. */
   retry: { from: ['running'], to: 'retrying' },
   complete: { from: ['running'], to: 'completed' },
@@ -16,7 +16,9 @@ export const TRANSITIONS = {
   /** The worker stopped a running task at a checkpoint after cancellation was requested. */
   cancelRunning: { from: ['running'], to: 'canceled' },
   /** The API cancels a task that is not running: it never runs. */
-  cancelWaiting: { from: ['pending', 'retrying'], to: 'canceled' },
+  cancelWaiting: { from: ['scheduled', 'pending', 'retrying'], to: 'canceled' },
+  /** A task whose first attempt did not start by its `start_by`: it never runs. */
+  expire: { from: ['scheduled', 'pending'], to: 'expired' },
 } as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

@@ -1,4 +1,5 @@
 import { shardOf } from './ids';
+import { TIMING } from './task-timing';
 import { queueSettings } from './queue-settings';
 import type { TaskTypeDefinition } from './task-type';
 
@@ -20,6 +21,16 @@ export function sweepAtForPending(now: string): string {
 }
 
 /**
+ * For a delayed task seen at `now`: due within a queue message's delay, its message is on the queue
+ * and should start it at `runAt`, so look again a grace period after that; further ahead, no message
+ * exists yet, and the sweeper hands one to the queue when `runAt` comes within that delay.
+ */
+export function sweepAtForScheduled(runAt: string, now: string): string {
+  const handOffAt = plus(runAt, -TIMING.maxQueueDelaySeconds);
+  return handOffAt <= now ? plus(runAt, SWEEP.pendingGraceSeconds) : handOffAt;
+}
+
+/**
  * For a running attempt started `now`: if its worker dies, SQS redelivers the message once the
  * visibility the worker set at the start (timeout + 30 s) ends, and the next attempt moves `sweep_at`
  * on. Still untouched a margin after that, the message is gone (the final attempt's message went to
@@ -27,6 +38,16 @@ export function sweepAtForPending(now: string): string {
  */
 export function sweepAtForAttempt(now: string, type: TaskTypeDefinition): string {
   return plus(now, queueSettings(type).attemptVisibilitySeconds + SWEEP.marginSeconds);
+}
+
+/**
+ * A watch time for a task not yet started, brought forward to just after its start_by if that comes
+ * first: the sweeper then expires it even if no worker ever receives its message.
+ */
+export function untilStartBy(sweepAt: string, startBy: string | undefined): string {
+  if (startBy === undefined) return sweepAt;
+  const justAfter = plus(startBy, 1);
+  return justAfter < sweepAt ? justAfter : sweepAt;
 }
 
 /** For a task waiting for its next attempt: the delayed message should be back by then. */

@@ -1,7 +1,15 @@
 import type { TaskMetrics } from './metrics';
 import { noMetrics } from './metrics';
 import type { Clock, Log, SweepStore, TaskQueue } from './ports';
-import { SWEEP, sweepAtForAttempt, sweepAtForPending, sweepAtForWebhook } from './sweep-policy';
+import {
+  SWEEP,
+  sweepAtForAttempt,
+  sweepAtForPending,
+  sweepAtForScheduled,
+  sweepAtForWebhook,
+  untilStartBy,
+} from './sweep-policy';
+import { isPastStartBy, queueDelay } from './task-timing';
 import { webhookEventOf, type WebhookQueue } from './webhook-message';
 import type { Task } from './task';
 import type { TaskTypeDefinition } from './task-type';
@@ -20,6 +28,10 @@ export interface SweeperDeps {
 export interface SweepReport {
   due: number;
   reenqueued: number;
+  /** Delayed tasks whose run time came within a queue message's delay: their message was sent. */
+  handedOff: number;
+  /** Tasks not started by their start_by, ended `expired`. */
+  expired: number;
   failed: number;
   /** Lost a race to a worker, the API or another sweeper: nothing to do. */
   skipped: number;
@@ -59,7 +71,15 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions = {}): Prom
   const now = deps.clock.now().toISOString();
   const dueBy = options.everythingDue ? END_OF_TIME : now;
   const allPages = options.everythingDue ?? false;
-  const report: SweepReport = { due: 0, reenqueued: 0, failed: 0, skipped: 0, webhooksResent: 0 };
+  const report: SweepReport = {
+    due: 0,
+    reenqueued: 0,
+    handedOff: 0,
+    expired: 0,
+    failed: 0,
+    skipped: 0,
+    webhooksResent: 0,
+  };
   for (let shard = 0; shard < SWEEP.shards; shard++) {
     // Webhooks first: a task this run fails is owed its webhook by that write, not by a resend.
     if (deps.webhookQueue) {
@@ -123,9 +143,22 @@ async function resendWebhooks(
   return resent;
 }
 
-async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'reenqueued' | 'failed' | 'skipped'> {
-  const type = deps.findType(task.type);
-  if (!type || !task.sweep_at) return 'skipped';
+type SweepAction = 'reenqueued' | 'handedOff' | 'expired' | 'failed' | 'skipped';
+
+async function sweepOne(deps: SweeperDeps, listed: Task, now: string): Promise<SweepAction> {
+  const type = deps.findType(listed.type);
+  if (!type || !listed.sweep_at) return 'skipped';
+  let task = listed;
+  if (task.status === 'scheduled' || task.status === 'pending') {
+    // The sweep index holds what every sweep needs, not run_at or start_by: read the record (only tasks
+    // that have not started come here: a delayed one due for its hand-off, or one whose message was lost).
+    const full = await deps.store.get(task.tenant, task.id);
+    if (!full || full.status !== task.status || full.sweep_at !== task.sweep_at) return 'skipped';
+    task = full;
+    if (isPastStartBy(task, now)) return expireUnstarted(deps, task, now);
+    if (task.status === 'scheduled' && task.run_at && task.run_at > now) return handOff(deps, task, now);
+  }
+  const sweepAt = task.sweep_at!;
   const log = { task_id: task.id, tenant: task.tenant, type: task.type, status: task.status, attempts: task.attempts };
 
   if (task.status !== 'pending' && task.attempts >= task.max_attempts) {
@@ -145,8 +178,9 @@ async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'re
     return 'failed';
   }
 
-  const next = task.status === 'pending' ? sweepAtForPending(now) : sweepAtForAttempt(now, type);
-  const claimed = await deps.store.claimSweep(task.tenant, task.id, task.sweep_at, next, now);
+  const next =
+    task.status === 'pending' || task.status === 'scheduled' ? sweepAtForPending(now) : sweepAtForAttempt(now, type);
+  const claimed = await deps.store.claimSweep(task.tenant, task.id, sweepAt, next, now);
   if (!claimed.ok) return 'skipped';
   await deps.queue.send(task.type, {
     tenant: task.tenant,
@@ -155,4 +189,29 @@ async function sweepOne(deps: SweeperDeps, task: Task, now: string): Promise<'re
   });
   deps.log.warn('sweeper re-enqueued a task whose message was lost', log);
   return 'reenqueued';
+}
+
+/** A delayed task whose run time is within a queue message's delay: its message goes on the queue now. */
+async function handOff(deps: SweeperDeps, task: Task, now: string): Promise<SweepAction> {
+  const delay = queueDelay(task.run_at, new Date(now));
+  // Further ahead than a message can wait: only a sweep that takes everything due lists it this early.
+  if (!delay) return 'skipped';
+  const next = untilStartBy(sweepAtForScheduled(task.run_at!, now), task.start_by);
+  const claimed = await deps.store.claimSweep(task.tenant, task.id, task.sweep_at!, next, now);
+  if (!claimed.ok) return 'skipped';
+  await deps.queue.send(task.type, { tenant: task.tenant, task_id: task.id }, delay);
+  deps.log.info('delayed task handed to its queue', {
+    task_id: task.id,
+    run_at: task.run_at,
+    delay_seconds: delay.delaySeconds,
+  });
+  return 'handedOff';
+}
+
+/** A task that did not start by its start_by: it ends `expired` (and its webhook is owed like any end). */
+async function expireUnstarted(deps: SweeperDeps, task: Task, now: string): Promise<SweepAction> {
+  const expired = await deps.store.expire(task.tenant, task.id, now);
+  if (!expired.ok) return 'skipped';
+  deps.log.info('sweeper expired a task not started by its start_by', { task_id: task.id, start_by: task.start_by });
+  return 'expired';
 }

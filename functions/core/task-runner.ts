@@ -6,14 +6,20 @@ import { decideAfterFailure } from './retry-policy';
 import { clipMessage, unstorableResult } from './task-storage';
 import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task, type TaskError } from './task';
+import { TIMING, isPastStartBy, queueDelay, runAtUpTo } from './task-timing';
 import type { TaskTypeDefinition } from './task-type';
 import { queueSettings } from './queue-settings';
 import type { TaskServices } from './task-services';
 
 /** What the queue adapter does with the message after an attempt. */
 export type AttemptOutcome =
-  /** Delete the message: the task finished, or the delivery was a duplicate. */
-  | { kind: 'ack'; reason: 'completed' | 'canceled' | 'failed' | 'duplicate' | 'not_found' }
+  /** Delete the message: the task finished (or expired unstarted), or the delivery was a duplicate. */
+  | { kind: 'ack'; reason: 'completed' | 'canceled' | 'failed' | 'expired' | 'duplicate' | 'not_found' }
+  /**
+   * A delayed task's message came before its run_at: send a new message with this delay and delete
+   * this one (a fresh message, so the early delivery counts neither as an attempt nor toward the DLQ).
+   */
+  | { kind: 'defer'; delaySeconds: number }
   /** Keep the message and make it visible again after the backoff delay. */
   | { kind: 'retry'; delaySeconds: number }
   /** Retries are exhausted and the task is marked failed: keep the message so redrive moves it to the DLQ. */
@@ -64,16 +70,25 @@ export async function runAttempt(
     attempt,
     now: startedAtIso,
     sweepAt: sweepAtForAttempt(startedAtIso, type),
+    runAtUpTo: runAtUpTo(startedAtIso),
   });
   if (!started.ok) {
-    if (!started.current) return { kind: 'ack', reason: 'not_found' };
+    const current = started.current;
+    if (!current) return { kind: 'ack', reason: 'not_found' };
+    if (isPastStartBy(current, startedAtIso) && (current.status === 'scheduled' || current.status === 'pending')) {
+      return expire(deps, current, startedAtIso);
+    }
+    if (current.status === 'scheduled' && current.run_at && current.run_at > runAtUpTo(startedAtIso)) {
+      const delay = queueDelay(current.run_at, deps.clock.now());
+      return { kind: 'defer', delaySeconds: delay?.delaySeconds ?? TIMING.maxQueueDelaySeconds };
+    }
     // Terminal; another delivery of this task already owns this or a later attempt; or this delivery is
     // numbered beyond the last attempt (a re-enqueued message outliving a final attempt that died: the
     // sweeper fails that task once the attempt's bound passes).
     deps.log.info('delivery ignored', {
-      status: started.current.status,
-      attempts: started.current.attempts,
-      max_attempts: started.current.max_attempts,
+      status: current.status,
+      attempts: current.attempts,
+      max_attempts: current.max_attempts,
     });
     return { kind: 'ack', reason: 'duplicate' };
   }
@@ -145,6 +160,15 @@ export async function runAttempt(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Ends a task that was not started by its start_by; its message is deleted without running it. */
+async function expire(deps: RunnerDeps, task: Task, now: string): Promise<AttemptOutcome> {
+  const expired = await deps.store.expire(task.tenant, task.id, now);
+  deps.log.info(expired.ok ? 'task expired before it started' : 'expiry lost a race; record already moved on', {
+    start_by: task.start_by,
+  });
+  return { kind: 'ack', reason: expired.ok ? 'expired' : 'duplicate' };
 }
 
 async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string): Promise<AttemptOutcome> {

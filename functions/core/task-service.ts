@@ -8,9 +8,11 @@ import { assertStorable } from './storable-json';
 import { isTerminal, type Task } from './task';
 import { TASK_STORAGE } from './task-storage';
 import type { TaskTypes } from './task-types';
+import { queueDelay, resolveTiming, type TimingInput } from './task-timing';
 import { issuesToDetails } from './validation';
 
-export interface CreateTaskInput {
+/** A create request: `run_at`/`delay_seconds` delay the first attempt, `start_by`/`ttl_seconds` expire it (core/task-timing.ts). */
+export interface CreateTaskInput extends TimingInput {
   tenant: string;
   type: string;
   payload?: unknown;
@@ -22,6 +24,18 @@ export interface CreateTaskOutcome {
   task: Task;
   /** True when an earlier request with the same Idempotency-Key created the task. */
   replayed: boolean;
+}
+
+/** One firing of a schedule: the caller derives the id from schedule and fire time, so a repeat finds the same task. */
+export interface FiringInput {
+  tenant: string;
+  type: string;
+  payload: unknown;
+  webhook_url?: string;
+  id: string;
+  /** The fire time: the task is `scheduled` until then (`pending` if it has passed). */
+  run_at: string;
+  schedule_id: string;
 }
 
 export interface CancelOutcome {
@@ -66,11 +80,21 @@ export class TaskService {
       );
     }
     if (input.webhook_url) this.deps.checkWebhookUrl(input.webhook_url);
+    const clockNow = this.deps.clock.now();
+    const timing = resolveTiming(input, clockNow);
     const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
     if (wait > 0) throw new RateLimitedError(wait);
-    const now = this.deps.clock.now().toISOString();
+    const now = clockNow.toISOString();
     const fingerprint = input.idempotencyKey
-      ? requestFingerprint({ type: input.type, payload: input.payload ?? {}, webhook_url: input.webhook_url })
+      ? requestFingerprint({
+          type: input.type,
+          payload: input.payload ?? {},
+          webhook_url: input.webhook_url,
+          run_at: input.run_at,
+          delay_seconds: input.delay_seconds,
+          start_by: input.start_by,
+          ttl_seconds: input.ttl_seconds,
+        })
       : undefined;
     const task = newPendingTask({
       id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newSortableId(),
@@ -81,6 +105,8 @@ export class TaskService {
       webhook_url: input.webhook_url,
       idempotency_key: input.idempotencyKey,
       request_fingerprint: fingerprint,
+      run_at: timing.runAt,
+      start_by: timing.startBy,
     });
     const written = await this.deps.store.create(task);
     if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
@@ -89,9 +115,58 @@ export class TaskService {
     return { task, replayed: false };
   }
 
+  /**
+   * Creates the task of one schedule firing, to run at the fire time, unless it exists already (a
+   * firing processed twice makes one task). A task found still waiting gets its message again: the
+   * earlier call may have died between its write and its send; a duplicate message is acknowledged.
+   */
+  async createFiring(input: FiringInput): Promise<{ task: Task; created: boolean }> {
+    const type = this.deps.types.require(input.type);
+    const parsed = type.payloadSchema.safeParse(input.payload ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(
+        `The schedule's payload is no longer valid for task type "${type.name}".`,
+        issuesToDetails(parsed.error.issues, 'payload'),
+      );
+    }
+    const now = this.deps.clock.now().toISOString();
+    const task = newPendingTask({
+      id: input.id,
+      tenant: input.tenant,
+      type,
+      payload: parsed.data,
+      now,
+      webhook_url: input.webhook_url,
+      run_at: input.run_at,
+      schedule_id: input.schedule_id,
+    });
+    const written = await this.deps.store.create(task);
+    if (written.ok) {
+      await this.send(task);
+      (this.deps.metrics ?? noMetrics).count('created', type.name);
+      return { task, created: true };
+    }
+    const current = written.current;
+    if (!current) throw new ServiceUnavailableError(`Task "${input.id}" is being replaced; retry.`);
+    if (current.status === 'scheduled' || current.status === 'pending') await this.send(current);
+    return { task: current, created: false };
+  }
+
+  /** Sends a waiting task's message: with the remaining delay if it is delayed, none yet if further ahead than a message waits. */
+  private async send(task: Task): Promise<void> {
+    const delay = queueDelay(task.run_at, this.deps.clock.now());
+    // Beyond a message's delay: the sweeper hands it to the queue when its run time comes near.
+    if (!delay) return;
+    await this.deps.queue.send(
+      task.type,
+      { tenant: task.tenant, task_id: task.id },
+      delay.delaySeconds > 0 ? delay : undefined,
+    );
+  }
+
   private async enqueue(task: Task): Promise<void> {
     try {
-      await this.deps.queue.send(task.type, { tenant: task.tenant, task_id: task.id });
+      await this.send(task);
     } catch (error) {
       // Nothing half-written: remove the record so the client can simply retry the request.
       this.deps.log.error('enqueue failed; removing the pending task', { task_id: task.id, error: String(error) });

@@ -1,8 +1,17 @@
 /** The task model shared by the API, the workers and the store. */
-export const TASK_STATUSES = ['pending', 'running', 'retrying', 'completed', 'failed', 'canceled'] as const;
+export const TASK_STATUSES = [
+  'scheduled',
+  'pending',
+  'running',
+  'retrying',
+  'completed',
+  'failed',
+  'canceled',
+  'expired',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'canceled']);
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'canceled', 'expired']);
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -34,6 +43,12 @@ export interface Task {
   ended_at?: string;
   /** When the next attempt is due, while `retrying`. */
   next_attempt_at?: string;
+  /** When the first attempt may start (a delayed task: `scheduled` until then). */
+  run_at?: string;
+  /** A task whose first attempt has not started by then ends `expired` without running. */
+  start_by?: string;
+  /** The schedule whose firing created this task. */
+  schedule_id?: string;
   webhook_url?: string;
   /** Delivery of the terminal-event webhook; `pending` from creation until delivered or given up. */
   webhook?: WebhookDeliveryState;
@@ -104,6 +119,9 @@ export interface TaskView {
   started_at?: string;
   ended_at?: string;
   next_attempt_at?: string;
+  run_at?: string;
+  start_by?: string;
+  schedule_id?: string;
   webhook_url?: string;
   webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
@@ -127,6 +145,9 @@ export function toView(task: Task): TaskView {
     started_at: task.started_at,
     ended_at: task.ended_at,
     next_attempt_at: task.next_attempt_at,
+    run_at: task.run_at,
+    start_by: task.start_by,
+    schedule_id: task.schedule_id,
     webhook_url: task.webhook_url,
     webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,

@@ -1,6 +1,6 @@
 import type { Task } from './task';
 
-export type WebhookEventType = 'task.completed' | 'task.failed' | 'task.canceled';
+export type WebhookEventType = 'task.completed' | 'task.failed' | 'task.canceled' | 'task.expired';
 
 /** The message on the webhook queue: the record is the source of truth, so only keys travel. */
 export interface WebhookMessage {
@@ -16,7 +16,8 @@ export interface WebhookQueue {
 
 /** The event of a task's terminal status, or undefined for a status that sends none. */
 export function webhookEventOf(task: Pick<Task, 'status'>): WebhookEventType | undefined {
-  if (task.status === 'completed' || task.status === 'failed' || task.status === 'canceled')
-    return `task.${task.status}`;
+  const { status } = task;
+  if (status === 'completed' || status === 'failed' || status === 'canceled' || status === 'expired')
+    return `task.${status}`;
   return undefined;
 }

@@ -13,7 +13,7 @@ import { webhookEventOf, type WebhookQueue } from '../core/webhook-message';
 
 /**
  * The task store with the webhook step: after each write that may end a task (complete, fail,
- * cancelRunning, cancelWaiting) and did, a task with a webhook_url has its webhook queued. Whoever
+ * cancelRunning, cancelWaiting, expire) and did, a task with a webhook_url has its webhook queued. Whoever
  * wins the conditional terminal write sends it, so one delivery is owed per task. Should the send
  * fail or the process die first, nothing is lost: the same write put the task in the webhook sweep
  * (`webhook_sweep_at`, a grace period ahead), and the sweeper sends it. Every other write is the
@@ -42,6 +42,10 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
 
   async cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
     return this.queueWebhook(await this.store.cancelRunning(tenant, id, attempt, now));
+  }
+
+  async expire(tenant: string, id: string, now: string): Promise<WriteResult> {
+    return this.queueWebhook(await this.store.expire(tenant, id, now));
   }
 
   async cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult> {

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { KeepMessage, createPartialBatchHandler, receiveCount } from './partial-batch';
 import type { TaskMetrics } from '../core/metrics';
@@ -97,6 +97,17 @@ export function createSqsWorker(
         },
       );
       log.info('attempt finished', { outcome });
+      if (outcome.kind === 'defer') {
+        // Early for a delayed task: a fresh message with the remaining delay (the receive count starts over).
+        await deps.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: deps.queueUrl,
+            MessageBody: record.body,
+            DelaySeconds: outcome.delaySeconds,
+          }),
+        );
+        return { kind: 'ack' };
+      }
       return outcome;
     },
     { log: deps.logger, clock: deps.clock },

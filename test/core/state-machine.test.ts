@@ -3,25 +3,37 @@ import { TRANSITIONS, canTransition, type TransitionName } from '../../functions
 import { TASK_STATUSES, type TaskStatus } from '../../functions/core/task';
 
 /** Every status, written out by hand so that a new status has to be placed in the table below. */
-const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'retrying', 'completed', 'failed', 'canceled'];
+const STATUSES: readonly TaskStatus[] = [
+  'scheduled',
+  'pending',
+  'running',
+  'retrying',
+  'completed',
+  'failed',
+  'canceled',
+  'expired',
+];
 
 /**
  * DESIGN.md "Transitions", by hand:
+ * - scheduled → running once its run_at has come (a delayed task)
  * - pending → running → completed | failed | canceled
  * - running → retrying → running
  * - pending | retrying → canceled at once (cancelWaiting); running is canceled by its worker (cancelRunning)
+ * - scheduled | pending → expired when the first attempt did not start by start_by
  * - terminal states are final: never a source.
  * `start` from `running` is the redelivery after a worker died mid-attempt (DESIGN: only the final
  * attempt's death is left to the sweeper, so earlier ones must be restartable by the next delivery).
  */
 const DESIGN: Record<TransitionName, { to: TaskStatus; from: readonly TaskStatus[] }> = {
-  start: { to: 'running', from: ['pending', 'retrying', 'running'] },
+  start: { to: 'running', from: ['scheduled', 'pending', 'retrying', 'running'] },
   retry: { to: 'retrying', from: ['running'] },
   complete: { to: 'completed', from: ['running'] },
   // `retrying` too: the sweeper fails a task whose worker died on its final attempt (DESIGN, Queues).
   fail: { to: 'failed', from: ['running', 'retrying'] },
   cancelRunning: { to: 'canceled', from: ['running'] },
-  cancelWaiting: { to: 'canceled', from: ['pending', 'retrying'] },
+  cancelWaiting: { to: 'canceled', from: ['scheduled', 'pending', 'retrying'] },
+  expire: { to: 'expired', from: ['scheduled', 'pending'] },
 };
 
 const cells = (Object.keys(DESIGN) as TransitionName[]).flatMap((transition) =>
@@ -43,7 +55,7 @@ describe('canTransition', () => {
     expect(result).toBe(allowed);
   });
 
-  it.each(['completed', 'failed', 'canceled'] as const)('never leaves the terminal status %s', (status) => {
+  it.each(['completed', 'failed', 'canceled', 'expired'] as const)('never leaves the terminal status %s', (status) => {
     // Act
     const allowed = (Object.keys(DESIGN) as TransitionName[]).filter((transition) => canTransition(transition, status));
 

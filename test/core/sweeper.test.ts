@@ -52,11 +52,26 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
     complete: unused('complete'),
     cancelRunning: unused('cancelRunning'),
     cancelWaiting: unused('cancelWaiting'),
+    expire: async (_tenant, id, now) => {
+      const task = byId.get(id);
+      const allowed =
+        !!task &&
+        ['scheduled', 'pending'].includes(task.status) &&
+        task.attempts === 0 &&
+        !!task.start_by &&
+        task.start_by < now;
+      return write(id, allowed, { status: 'expired', ended_at: now, sweep_at: undefined, webhook_sweep_at: at(300) });
+    },
   };
   // As every function wires it (shared/task-store.ts): the sweeper fails a task through the lifecycle with the webhook step.
   const notifying = new NotifyingTaskStore(lifecycle as TaskCatalog & TaskLifecycle, webhookQueue, silent);
   const store: SweepStore = {
     fail: (...args) => notifying.fail(...args),
+    expire: (...args) => notifying.expire(...args),
+    get: async (_tenant, id) => {
+      const task = byId.get(id);
+      return task && { ...task };
+    },
     listDueForSweep: async (shard, now, limit, after) => page((t) => t.sweep_at, shard, now, limit, after),
     listWebhooksDue: async (shard, now, limit, after) =>
       page((t) => (t.webhook?.status === 'pending' ? t.webhook_sweep_at : undefined), shard, now, limit, after),
@@ -70,18 +85,25 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
 
 function setup(tasks: Task[]) {
   const sent: TaskMessage[] = [];
+  const delays: (number | undefined)[] = [];
   const webhooks: WebhookMessage[] = [];
   const webhookQueue = { send: async (message: WebhookMessage) => void webhooks.push(message) };
   const { store, get } = sweepStore(tasks, webhookQueue);
   const deps: SweeperDeps = {
     store,
-    queue: { send: async (_type, message) => void sent.push(message), sendMany: async () => undefined },
+    queue: {
+      send: async (_type, message, options) => {
+        sent.push(message);
+        delays.push(options?.delaySeconds);
+      },
+      sendMany: async () => undefined,
+    },
     clock: { now: () => FIXED_NOW },
     log: silent,
     findType: (name) => (name === 'generic' ? generic : undefined),
     webhookQueue,
   };
-  return { deps, sent, webhooks, get };
+  return { deps, sent, delays, webhooks, get };
 }
 
 /** `count` running tasks on their first attempt, their sweep times spread from an hour ago to a year ahead. */
@@ -105,7 +127,15 @@ describe('sweep', () => {
     const report = await sweep(deps, { everythingDue: true });
 
     // Assess: each re-driven once, continuing its attempt count, and watched again from now on.
-    expect(report).toEqual({ due: 250, reenqueued: 250, failed: 0, skipped: 0, webhooksResent: 0 });
+    expect(report).toEqual({
+      due: 250,
+      reenqueued: 250,
+      handedOff: 0,
+      expired: 0,
+      failed: 0,
+      skipped: 0,
+      webhooksResent: 0,
+    });
     expect(sent.toSorted((a, b) => a.task_id.localeCompare(b.task_id))).toEqual(
       tasks.map((t) => ({ tenant: 'acme', task_id: t.id, attempt_base: 1 })),
     );
@@ -158,5 +188,84 @@ describe('sweep', () => {
       { tenant: 'acme', task_id: last.id, event: 'task.failed' },
       { tenant: 'acme', task_id: owed.id, event: 'task.completed' },
     ]);
+  });
+});
+
+describe('sweep of delayed and expiring tasks', () => {
+  const scheduled = (id: string, runInSeconds: number, extra: Partial<Task> = {}) =>
+    taskItem({
+      id,
+      status: 'scheduled',
+      attempts: 0,
+      run_at: at(runInSeconds),
+      // Due for the hand-off: 15 minutes before it runs.
+      sweep_at: at(runInSeconds - 900),
+      ...extra,
+    });
+
+  it('hands a delayed task to its queue with the remaining delay once its run time is within 15 minutes, and watches it after', async () => {
+    // Prepare: due in 14 minutes (its hand-off time passed a minute ago).
+    const task = scheduled('01JNK8Z6S4Y5Q3W2E1R0T9DLY1', 840);
+    const { deps, sent, delays, get } = setup([task]);
+
+    // Act
+    const report = await sweep(deps);
+
+    // Assess: one message, delayed to the second it runs; the task stays scheduled, watched a grace period after it.
+    expect(report).toMatchObject({ due: 1, handedOff: 1, reenqueued: 0 });
+    expect(sent).toEqual([{ tenant: 'acme', task_id: task.id }]);
+    expect(delays).toEqual([840]);
+    expect(get(task.id)).toMatchObject({ status: 'scheduled', sweep_at: at(840 + 300) });
+  });
+
+  it('leaves a delayed task further ahead than a message can wait, even when everything is due', async () => {
+    // Prepare: due in a day.
+    const task = scheduled('01JNK8Z6S4Y5Q3W2E1R0T9DLY2', 86_400);
+    const { deps, sent, get } = setup([task]);
+
+    // Act
+    const report = await sweep(deps, { everythingDue: true });
+
+    // Assess
+    expect(report).toMatchObject({ due: 1, handedOff: 0, skipped: 1 });
+    expect(sent).toEqual([]);
+    expect(get(task.id).sweep_at).toBe(task.sweep_at);
+  });
+
+  it('re-sends, without delay, a delayed task whose run time passed while its message was lost', async () => {
+    // Prepare: ran due 10 minutes ago, still scheduled, its watch time passed.
+    const task = scheduled('01JNK8Z6S4Y5Q3W2E1R0T9DLY3', -600, { sweep_at: at(-1) });
+    const { deps, sent, delays } = setup([task]);
+
+    // Act
+    const report = await sweep(deps);
+
+    // Assess
+    expect(report).toMatchObject({ reenqueued: 1 });
+    expect(sent).toEqual([{ tenant: 'acme', task_id: task.id }]);
+    expect(delays).toEqual([undefined]);
+  });
+
+  it('expires a task not started by its start_by, with its webhook, and sends it no message', async () => {
+    // Prepare: pending, message lost, start_by passed.
+    const task = taskItem({
+      id: '01JNK8Z6S4Y5Q3W2E1R0T9EXP1',
+      status: 'pending',
+      attempts: 0,
+      start_by: at(-30),
+      sweep_at: at(-1),
+      webhook_url: 'https://hooks.example.com/t',
+      webhook: { status: 'pending', attempts: 0 },
+    });
+    const { deps, sent, webhooks, get } = setup([task]);
+
+    // Act
+    const report = await sweep(deps);
+
+    // Assess
+    expect(report).toMatchObject({ expired: 1, reenqueued: 0 });
+    expect(get(task.id).status).toBe('expired');
+    expect(sent).toEqual([]);
+    expect(webhooks).toEqual([{ tenant: 'acme', task_id: task.id, event: 'task.expired' }]);
   });
 });

@@ -87,9 +87,9 @@ describe('TaskService.create', () => {
     expect(deletes[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: { pk: put.Item!.pk },
-      ConditionExpression: '#status = :pending',
+      ConditionExpression: '#status IN (:pending, :scheduled)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending' },
+      ExpressionAttributeValues: { ':pending': 'pending', ':scheduled': 'scheduled' },
     });
   });
 

@@ -62,7 +62,7 @@ export function apiClient(baseUrl: string, apiKey: string | undefined) {
   };
 }
 
-export const isTerminalView = (task: TaskView) => ['completed', 'failed', 'canceled'].includes(task.status);
+export const isTerminalView = (task: TaskView) => ['completed', 'failed', 'canceled', 'expired'].includes(task.status);
 
 /**
  * The shortest real retries, for `startLocalStack({ retryBackoff })`: SQS delays count whole seconds and

@@ -3,18 +3,19 @@ import { CliError } from './errors';
 import { ApiClient, resolveTarget } from './http';
 import { importFile } from './import';
 import { createKey, listKeys, revokeKey } from './keys';
-import { cancelTask, createTask, formatList, formatTask, getTask, listTasks } from './tasks';
+import { cancelTask, createTask, formatList, formatTask, getTask, listTasks, rerunTask } from './tasks';
 import { EXIT_CODES, watchTask } from './watch';
 import { redrive, secret } from './webhooks';
 
 const USAGE = `Usage: tasklane <command> [options]
 
 Tasks (over the HTTP API):
-  tasklane create <type> [--payload '<json>'] [--webhook-url <url>] [--watch]
+  tasklane create <type> [--payload '<json>'] [--webhook-url <url>] [--delay <seconds> | --run-at <RFC 3339>] [--watch]
   tasklane get <id>
   tasklane list [--status <status>] [--type <type>] [--limit <n>] [--cursor <next_cursor>]
   tasklane cancel <id>
-  tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled
+  tasklane rerun <id> [--payload '<json>'] [--watch]   a new task repeating a finished one
+  tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled, 4 expired
   tasklane import <file.csv> --type <task type> [--columns <header>=<field>,…] [--watch]
                                one task per CSV row: uploads the file and creates an import task
 
@@ -42,7 +43,8 @@ Options:
   --json             machine-readable output (watch: one JSON line per event)
   -h, --help         this text
 
-Exit codes: 0 success, 1 task failed (or an unexpected error), 2 bad usage or a refused request, 3 task canceled.`;
+Exit codes: 0 success, 1 task failed (or an unexpected error), 2 bad usage or a refused request, 3 task canceled,
+4 task expired.`;
 
 /** Where the CLI reads and writes; the process's own in bin/, captured in tests. */
 export interface CliIo {
@@ -78,6 +80,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       'api-key': { type: 'string' },
       payload: { type: 'string' },
       'webhook-url': { type: 'string' },
+      delay: { type: 'string' },
+      'run-at': { type: 'string' },
       watch: { type: 'boolean', default: false },
       status: { type: 'string' },
       type: { type: 'string' },
@@ -153,7 +157,17 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   switch (command) {
     case 'create': {
       const client = api();
-      return created(client, await createTask(client, arg, values.payload, values['webhook-url']));
+      return created(
+        client,
+        await createTask(client, arg, values.payload, values['webhook-url'], {
+          delaySeconds: values.delay,
+          runAt: values['run-at'],
+        }),
+      );
+    }
+    case 'rerun': {
+      const client = api();
+      return created(client, await rerunTask(client, arg, values.payload));
     }
     case 'get':
       show(await getTask(api(), arg));

@@ -20,24 +20,43 @@ export function createTask(
   type: string | undefined,
   payload: string | undefined,
   webhookUrl: string | undefined,
+  timing: { runAt?: string; delaySeconds?: string } = {},
 ): Promise<TaskView> {
   if (!type)
     throw new CliError(
       'create needs the task type, e.g. "tasklane create generic --payload \'{"steps":5}\'" (see GET /task-types).',
     );
-  let parsed: unknown = {};
-  if (payload !== undefined) {
-    try {
-      parsed = JSON.parse(payload);
-    } catch (error) {
-      throw new CliError(`--payload is not valid JSON: ${(error as Error).message}`);
-    }
+  let delay: number | undefined;
+  if (timing.delaySeconds !== undefined) {
+    delay = Number(timing.delaySeconds);
+    if (!/^\d+$/.test(timing.delaySeconds)) throw new CliError('--delay must be a whole number of seconds.');
   }
   return client.request<TaskView>('POST', 'tasks', {
     type,
-    payload: parsed,
+    payload: parsePayload(payload) ?? {},
     ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
+    ...(timing.runAt ? { run_at: timing.runAt } : {}),
+    ...(delay === undefined ? {} : { delay_seconds: delay }),
   });
+}
+
+/** POST /tasks/{id}/rerun: a new task repeating a finished one (with --payload, a different payload). */
+export function rerunTask(client: ApiClient, id: string | undefined, payload: string | undefined): Promise<TaskView> {
+  const parsed = parsePayload(payload);
+  return client.request<TaskView>(
+    'POST',
+    `${taskPath(id, 'rerun')}/rerun`,
+    parsed === undefined ? {} : { payload: parsed },
+  );
+}
+
+function parsePayload(payload: string | undefined): unknown {
+  if (payload === undefined) return undefined;
+  try {
+    return JSON.parse(payload);
+  } catch (error) {
+    throw new CliError(`--payload is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 export function getTask(client: ApiClient, id: string | undefined): Promise<TaskView> {

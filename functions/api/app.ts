@@ -16,10 +16,10 @@ import { registerSendEmailRoute } from './send-email-route';
 import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
-import { readJson } from './json-body';
+import { readJson, readOptionalJson } from './json-body';
 import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
 import { requireTenant } from './tenant';
-import { LIMITS, createTaskBody, listTasksQuery, parseIdempotencyKey, parseOrThrow } from './validation';
+import { LIMITS, createTaskBody, listTasksQuery, parseIdempotencyKey, parseOrThrow, rerunBody } from './validation';
 
 export interface ApiDeps {
   tasks: TaskService;
@@ -98,6 +98,20 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   });
 
   app.get('/tasks/:id', async (c) => c.json(toView(await deps.tasks.get(c.get('tenant'), c.req.param('id')))));
+
+  app.post('/tasks/:id/rerun', async (c) => {
+    const { payload } = parseOrThrow(rerunBody, await readOptionalJson(c.req.raw), 'request body');
+    const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
+    const { task, replayed } = await deps.tasks.rerun({
+      tenant: c.get('tenant'),
+      id: c.req.param('id'),
+      payload,
+      idempotencyKey,
+    });
+    c.header('Location', `/tasks/${encodeURIComponent(task.id)}`);
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(toView(task), 202);
+  });
 
   app.delete('/tasks/:id', async (c) => {
     const { task, outcome } = await deps.tasks.cancel(c.get('tenant'), c.req.param('id'));

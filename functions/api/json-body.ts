@@ -15,3 +15,9 @@ export async function readJson(request: Request): Promise<unknown> {
     ]);
   }
 }
+
+/** A JSON body that may be left out: an empty body reads as `{}`. */
+export async function readOptionalJson(request: Request): Promise<unknown> {
+  const text = await request.clone().text();
+  return text.trim() === '' ? {} : readJson(request);
+}

@@ -46,6 +46,9 @@ export const createTaskBody = z
   })
   .strict();
 
+/** POST /tasks/{id}/rerun: an optional payload in place of the original's. */
+export const rerunBody = z.object({ payload: z.unknown().optional() }).strict();
+
 export const listTasksQuery = z
   .object({
     status: z.enum(TASK_STATUSES).optional(),

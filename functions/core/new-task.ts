@@ -21,6 +21,7 @@ export function newPendingTask(input: {
   run_at?: string;
   start_by?: string;
   schedule_id?: string;
+  rerun_of?: string;
 }): Task {
   const scheduled = input.run_at !== undefined && input.run_at > input.now;
   return {
@@ -41,6 +42,7 @@ export function newPendingTask(input: {
     run_at: input.run_at,
     start_by: input.start_by,
     schedule_id: input.schedule_id,
+    rerun_of: input.rerun_of,
     webhook_url: input.webhook_url,
     ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
     idempotency_key: input.idempotency_key,

@@ -18,6 +18,16 @@ export interface CreateTaskInput extends TimingInput {
   payload?: unknown;
   webhook_url?: string;
   idempotencyKey?: string;
+  /** Set by rerun: the finished task this one repeats. */
+  rerun_of?: string;
+}
+
+export interface RerunInput {
+  tenant: string;
+  id: string;
+  /** Replaces the original payload (validated like a new task's). */
+  payload?: unknown;
+  idempotencyKey?: string;
 }
 
 export interface CreateTaskOutcome {
@@ -94,6 +104,7 @@ export class TaskService {
           delay_seconds: input.delay_seconds,
           start_by: input.start_by,
           ttl_seconds: input.ttl_seconds,
+          rerun_of: input.rerun_of,
         })
       : undefined;
     const task = newPendingTask({
@@ -107,12 +118,36 @@ export class TaskService {
       request_fingerprint: fingerprint,
       run_at: timing.runAt,
       start_by: timing.startBy,
+      rerun_of: input.rerun_of,
     });
     const written = await this.deps.store.create(task);
     if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
     await this.enqueue(task);
     (this.deps.metrics ?? noMetrics).count('created', type.name);
     return { task, replayed: false };
+  }
+
+  /**
+   * A new task of a finished task's type, payload (or the one given) and webhook_url, carrying
+   * `rerun_of`; the original is untouched. Only terminal tasks: a running one would run twice.
+   */
+  async rerun(input: RerunInput): Promise<CreateTaskOutcome> {
+    const original = await this.get(input.tenant, input.id);
+    if (!isTerminal(original.status)) {
+      throw new ConflictError(
+        'task_not_finished',
+        `Task "${input.id}" is ${original.status}; only a finished task (completed, failed, canceled, expired) can be rerun.`,
+        { status: original.status },
+      );
+    }
+    return this.create({
+      tenant: input.tenant,
+      type: original.type,
+      payload: input.payload === undefined ? original.payload : input.payload,
+      webhook_url: original.webhook_url,
+      idempotencyKey: input.idempotencyKey,
+      rerun_of: original.id,
+    });
   }
 
   /**

@@ -49,6 +49,8 @@ export interface Task {
   start_by?: string;
   /** The schedule whose firing created this task. */
   schedule_id?: string;
+  /** The finished task this one reruns (POST /tasks/{id}/rerun). */
+  rerun_of?: string;
   webhook_url?: string;
   /** Delivery of the terminal-event webhook; `pending` from creation until delivered or given up. */
   webhook?: WebhookDeliveryState;
@@ -122,6 +124,7 @@ export interface TaskView {
   run_at?: string;
   start_by?: string;
   schedule_id?: string;
+  rerun_of?: string;
   webhook_url?: string;
   webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
@@ -148,6 +151,7 @@ export function toView(task: Task): TaskView {
     run_at: task.run_at,
     start_by: task.start_by,
     schedule_id: task.schedule_id,
+    rerun_of: task.rerun_of,
     webhook_url: task.webhook_url,
     webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,

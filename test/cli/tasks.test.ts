@@ -4,19 +4,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../cli/run';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { LOCAL_TENANT, startLocalStack, type LocalStack } from '../../local/stack';
 import { taskItem } from '../helpers/factories';
+import { ONE_SECOND_RETRIES } from '../helpers/local-api';
 
-/** Runs one command line in-process, as `npx tasklane …` would in `cwd`. */
-async function tasklane(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+/** Starts one command line in-process, as `npx tasklane …` would in `cwd`; `out()` is what it printed so far. */
+function startTasklane(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: { write: (t) => (out += t) }, err: { write: (t) => (err += t) }, env, cwd });
-  return { code, out, err };
+  const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) }, env, cwd };
+  const done = runCli(args, io).then((code) => ({ code, out, err }));
+  return { done, out: () => out };
 }
+
+/** Runs one command line in-process to its end. */
+const tasklane = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => startTasklane(args, cwd, env).done;
 
 /** The task commands against the embedded local stack, through its state file like `--local` after `npm start`. */
 describe('tasklane task commands (cli/run.ts)', () => {
@@ -31,6 +37,8 @@ describe('tasklane task commands (cli/run.ts)', () => {
       progressIntervalMs: 50,
       pollWaitSeconds: 1,
       stream: { pollIntervalMs: 100 },
+      // Retries a second apart, whatever generic's own backoff: the --json watch test waits for one.
+      retryBackoff: ONE_SECOND_RETRIES,
     });
     cwd = mkdtempSync(join(tmpdir(), 'tasklane-cli-'));
     empty = mkdtempSync(join(tmpdir(), 'tasklane-cli-empty-'));
@@ -115,12 +123,16 @@ describe('tasklane task commands (cli/run.ts)', () => {
     const created = JSON.parse(
       (await tasklane(['create', 'generic', '--payload', '{"steps":100,"step_ms":100}', '--local', '--json'], cwd)).out,
     );
-    const watching = tasklane(['watch', created.task_id, '--local'], cwd);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const watching = startTasklane(['watch', created.task_id, '--local'], cwd);
+    // Its stream is open once watch prints an event, and the task runs once an event says so.
+    await vi.waitFor(
+      () => expect(watching.out(), 'watch never showed the task running').toMatch(/running\s+attempt 1\/5/),
+      { timeout: 10_000 },
+    );
 
     // Act
     const canceled = await tasklane(['cancel', created.task_id, '--local'], cwd);
-    const watched = await watching;
+    const watched = await watching.done;
 
     // Assess
     expect(canceled.out).toBe(

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { apiClient, isTerminalView } from '../helpers/local-api';
+import { apiClient, isTerminalView, ONE_SECOND_RETRIES } from '../helpers/local-api';
 
 /** The whole lifecycle through the local stack: emulators, API, pollers and workers, no mocks. */
 describe('task lifecycle (local stack)', () => {
@@ -9,7 +9,14 @@ describe('task lifecycle (local stack)', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0, progressIntervalMs: 50, pollWaitSeconds: 1 });
+    stack = await startLocalStack({
+      port: 0,
+      rateLimitPerSecond: 0,
+      progressIntervalMs: 50,
+      pollWaitSeconds: 1,
+      // Real retries, a second apart: generic's own backoff waits up to 1, 2, 4 and 8 s before the DLQ.
+      retryBackoff: ONE_SECOND_RETRIES,
+    });
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());
@@ -73,9 +80,9 @@ describe('task lifecycle (local stack)', () => {
     // Prepare
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;
 
-    // Act: generic allows 5 attempts; fail them all (backoff 1, 2, 4, 8 s with jitter).
+    // Act: generic allows 5 attempts; fail them all (a second between them).
     const created = await api.create('generic', { steps: 1, step_ms: 0, fail_attempts: 5 });
-    const { task } = await api.waitFor(created.body.task_id, isTerminalView, 45_000);
+    const { task } = await api.waitFor(created.body.task_id, isTerminalView);
     const dlqBody = await waitForDlqMessage(stack, queue.dlqUrl, created.body.task_id);
 
     // Assess

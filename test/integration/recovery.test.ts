@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { generic } from '../../functions/task-types/generic';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { apiClient, isTerminalView } from '../helpers/local-api';
+import { apiClient, isTerminalView, untilQueueEmpty } from '../helpers/local-api';
 
 /** Far below the sweeper's bound for a lost attempt (start + 900 s + 90 s): only the restart can explain a finish this quick. */
 const PROMPTLY_MS = 20_000;
@@ -123,6 +123,9 @@ describe.skipIf(Boolean(process.env.TASKLANE_DYNAMODB_ENDPOINT))('restart recove
         api2.waitFor(id, (t) => t.webhook?.status === 'delivered', PROMPTLY_MS),
       ),
     );
+    // Every queue drained: no attempt and no delivery is left to run, so the receiver got all it ever will.
+    for (const queue of [...second.queues, second.webhookQueue])
+      await untilQueueEmpty(second.clients.sqs, queue.queueUrl, `the ${queue.type.name} queue`);
     const finishedAfter = await api2.get(finished);
 
     // Assess

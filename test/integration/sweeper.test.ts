@@ -244,6 +244,14 @@ describe('sweeper (local stack)', () => {
     const report = await sweepAt(24 * 3600);
 
     // Assess
-    expect(report).toEqual({ due: 0, reenqueued: 0, handedOff: 0, expired: 0, failed: 0, skipped: 0, webhooksResent: 0 });
+    expect(report).toEqual({
+      due: 0,
+      reenqueued: 0,
+      handedOff: 0,
+      expired: 0,
+      failed: 0,
+      skipped: 0,
+      webhooksResent: 0,
+    });
   });
 });

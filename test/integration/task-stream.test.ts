@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../functions/core/api-keys';
 import type { TaskEventData } from '../../functions/core/task-events';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { apiClient } from '../helpers/local-api';
+import { apiClient, ONE_SECOND_RETRIES } from '../helpers/local-api';
 
 interface Received {
   event: string;
@@ -13,6 +13,38 @@ interface Received {
 
 const STREAM = { pollIntervalMs: 100, heartbeatMs: 400, maxDurationMs: 2000, retryMs: 100 };
 const TERMINAL = ['completed', 'failed', 'canceled'];
+
+/**
+ * Reads a response body until `enough` holds for the text read so far or the body ends, and says which.
+ * Fails naming `what` and showing the text if neither happens within `timeoutMs`.
+ */
+async function readBody(
+  body: ReadableStream<Uint8Array>,
+  what: string,
+  enough: (text: string) => boolean = () => false,
+  timeoutMs = 10_000,
+): Promise<{ text: string; ended: boolean }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    void reader.cancel();
+  }, timeoutMs);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (expired) throw new Error(`${what} did not happen within ${timeoutMs} ms; read: ${JSON.stringify(text)}`);
+      if (done) return { text, ended: true };
+      text += decoder.decode(value, { stream: true });
+      if (enough(text)) return { text, ended: false };
+    }
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
+}
 
 /**
  * GET /tasks/{id}/stream over real HTTP with a standard EventSource client (the `eventsource`
@@ -30,6 +62,8 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
       progressIntervalMs: 50,
       pollWaitSeconds: 1,
       stream: STREAM,
+      // Retries a second apart, whatever generic's own backoff: the retry test waits for one.
+      retryBackoff: ONE_SECOND_RETRIES,
     });
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
@@ -159,9 +193,7 @@ describe('GET /tasks/{id}/stream (local stack)', () => {
       headers: { authorization: `Bearer ${stack.apiKey}` },
       signal: controller.signal,
     });
-    const reader = response.body!.getReader();
-    let text = '';
-    while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
+    const { text } = await readBody(response.body!, 'a heartbeat', (read) => read.includes(': heartbeat'));
     controller.abort();
 
     // Assess
@@ -238,19 +270,18 @@ describe('GET /tasks/{id}/stream after its key is revoked (local stack)', () => 
     const response = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, {
       headers: { authorization: `Bearer ${secret}` },
     });
-    const reader = response.body!.getReader();
-    await reader.read();
+    const opened = await readBody(response.body!, 'the first event', (read) => read.includes('event: status'));
 
     // Act
     await stack.apiKeys.revoke(record.key_id, new Date().toISOString());
-    let ended = false;
-    while (!ended) ended = (await reader.read()).done;
+    const { ended } = await readBody(response.body!, 'the end of the stream');
     const reconnect = await fetch(`${stack.apiUrl}/tasks/${task.task_id}/stream`, {
       headers: { authorization: `Bearer ${secret}` },
     });
 
     // Assess
     expect(response.status).toBe(200);
+    expect(opened.ended).toBe(false);
     expect(ended).toBe(true);
     expect(reconnect.status).toBe(401);
   });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { DynamoWebhookSecretStore } from '../../functions/adapters/dynamo-webhook-secret-store';
 import { SWEEP } from '../../functions/core/sweep-policy';
@@ -10,9 +10,10 @@ import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
 import { redriveWebhooks } from '../../functions/webhooks/redrive';
 import { issueApiKey } from '../../functions/core/api-keys';
+import type { TaskView } from '../../functions/core/task';
 import { webhookId } from '../../functions/webhooks/event';
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { apiClient } from '../helpers/local-api';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { apiClient, ONE_SECOND_RETRIES, untilQueueEmpty } from '../helpers/local-api';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -48,22 +49,43 @@ function receiver() {
   };
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/**
+ * Polls a task until its webhook record matches `expected`; when time runs out the test fails with
+ * the record as last read, against what it should have become.
+ */
+function untilWebhook(
+  api: ReturnType<typeof apiClient>,
+  taskId: string,
+  expected: Record<string, unknown>,
+  timeoutMs = 30_000,
+): Promise<TaskView> {
+  return vi.waitFor(
+    async () => {
+      const { body } = await api.get(taskId);
+      expect(body.webhook, `webhook of task ${taskId} after ${timeoutMs} ms`).toMatchObject(expected);
+      return body;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /** A local stack and a receiver on loopback, set up and torn down around one describe block. */
-function webhookStack() {
+function webhookStack(options: LocalStackOptions = {}) {
   const env = {
     hook: receiver(),
     url: '',
     stack: undefined as unknown as LocalStack,
     api: undefined as unknown as ReturnType<typeof apiClient>,
+    /**
+     * Waits until the task queue and then the webhook queue hold nothing: every task message was
+     * handled (so no webhook is still to be queued) and every queued delivery was sent and deleted (so
+     * none is in flight or waiting to retry). What the receiver got by then is all it will get.
+     */
+    async settled() {
+      const generic = env.stack.queues.find((q) => q.type.name === 'generic')!;
+      await untilQueueEmpty(env.stack.clients.sqs, generic.queueUrl, 'the generic task queue');
+      await untilQueueEmpty(env.stack.clients.sqs, env.stack.webhookQueue.queueUrl, 'the webhook queue');
+    },
   };
   beforeAll(async () => {
     env.url = await env.hook.listen();
@@ -73,6 +95,7 @@ function webhookStack() {
       progressIntervalMs: 50,
       pollWaitSeconds: 1,
       scheduleIntervalMs: 0,
+      ...options,
     });
     env.api = apiClient(env.stack.apiUrl, env.stack.apiKey);
   });
@@ -85,7 +108,8 @@ function webhookStack() {
 }
 
 describe('webhooks (local stack)', () => {
-  const env = webhookStack();
+  // Real retries, a second apart instead of the webhook backoff's 10 s and more.
+  const env = webhookStack({ retryBackoff: ONE_SECOND_RETRIES });
   const hook = env.hook;
 
   const secretOf = (tenant: string) =>
@@ -98,10 +122,8 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    const task = await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
+    await env.settled();
     const secrets = await secretOf('local');
 
     // Assess
@@ -117,13 +139,13 @@ describe('webhooks (local stack)', () => {
       type: 'task.completed',
       data: { task_id: created.body.task_id, status: 'completed', attempts: 1, result: { steps: 1 } },
     });
-    expect(task.body.webhook).toMatchObject({
+    expect(task.webhook).toMatchObject({
       status: 'delivered',
       attempts: 1,
       last_status_code: 200,
       delivered_at: expect.any(String),
     });
-    expect(task.body.status).toBe('completed');
+    expect(task.status).toBe('completed');
   });
 
   it('delivers to a receiver named by host name (http://localhost:<port>), as integrators configure it', async () => {
@@ -136,14 +158,12 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: byName,
     });
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => (t.body.webhook?.attempts ?? 0) >= 1,
-    );
+    const task = await untilWebhook(env.api, created.body.task_id, { attempts: 1 });
+    await env.settled();
 
     // Assess
-    expect(task.body.webhook_url).toBe(byName);
-    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200 });
+    expect(task.webhook_url).toBe(byName);
+    expect(task.webhook).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200 });
     expect(hook.received).toHaveLength(1);
     expect(hook.received[0]!.headers.host).toBe(new URL(byName).host);
   });
@@ -158,16 +178,13 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-      60_000,
-    );
+    const task = await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
+    await env.settled();
 
     // Assess
     expect(hook.received).toHaveLength(3);
     expect(new Set(hook.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(task.webhook).toMatchObject({ status: 'delivered', attempts: 3 });
   });
 
   it.each([
@@ -183,16 +200,14 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'failed',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const task = await untilWebhook(env.api, created.body.task_id, { status: 'failed' });
+    // Not a pause: the delivery's message is gone, neither waiting to retry nor in flight.
+    await env.settled();
 
     // Assess
     expect(hook.received).toHaveLength(1);
-    expect(task.body.status).toBe('completed');
-    expect(task.body.webhook).toMatchObject({
+    expect(task.status).toBe('completed');
+    expect(task.webhook).toMatchObject({
       status: 'failed',
       attempts: 1,
       last_status_code: code,
@@ -209,10 +224,7 @@ describe('webhooks (local stack)', () => {
     });
     await env.api.waitFor(created.body.task_id, (t) => t.status === 'running');
     await env.api.cancel(created.body.task_id);
-    await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
 
     // Assess
     expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ type: 'task.canceled', data: { status: 'canceled' } });
@@ -233,10 +245,7 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    await waitFor(
-      () => client.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    await untilWebhook(client, created.body.task_id, { status: 'delivered' });
     const [request] = hook.received;
     const headers = {
       'webhook-id': String(request!.headers['webhook-id']),
@@ -273,10 +282,8 @@ describe('webhooks (local stack)', () => {
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
+    await env.settled();
     const dlq = await env.stack.clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, WaitTimeSeconds: 0 }),
     );
@@ -288,6 +295,7 @@ describe('webhooks (local stack)', () => {
 });
 
 describe('webhooks whose message is lost or dead-lettered (local stack)', () => {
+  // The webhook's own backoff: its first retry waits 5 s or more, so the purge below surely comes first.
   const env = webhookStack();
   const hook = env.hook;
 
@@ -299,10 +307,7 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.attempts === 1,
-    );
+    await untilWebhook(env.api, created.body.task_id, { attempts: 1 });
     await env.stack.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: env.stack.webhookQueue.queueUrl }));
 
     // Act: a day later (past any retry delay), the sweeper runs.
@@ -310,14 +315,12 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
       clock: { now: () => new Date(Date.now() + 86_400_000) },
     });
     const report = await sweep();
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    const task = await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
+    await env.settled();
 
     // Assess
     expect(report.webhooksResent).toBe(1);
-    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(task.webhook).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([
       webhookId(created.body.task_id, 'task.completed'),
       webhookId(created.body.task_id, 'task.completed'),
@@ -333,10 +336,7 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
       payload: { steps: 1, step_ms: 0 },
       webhook_url: env.url,
     });
-    await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'failed',
-    );
+    await untilWebhook(env.api, created.body.task_id, { status: 'failed' });
     const message = { tenant: 'local', task_id: created.body.task_id, event: 'task.completed' };
     await env.stack.clients.sqs.send(
       new SendMessageCommand({ QueueUrl: env.stack.webhookQueue.dlqUrl, MessageBody: JSON.stringify(message) }),
@@ -349,16 +349,14 @@ describe('webhooks whose message is lost or dead-lettered (local stack)', () => 
       queueUrl: env.stack.webhookQueue.queueUrl,
       dlqUrl: env.stack.webhookQueue.dlqUrl,
     });
-    const task = await waitFor(
-      () => env.api.get(created.body.task_id),
-      (t) => t.body.webhook?.status === 'delivered',
-    );
+    const task = await untilWebhook(env.api, created.body.task_id, { status: 'delivered' });
+    await env.settled();
 
     // Assess
     expect(report).toEqual({ moved: 1, skipped: 0 });
     expect(hook.received).toHaveLength(2);
     expect(hook.received[1]!.headers['webhook-id']).toBe(hook.received[0]!.headers['webhook-id']);
-    expect(task.body.webhook).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(task.webhook).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 });
 

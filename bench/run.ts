@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: bundles and cold start, AWS requests and dollars per task, the DynamoDB write-unit
- * model against DynamoDB Local, local throughput, latency and memory. Writes bench/results/latest.json
- * and latest.md (with `BENCH_QUICK=1`: quick.json and quick.md, from small counts, to check the benchmark itself).
+ * model against DynamoDB Local, local throughput, latency and memory, the start lag of delayed tasks.
+ * Writes bench/results/latest.json and latest.md (with `BENCH_QUICK=1`: quick.json and quick.md, from small
+ * counts, to check the benchmark itself).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { projectPath } from '../infra/paths';
 import { measureAwsCost } from './aws-cost';
 import { buildBundles, entriesToMeasure } from './bundles';
 import { compareWithReferences, measureInit } from './cold-start';
+import { measureDelayedStart } from './delayed-start';
 import { elapsedSeconds, progress } from './progress';
 import { renderMarkdown, targetsOf, type BenchResults } from './report';
 import { QUICK, SETTINGS } from './settings';
@@ -51,6 +53,11 @@ progress(
   `throughput: ${throughput.endToEnd.tasksPerSecond} tasks/s end to end; peak RSS ${throughput.memory.maxRssMb} MB`,
 );
 
+const delayed = await measureDelayedStart(SETTINGS.delayedTasks);
+progress(
+  `delayed: start lag p50 ${delayed.lagMs.p50} ms, p99 ${delayed.lagMs.p99} ms (immediate tasks' wait p50 ${delayed.immediateWaitMs.p50} ms); ${delayed.startedEarly} started early`,
+);
+
 const results: BenchResults = {
   meta: {
     date: new Date().toISOString(),
@@ -68,6 +75,7 @@ const results: BenchResults = {
   cost,
   units,
   throughput,
+  delayed,
 };
 const name = QUICK ? 'quick' : 'latest';
 const dir = projectPath('bench/results');

@@ -28,6 +28,8 @@ const FULL = {
   rawOps: 3000,
   /** Tasks run under the CPU profiler (separately from the timed run, so it does not slow it). */
   profileTasks: 500,
+  /** Delayed tasks timed from run_at to start, and as many immediate ones timed from creation (the baseline). */
+  delayedTasks: 50,
 };
 
 export type BenchSettings = typeof FULL;
@@ -44,6 +46,7 @@ export const SETTINGS: BenchSettings = QUICK
       events: 200,
       rawOps: 300,
       profileTasks: 100,
+      delayedTasks: 10,
     }
   : FULL;
 

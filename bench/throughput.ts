@@ -4,34 +4,17 @@ import autocannon from 'autocannon';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { generic } from '../functions/task-types/generic';
 import { queueSettings } from '../functions/core/queue-settings';
+import { Api, ZERO_WORK } from './local-api';
 import type { MemoryReport } from './memory';
 import type { CpuBreakdown } from './profile';
 import { progress } from './progress';
 import { rawEquivalent, rawLoops, type RawLoop } from './raw-sdk';
 import type { BenchSettings } from './settings';
-import { StackProcess, type Ready } from './stack-client';
+import { StackProcess } from './stack-client';
 import { round, summarize, type Summary } from './stats';
 
 /** How often a client of the end-to-end run asks whether its task completed. */
 const POLL_MS = 20;
-const ZERO_WORK = { type: 'generic', payload: { steps: 1, step_ms: 0 } };
-
-/** The local API, with the stack's key. */
-class Api {
-  constructor(private readonly info: Ready) {}
-
-  readonly headers = () => ({ authorization: `Bearer ${this.info.apiKey}`, 'content-type': 'application/json' });
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.info.apiUrl}${path}`, {
-      method,
-      headers: this.headers(),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as T;
-  }
-}
 
 interface Task {
   task_id: string;

@@ -1,13 +1,13 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { TaskEvent, TaskMetrics } from '../core/metrics';
+import type { LifecycleMetric, TaskMetrics } from '../core/metrics';
 
 export const METRICS_NAMESPACE = 'Tasklane';
 /** One service name for every function, so the `service` dimension is the same wherever a metric comes from. */
 export const METRICS_SERVICE = 'tasklane';
 
-/** CloudWatch metric name of a task event, e.g. `TasksCompleted`; the CDK dashboard uses the same names. */
-export function taskEventMetricName(event: TaskEvent): string {
-  return `Tasks${event[0]!.toUpperCase()}${event.slice(1)}`;
+/** CloudWatch metric name of a lifecycle step, e.g. `TasksCompleted`; the CDK dashboard uses the same names. */
+export function lifecycleMetricName(metric: LifecycleMetric): string {
+  return `Tasks${metric[0]!.toUpperCase()}${metric.slice(1)}`;
 }
 
 export const ATTEMPT_DURATION_METRIC = 'AttemptDuration';
@@ -24,8 +24,8 @@ export class PowertoolsTaskMetrics implements TaskMetrics {
     this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
   }
 
-  count(event: TaskEvent, type: string): void {
-    this.emit(type, taskEventMetricName(event), MetricUnit.Count, 1);
+  count(metric: LifecycleMetric, type: string): void {
+    this.emit(type, lifecycleMetricName(metric), MetricUnit.Count, 1);
   }
 
   attemptDuration(type: string, milliseconds: number): void {

@@ -1,9 +1,12 @@
-/** Task events counted per type (CloudWatch metrics via EMF in AWS). */
-export type TaskEvent = 'created' | 'started' | 'completed' | 'failed' | 'canceled' | 'retried';
+/**
+ * Lifecycle steps counted per task type (CloudWatch metrics via EMF in AWS). Not the SSE `TaskEvent`
+ * of core/task-events.ts: these are metric names.
+ */
+export type LifecycleMetric = 'created' | 'started' | 'completed' | 'failed' | 'canceled' | 'retried';
 
 /** The metrics the core emits; the adapter decides where they go. */
 export interface TaskMetrics {
-  count(event: TaskEvent, type: string): void;
+  count(metric: LifecycleMetric, type: string): void;
   /** How long one attempt ran. */
   attemptDuration(type: string, milliseconds: number): void;
   /** How long a message waited in the queue before this delivery. */

@@ -6,9 +6,9 @@ import {
   METRICS_SERVICE,
   QUEUE_WAIT_METRIC,
   WEBHOOK_DELIVERIES_METRIC,
-  taskEventMetricName,
+  lifecycleMetricName,
 } from '../../functions/adapters/powertools-metrics';
-import type { TaskEvent } from '../../functions/core/metrics';
+import type { LifecycleMetric } from '../../functions/core/metrics';
 import { Construct } from 'constructs';
 import type { TasklaneApi } from './api';
 import type { TaskTypeQueue } from './task-type-queue';
@@ -75,7 +75,7 @@ function taskMetric(typeName: string, metricName: string, statistic: string): Me
   });
 }
 
-const OUTCOMES: TaskEvent[] = ['created', 'completed', 'failed', 'canceled', 'retried'];
+const OUTCOMES: LifecycleMetric[] = ['created', 'completed', 'failed', 'canceled', 'retried'];
 
 function webhookRow({ queue, deadLetterQueue, worker }: TaskTypeQueue): IWidget[] {
   const outcome = (name: string) =>
@@ -131,7 +131,7 @@ function taskTypeRow(taskType: TaskTypeQueue): IWidget[] {
     ]),
     graph(
       'Tasks by outcome',
-      OUTCOMES.map((event) => taskMetric(name, taskEventMetricName(event), 'Sum')),
+      OUTCOMES.map((metric) => taskMetric(name, lifecycleMetricName(metric), 'Sum')),
     ),
     graph('Attempt duration (p50, p99)', [
       taskMetric(name, ATTEMPT_DURATION_METRIC, 'p50'),

@@ -1,3 +1,6 @@
+import * as z from 'zod';
+import { SCHEDULING } from './core/schedule';
+
 /**
  * Runtime configuration, read once from environment variables. The CDK stack sets these
  * (infra/constructs/runtime-environment.ts) and the local stack passes the same shape directly.
@@ -9,9 +12,13 @@ export interface RuntimeConfig {
   queueUrls: Record<string, string>;
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   finishedTaskTtlDays: number;
-  /** Tasks one tenant may create per second, sustained (token bucket refill rate). 0 disables the limit. */
+  /**
+   * Tasks one tenant may create per second, on average: the per-tenant limit is a fixed window of
+   * `rateLimitBurst / rateLimitPerSecond` seconds (at least 1) holding at most `rateLimitBurst` creations
+   * (functions/adapters/dynamo-rate-limiter.ts). 0 disables the limit.
+   */
   rateLimitPerSecond: number;
-  /** Burst size of the per-tenant token bucket. */
+  /** Task creations one tenant may make in one window of the per-tenant limit. */
   rateLimitBurst: number;
   /** Region for the AWS SDK clients. */
   region: string;
@@ -31,6 +38,8 @@ export interface RuntimeConfig {
   filesBucket?: string;
   /** Lifetime of the presigned download URL of an export. */
   downloadUrlExpirySeconds: number;
+  /** Cron schedules one tenant may hold (POST /schedules answers 409 `schedule_limit` beyond it). */
+  maxSchedulesPerTenant: number;
 }
 
 /** Names of the environment variables, shared with the CDK stack so the two cannot drift. */
@@ -47,6 +56,7 @@ export const ENV = {
   emailFrom: 'TASKLANE_EMAIL_FROM',
   filesBucket: 'TASKLANE_FILES_BUCKET',
   downloadUrlExpirySeconds: 'TASKLANE_DOWNLOAD_URL_EXPIRY_SECONDS',
+  maxSchedulesPerTenant: 'TASKLANE_MAX_SCHEDULES_PER_TENANT',
 } as const;
 
 /** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */
@@ -54,6 +64,7 @@ export function queueUrlEnvName(type: string): string {
   return `TASKLANE_QUEUE_URL_${type.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** A missing or invalid setting: the message names it and echoes the value, for the operator who set it. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -61,37 +72,12 @@ export class ConfigError extends Error {
   }
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`Environment variable ${name} is required but not set.`);
-  return value;
-}
-
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Infinity): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new ConfigError(`Environment variable ${name} must be a number ${range}; got "${raw}".`);
-  }
-  return value;
-}
-
-function schemes(env: NodeJS.ProcessEnv): string[] {
-  const raw = env[ENV.webhookSchemes] || 'https';
-  const list = raw.split(',').map((s) => s.trim().toLowerCase());
-  if (list.some((s) => s !== 'https' && s !== 'http')) {
-    throw new ConfigError(`Environment variable ${ENV.webhookSchemes} must list http and/or https; got "${raw}".`);
-  }
-  return list;
-}
-
 export const DEFAULTS = {
   finishedTaskTtlDays: 30,
   rateLimitPerSecond: 50,
   rateLimitBurst: 100,
   downloadUrlExpirySeconds: 3600,
+  maxSchedulesPerTenant: SCHEDULING.defaultMaxPerTenant,
 } as const;
 
 /** SigV4 presigned URLs live at most 7 days: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html */
@@ -99,28 +85,79 @@ export const MAX_DOWNLOAD_URL_EXPIRY_SECONDS = 604_800;
 
 /** Reads the configuration for the given task types; fails fast naming the missing or bad variable. */
 export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const queueUrls: Record<string, string> = {};
-  for (const type of typeNames) queueUrls[type] = required(env, queueUrlEnvName(type));
+  const queueUrls = read(
+    z.object(Object.fromEntries(typeNames.map((type) => [queueUrlEnvName(type), z.string()]))),
+    env,
+  );
+  const vars = read(settings(), env);
   return {
-    tableName: required(env, ENV.tableName),
-    queueUrls,
-    finishedTaskTtlDays: number(env, ENV.finishedTaskTtlDays, DEFAULTS.finishedTaskTtlDays, 1),
-    rateLimitPerSecond: number(env, ENV.rateLimitPerSecond, DEFAULTS.rateLimitPerSecond, 0),
-    rateLimitBurst: number(env, ENV.rateLimitBurst, DEFAULTS.rateLimitBurst, 1),
+    tableName: vars[ENV.tableName],
+    queueUrls: Object.fromEntries(typeNames.map((type) => [type, queueUrls[queueUrlEnvName(type)]!])),
+    finishedTaskTtlDays: vars[ENV.finishedTaskTtlDays] ?? DEFAULTS.finishedTaskTtlDays,
+    rateLimitPerSecond: vars[ENV.rateLimitPerSecond] ?? DEFAULTS.rateLimitPerSecond,
+    rateLimitBurst: vars[ENV.rateLimitBurst] ?? DEFAULTS.rateLimitBurst,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    eventsBucket: env[ENV.eventsBucket] || undefined,
-    flushFunctionName: env[ENV.flushFunctionName] || undefined,
-    webhookQueueUrl: env[ENV.webhookQueueUrl] || undefined,
-    // Loopback targets are never allowed in AWS; only the local stack turns them on.
-    webhookPolicy: { allowedSchemes: schemes(env), allowLoopback: false },
-    emailFrom: env[ENV.emailFrom] || undefined,
-    filesBucket: env[ENV.filesBucket] || undefined,
-    downloadUrlExpirySeconds: number(
-      env,
-      ENV.downloadUrlExpirySeconds,
-      DEFAULTS.downloadUrlExpirySeconds,
-      1,
-      MAX_DOWNLOAD_URL_EXPIRY_SECONDS,
-    ),
+    eventsBucket: vars[ENV.eventsBucket],
+    flushFunctionName: vars[ENV.flushFunctionName],
+    webhookQueueUrl: vars[ENV.webhookQueueUrl],
+    // TLS unless the stack allows plain http too. Loopback targets are never allowed in AWS; only the local stack turns them on.
+    webhookPolicy: { allowedSchemes: vars[ENV.webhookSchemes] ?? ['https'], allowLoopback: false },
+    emailFrom: vars[ENV.emailFrom],
+    filesBucket: vars[ENV.filesBucket],
+    downloadUrlExpirySeconds: vars[ENV.downloadUrlExpirySeconds] ?? DEFAULTS.downloadUrlExpirySeconds,
+    maxSchedulesPerTenant: vars[ENV.maxSchedulesPerTenant] ?? DEFAULTS.maxSchedulesPerTenant,
   };
+}
+
+// Schemas are built when loadConfig runs, never at module load: the authorizer and the stream import this
+// module for ENV alone, and a schema built at load would bundle zod into them.
+
+/**
+ * The variables besides the queue URLs. A schema's description completes "Environment variable X …"
+ * when a value is set but fails it; a bare `z.string()` is a required variable.
+ */
+function settings() {
+  return z.object({
+    [ENV.tableName]: z.string(),
+    [ENV.finishedTaskTtlDays]: number(1),
+    [ENV.rateLimitPerSecond]: number(0),
+    [ENV.rateLimitBurst]: number(1),
+    [ENV.eventsBucket]: z.string().optional(),
+    [ENV.flushFunctionName]: z.string().optional(),
+    [ENV.webhookQueueUrl]: z.string().optional(),
+    [ENV.webhookSchemes]: z
+      .string()
+      .transform((list) => list.split(',').map((scheme) => scheme.trim().toLowerCase()))
+      .pipe(z.array(z.enum(['https', 'http'])))
+      .optional()
+      .describe('must list http and/or https'),
+    [ENV.emailFrom]: z.string().optional(),
+    [ENV.filesBucket]: z.string().optional(),
+    [ENV.downloadUrlExpirySeconds]: number(1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
+    // The tenant's schedule ids share one item: SCHEDULING.maxPerTenantLimit keeps it far below 400 KB.
+    [ENV.maxSchedulesPerTenant]: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(SCHEDULING.maxPerTenantLimit)
+      .optional()
+      .describe(`must be a whole number from 1 to ${SCHEDULING.maxPerTenantLimit}`),
+  });
+}
+
+function number(min: number, max = Infinity) {
+  const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+  return z.coerce.number().min(min).max(max).optional().describe(`must be a number ${range}`);
+}
+
+/** Parses the environment with `schema`; throws a ConfigError naming the first bad variable. */
+function read<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
+  // An empty variable counts as unset, so `TASKLANE_X=` means "use the default".
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (parsed.success) return parsed.data;
+  const name = String(parsed.error.issues[0]!.path[0]);
+  const value = env[name];
+  // An unset variable fails only by being required.
+  if (!value) throw new ConfigError(`Environment variable ${name} is required but not set.`);
+  throw new ConfigError(`Environment variable ${name} ${schema.shape[name]?.description}; got "${value}".`);
 }

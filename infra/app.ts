@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { ConfigError, readConfig, type TasklaneConfig } from './config';
+import { ConfigError } from '../functions/config';
+import { readConfig, type TasklaneConfig } from './config';
 import { nagPacks } from './nag-packs';
 import { TasklaneStack } from './tasklane-stack';
 

@@ -101,6 +101,18 @@ export class TasklaneStack extends Stack {
     });
     runtime.configureSweeper(sweeper.function.fn);
 
+    // Cron schedules: a DynamoDB index of next fire times read every minute (README, "Schedules").
+    const scheduler = new ScheduledJob(this, 'Scheduler', {
+      entry: 'functions/scheduled/scheduler.ts',
+      description: 'Tasklane scheduler (creates the tasks of cron schedules due within 90 s)',
+      every: Duration.minutes(1),
+      // Within the minute, so runs never overlap; what one run leaves, the next fires (within the 60 s grace).
+      timeout: Duration.seconds(50),
+      logRetention: config.logRetentionDays,
+      alarmAction: alarms.action,
+    });
+    runtime.configureScheduler(scheduler.function.fn);
+
     new TasklaneDashboard(this, 'Dashboard', { api, taskTypes: queues, webhooks });
     new CfnOutput(this, 'TableName', {
       value: tasks.table.tableName,

@@ -20,6 +20,7 @@ import { ulid } from 'ulid';
 import { createBucket, createTable, createTypeQueues, deleteTable, type ProvisionedQueue } from './provision';
 import { startSchedules } from './schedules';
 import { buildSweeper } from '../functions/scheduled/build-sweeper';
+import { buildScheduler } from '../functions/scheduled/build-scheduler';
 import { buildWebhookWorker } from '../functions/workers/build-webhook-worker';
 import { WEBHOOK_QUEUE } from '../functions/webhooks/settings';
 import { buildFlush } from '../functions/scheduled/build-flush';
@@ -37,6 +38,8 @@ export interface LocalStackOptions {
   /** Per-tenant creation limit; 0 disables it. */
   rateLimitPerSecond?: number;
   rateLimitBurst?: number;
+  /** Cron schedules one tenant may hold (default DEFAULTS.maxSchedulesPerTenant). */
+  maxSchedulesPerTenant?: number;
   /** Progress write interval of the workers (ms). */
   progressIntervalMs?: number;
   /** Long-poll wait of the local event source pollers (s). */
@@ -45,7 +48,7 @@ export interface LocalStackOptions {
   allowLoopbackWebhooks?: boolean;
   /** Start the event-source pollers (default true); tests that deliver messages by hand turn them off. */
   workers?: boolean;
-  /** How often the schedules run (sweeper); 0 turns them off (tests run them by hand). */
+  /** How often the scheduled functions run (sweeper, scheduler, flush); 0 turns them off (tests run them by hand). */
   scheduleIntervalMs?: number;
   /** Timing of task streams (tests shorten heartbeats and the maximum duration). */
   stream?: Partial<WatchSettings>;
@@ -127,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       emailFrom: options.emailFrom ?? DEFAULT_EMAIL_FROM,
       filesBucket: FILES_BUCKET,
       downloadUrlExpirySeconds: DEFAULTS.downloadUrlExpirySeconds,
+      maxSchedulesPerTenant: options.maxSchedulesPerTenant ?? DEFAULTS.maxSchedulesPerTenant,
     };
     await createBucket(createS3Client(config), EVENTS_BUCKET);
     await createBucket(createS3Client(config), FILES_BUCKET);
@@ -199,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const schedules = startSchedules(options.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS, [
       { name: 'sweeper', run: buildSweeper(config, clients, createLogger('tasklane-sweeper')) },
+      { name: 'scheduler', run: buildScheduler(config, clients, createLogger('tasklane-scheduler')) },
       { name: 'flush', run: () => runFlush() },
     ]);
     stopped.push(() => flushTrigger.idle());

@@ -18,10 +18,10 @@ if (values.help) {
 
   --port N        API port (default: $PORT or 3000)
   --data-dir DIR  keep DynamoDB data in DIR between runs (default: in memory)
-  --schedule-ms N how often the sweeper and the event flush run (default 10000; AWS: every minute)
+  --schedule-ms N how often the sweeper, the scheduler and the event flush run (default 10000; AWS: every minute)
 
 Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
-TASKLANE_RATE_LIMIT_BURST, TASKLANE_EMAIL_FROM (default tasklane@localhost),
+TASKLANE_RATE_LIMIT_BURST, TASKLANE_MAX_SCHEDULES_PER_TENANT, TASKLANE_EMAIL_FROM (default tasklane@localhost),
 TASKLANE_DYNAMODB_ENDPOINT (an external DynamoDB, e.g. AWS's DynamoDB Local at http://127.0.0.1:8000,
 instead of the embedded dynalite), TASKLANE_TABLE_NAME (default ${DEFAULT_TABLE}),
 POWERTOOLS_LOG_LEVEL (default WARN locally).`);
@@ -57,6 +57,7 @@ const stack = await startLocalStack({
   apiKey: process.env.TASKLANE_API_KEY || undefined,
   rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
   rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
+  maxSchedulesPerTenant: numberEnv('TASKLANE_MAX_SCHEDULES_PER_TENANT'),
   emailFrom: process.env.TASKLANE_EMAIL_FROM || undefined,
   tableName: process.env.TASKLANE_TABLE_NAME || DEFAULT_TABLE,
 }).catch((error: NodeJS.ErrnoException) => {

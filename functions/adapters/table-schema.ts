@@ -7,6 +7,7 @@
  * - rate-limit window: pk = `RATE#<tenant>#<window number>` (expires by TTL)
  * - buffered event: pk = `EVT#<tenant>#<event id>`; batch: `BATCH#<tenant>#<batch id>`;
  *   flush lease: `FLUSHLOCK#<tenant>`
+ * - schedule: pk = `SCHED#<tenant>#<id>`; the tenant's schedule ids (its cap): `SCHEDIDS#<tenant>`
  * Listing queries go through GSIs whose sort key is `<created_at>#<id>`, newest first.
  */
 export const TABLE_KEY = 'pk';
@@ -64,6 +65,18 @@ export const INDEXES = {
   },
   /** Batches of a tenant, newest first. */
   batchesByTenant: { name: 'batches-by-tenant', partitionKey: 'batch_tenant_pk' },
+  /**
+   * Sparse: enabled schedules by scheduler shard, sorted by their next fire time (core/schedule-firing.ts).
+   * A tenant's schedules are listed through `by-tenant` under their own partition (schedulesPk), so a
+   * deployed table gains one index, the most one CloudFormation update may add.
+   */
+  schedulesDue: {
+    name: 'schedules-due',
+    partitionKey: 'sched_due_pk',
+    sortKey: 'next_run_at',
+    projection: 'INCLUDE',
+    nonKeyAttributes: ['tenant', 'id'],
+  },
 } as const;
 
 export const GSI_DEFINITIONS = Object.values(INDEXES).map((index) => ({
@@ -90,3 +103,8 @@ export const flushLockKey = (tenant: string): string => `FLUSHLOCK#${tenant}`;
 export const webhookSecretKey = (tenant: string): string => `WHSECRET#${tenant}`;
 export const apiKeyIdKey = (keyId: string): string => `KEYID#${keyId}`;
 export const rateWindowKey = (tenant: string, window: number): string => `RATE#${tenant}#${window}`;
+export const scheduleKey = (tenant: string, id: string): string => `SCHED#${tenant}#${id}`;
+/** The `by-tenant` partition of a tenant's schedules: tenant names hold no `#`, so it never meets a tenant's tasks. */
+export const schedulesPk = (tenant: string): string => `SCHED#${tenant}`;
+export const scheduleIdsKey = (tenant: string): string => `SCHEDIDS#${tenant}`;
+export const scheduleDuePk = (shard: number): string => `SCHEDDUE#${shard}`;

@@ -12,6 +12,8 @@ import type { AppEnv, TenantResolver } from './context';
 import { registerDashboard, type DashboardOptions } from './dashboard-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
+import { registerScheduleRoutes } from './schedule-routes';
+import type { ScheduleService } from '../core/schedule-service';
 import { registerSendEmailRoute } from './send-email-route';
 import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
@@ -37,6 +39,8 @@ export interface ApiDeps {
   dashboard?: DashboardOptions;
   /** POST /uploads (files for `import`); absent without a files bucket. */
   uploads?: UploadLinks;
+  /** Cron schedules (POST/GET /schedules, GET/PATCH/DELETE /schedules/{id}); absent without it. */
+  schedules?: ScheduleService;
   clock?: Clock;
 }
 
@@ -81,6 +85,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
   registerSendEmailRoute(app, deps.tasks);
   if (deps.uploads) registerUploadRoute(app, deps.uploads, deps.clock ?? systemClock);
+  if (deps.schedules) registerScheduleRoutes(app, deps.schedules);
 
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');

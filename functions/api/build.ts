@@ -16,6 +16,8 @@ import { EventService } from '../batching/event-service';
 import type { FlushTrigger } from '../batching/ports';
 import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
+import { DynamoScheduleStore } from '../adapters/dynamo-schedule-store';
+import { ScheduleService } from '../core/schedule-service';
 import { createLogger } from '../shared/logger';
 import { taskTypeNames, taskTypes } from '../task-types/registry';
 import { checkWebhookUrl } from '../webhooks/target-guard';
@@ -85,6 +87,15 @@ export function buildApi(
     settings: options.stream,
     recheckTenant: resolveTenant,
   };
+  const schedules = new ScheduleService({
+    store: new DynamoScheduleStore(clients.dynamo, config.tableName, systemClock),
+    types: taskTypes,
+    tasks,
+    clock: systemClock,
+    log: logger,
+    checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
+    maxPerTenant: config.maxSchedulesPerTenant,
+  });
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
   const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
   return createApp({
@@ -97,6 +108,7 @@ export function buildApi(
     dashboard: options.dashboard,
     webhookSecrets,
     uploads,
+    schedules,
   });
 }
 

@@ -38,6 +38,15 @@ export function importedTaskId(tenant: string, importTaskId: string, line: numbe
   return derivedUuid(`${tenant}\u0000\u0001import\u0000${importTaskId}\u0000${line}`);
 }
 
+/**
+ * The id of the task one firing of a schedule creates: derived from tenant, schedule and fire time,
+ * so a firing processed twice (two scheduler runs, a retry after a crash) addresses the same record
+ * and its conditional put creates one task.
+ */
+export function scheduledTaskId(tenant: string, scheduleId: string, fireAt: string): string {
+  return derivedUuid(`${tenant}\u0000\u0001schedule\u0000${scheduleId}\u0000${fireAt}`);
+}
+
 /** SHA-256 of `name`, formatted as an RFC 9562 version-8 (custom) UUID. */
 function derivedUuid(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');

@@ -211,6 +211,7 @@ export class TasklaneApi extends Construct {
     const task = tasks.addResource('{id}');
     task.addMethod('GET', integration, withId);
     task.addMethod('DELETE', integration, withId);
+    task.addResource('rerun').addMethod('POST', integration, withId);
     const streaming = new LambdaIntegration(this.streamFunction.fn, {
       scopePermissionToMethod: false,
       // Events are passed on as the function writes them, for up to 15 minutes (29 s when buffered):
@@ -233,6 +234,15 @@ export class TasklaneApi extends Construct {
     const batches = api.root.addResource('batches');
     batches.addMethod('GET', integration, secured);
     batches.addResource('{id}').addMethod('GET', integration, withId);
+
+    // Cron schedules.
+    const schedules = api.root.addResource('schedules');
+    schedules.addMethod('GET', integration, secured);
+    schedules.addMethod('POST', integration, secured);
+    const schedule = schedules.addResource('{id}');
+    schedule.addMethod('GET', integration, withId);
+    schedule.addMethod('PATCH', integration, withId);
+    schedule.addMethod('DELETE', integration, withId);
 
     // The tenant's webhook signing secret.
     const secret = api.root.addResource('webhooks').addResource('secret');

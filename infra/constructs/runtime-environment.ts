@@ -41,11 +41,12 @@ export class RuntimeEnvironment {
 
   /** The API: tasks read/written and sent to every type's queue; events buffered, with an early flush. */
   configureApi(fn: LambdaFunction, flush: LambdaFunction): void {
-    this.configureSweeper(fn);
+    this.configureTaskWriter(fn);
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.props.tasks.table.tableArn] }),
     );
     fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
+    fn.addEnvironment(ENV.maxSchedulesPerTenant, String(this.props.config.maxSchedulesPerTenant));
     // POST /uploads presigns PUT URLs, which carry the signer's permission: PutObject under uploads/ only.
     this.grantFilesPrefix(
       fn,
@@ -57,12 +58,27 @@ export class RuntimeEnvironment {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
   }
 
-  /** The sweeper: tasks read/written, and re-sent to any type's queue. */
+  /** The sweeper: tasks read/written, re-sent to any type's queue, and failed (with their webhook queued). */
   configureSweeper(fn: LambdaFunction): void {
+    this.configureTaskWriter(fn);
+  }
+
+  /**
+   * What the API and the sweeper share: tasks read/written and sent to any type's queue, and the webhook
+   * of a task they end (canceled, failed) queued.
+   */
+  private configureTaskWriter(fn: LambdaFunction): void {
     this.setTaskEnvironment(fn);
     this.grantTaskTable(fn);
     for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
     this.props.webhookQueue.grantSendMessages(fn);
+  }
+
+  /** The scheduler: schedules read and moved on, each firing written as a task and sent to its type's queue. */
+  configureScheduler(fn: LambdaFunction): void {
+    this.setTaskEnvironment(fn);
+    this.grantTaskTable(fn);
+    for (const queue of this.props.queues.values()) queue.grantSendMessages(fn);
   }
 
   /** The webhook worker: tasks read and their webhook state written, the tenant's signing secret read (and created). */

@@ -1,8 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../functions/config';
-import { ConfigError, envNameOf, parseConfig, readConfig } from '../../infra/config';
+import { ConfigError, DEFAULTS } from '../../functions/config';
+import { envNameOf, parseConfig, readConfig } from '../../infra/config';
 
 describe('parseConfig', () => {
   it('applies the defaults when nothing is set', () => {
@@ -20,6 +20,7 @@ describe('parseConfig', () => {
       manageApiGatewayAccount: true,
       emailFrom: undefined,
       downloadUrlExpirySeconds: DEFAULTS.downloadUrlExpirySeconds,
+      maxSchedulesPerTenant: DEFAULTS.maxSchedulesPerTenant,
     });
   });
 
@@ -39,6 +40,7 @@ describe('parseConfig', () => {
       webhookSchemes: 'https,http',
       emailFrom: 'noreply@example.com',
       downloadUrlExpirySeconds: '900',
+      maxSchedulesPerTenant: '250',
     });
 
     expect(config).toEqual({
@@ -55,19 +57,26 @@ describe('parseConfig', () => {
       manageApiGatewayAccount: false,
       emailFrom: 'noreply@example.com',
       downloadUrlExpirySeconds: 900,
+      maxSchedulesPerTenant: 250,
     });
   });
 
   it('reads JSON values as cdk.json gives them', () => {
     const config = parseConfig({
       retentionDays: 7,
+      rateLimitPerSecond: 2.5,
+      rateLimitBurst: 10,
       manageApiGatewayAccount: false,
+      webhookSchemes: ['https', 'http'],
       alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
     });
 
     expect(config).toMatchObject({
       logRetentionDays: 7,
+      rateLimitPerSecond: 2.5,
+      rateLimitBurst: 10,
       manageApiGatewayAccount: false,
+      webhookSchemes: ['https', 'http'],
       alarms: { topicArn: 'arn:aws:sns:us-east-1:123456789012:ops' },
     });
   });
@@ -92,10 +101,16 @@ describe('parseConfig', () => {
       'Prod',
       'tasklane: context "stage" must be 1–32 lower-case letters, digits or hyphens, starting with a letter (got "Prod")',
     ],
+    [
+      'stage',
+      5,
+      'tasklane: context "stage" must be 1–32 lower-case letters, digits or hyphens, starting with a letter (got 5)',
+    ],
     ['finishedTaskTtlDays', '0', 'tasklane: context "finishedTaskTtlDays" must be an integer ≥ 1 (got "0")'],
     ['finishedTaskTtlDays', '1.5', 'tasklane: context "finishedTaskTtlDays" must be an integer ≥ 1 (got "1.5")'],
     ['rateLimitPerSecond', 'fast', 'tasklane: context "rateLimitPerSecond" must be a number ≥ 0 (got "fast")'],
     ['rateLimitBurst', '0', 'tasklane: context "rateLimitBurst" must be an integer ≥ 1 (got "0")'],
+    ['rateLimitBurst', 2.5, 'tasklane: context "rateLimitBurst" must be an integer ≥ 1 (got 2.5)'],
     [
       'authorizerCacheTtlSeconds',
       '3601',
@@ -133,6 +148,11 @@ describe('parseConfig', () => {
       'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got "https,ftp")',
     ],
     [
+      'webhookSchemes',
+      [],
+      'tasklane: context "webhookSchemes" must be a comma-separated list of https and/or http (got [])',
+    ],
+    [
       'emailFrom',
       'noreply',
       'tasklane: context "emailFrom" must be an e-mail address (a verified SES identity) (got "noreply")',
@@ -141,6 +161,11 @@ describe('parseConfig', () => {
       'downloadUrlExpirySeconds',
       '604801',
       'tasklane: context "downloadUrlExpirySeconds" must be an integer from 1 to 604800 (got "604801")',
+    ],
+    [
+      'maxSchedulesPerTenant',
+      '10001',
+      'tasklane: context "maxSchedulesPerTenant" must be an integer from 1 to 10000 (got "10001")',
     ],
     ['manageApiGatewayAccount', 'yes', 'tasklane: context "manageApiGatewayAccount" must be true or false (got "yes")'],
   ])('rejects %s = %j, naming the setting and echoing the value', (key, value, message) => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, queueUrlEnvName } from '../../functions/config';
+import { DEFAULTS, ENV, queueUrlEnvName } from '../../functions/config';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import { asArray, referencedId, resourcesOf, statementsOfFunction } from './helpers/template';
@@ -54,6 +54,44 @@ describe('scheduled jobs', () => {
           a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id),
       ),
     ).toBe(true);
+  });
+
+  it('runs the scheduler every minute without retries of a missed run, with the table and every type’s queue', () => {
+    const { fn, rule } = job('Tasklane scheduler');
+    const statements = statementsOfFunction(synth.template, fn);
+    const sendTargets = statements
+      .filter((s) => asArray(s.Action).includes('sqs:SendMessage'))
+      .flatMap((s) => asArray(s.Resource));
+
+    expect(rule?.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    expect(rule?.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+    // Each run ends within its minute, so runs never overlap.
+    expect(fn.Properties.Timeout).toBeLessThan(60);
+    // A firing is a new task on its type's queue; it ends no task, so no webhook queue.
+    expect(sendTargets).toHaveLength(TASK_TYPES.length);
+    expect(statements.some((s) => asArray(s.Action).includes('dynamodb:Query'))).toBe(true);
+  });
+
+  it('alarms when a scheduler run fails (a firing could not be created)', () => {
+    const { id } = job('Tasklane scheduler');
+    const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));
+
+    expect(
+      alarms.some(
+        (a) =>
+          a.Properties.MetricName === 'Errors' &&
+          a.Properties.Dimensions?.some((d: { Value: unknown }) => referencedId(d.Value) === id),
+      ),
+    ).toBe(true);
+  });
+
+  it('hands the API the cap on schedules per tenant', () => {
+    const [, api] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
+    )!;
+    expect(api.Properties.Environment.Variables[ENV.maxSchedulesPerTenant]).toBe(
+      String(DEFAULTS.maxSchedulesPerTenant),
+    );
   });
 
   it('runs the event flush every minute, writing only under events/ in an encrypted, TLS-only bucket', () => {

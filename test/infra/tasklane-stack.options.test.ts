@@ -36,6 +36,7 @@ beforeAll(() => {
       alarmTopicArn,
       tableRemovalPolicy: 'destroy',
       manageApiGatewayAccount: 'false',
+      maxSchedulesPerTenant: '25',
     },
     taskTypes,
   );
@@ -74,6 +75,13 @@ describe('TasklaneStack options', () => {
     synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { IdentitySource: '' });
     synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 })],
+    });
+  });
+
+  it('hands the API the configured cap on schedules per tenant', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Tasklane HTTP API',
+      Environment: { Variables: Match.objectLike({ TASKLANE_MAX_SCHEDULES_PER_TENANT: '25' }) },
     });
   });
 

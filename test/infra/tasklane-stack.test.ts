@@ -468,8 +468,9 @@ describe('TasklaneStack', () => {
     it('keeps every log group for the configured retention', () => {
       const groups = Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'));
 
-      // A log group per function (API, authorizer, stream, sweeper, flush, webhook worker, one worker per type) plus the access logs.
-      expect(groups).toHaveLength(7 + TASK_TYPES.length);
+      // A log group per function (API, authorizer, stream, sweeper, scheduler, flush, webhook worker, one worker per
+      // type) plus the access logs.
+      expect(groups).toHaveLength(8 + TASK_TYPES.length);
       for (const group of groups) expect(group.Properties.RetentionInDays).toBe(synth.config.logRetentionDays);
     });
 

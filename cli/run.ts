@@ -3,7 +3,17 @@ import { CliError } from './errors';
 import { ApiClient, resolveTarget } from './http';
 import { importFile } from './import';
 import { createKey, listKeys, revokeKey } from './keys';
-import { cancelTask, createTask, formatList, formatTask, getTask, listTasks, rerunTask } from './tasks';
+import {
+  cancelTask,
+  createTask,
+  formatList,
+  formatRedrive,
+  formatTask,
+  getTask,
+  listTasks,
+  redriveTaskType,
+  rerunTask,
+} from './tasks';
 import { EXIT_CODES, watchTask } from './watch';
 import { redrive, secret } from './webhooks';
 
@@ -15,6 +25,7 @@ Tasks (over the HTTP API):
   tasklane list [--status <status>] [--type <type>] [--limit <n>] [--cursor <next_cursor>]
   tasklane cancel <id>
   tasklane rerun <id> [--payload '<json>'] [--watch]   a new task repeating a finished one
+  tasklane redrive <type>      rerun your tasks in the type's dead-letter queue, emptying it of them
   tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled, 4 expired
   tasklane import <file.csv> --type <task type> [--columns <header>=<field>,…] [--watch]
                                one task per CSV row: uploads the file and creates an import task
@@ -168,6 +179,13 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     case 'rerun': {
       const client = api();
       return created(client, await rerunTask(client, arg, values.payload));
+    }
+    case 'redrive': {
+      const report = await redriveTaskType(api(), arg, (sofar) => {
+        if (!json && sofar.more) io.err.write(`moved ${sofar.moved} so far…\n`);
+      });
+      print(json ? JSON.stringify(report) : formatRedrive(report));
+      return 0;
     }
     case 'get':
       show(await getTask(api(), arg));

@@ -110,3 +110,52 @@ export function formatList(page: TaskPage): string {
   if (page.next_cursor) rows.push(`More: --cursor ${page.next_cursor}`);
   return rows.join('\n');
 }
+
+interface RedriveReport {
+  type: string;
+  moved: number;
+  task_ids: string[];
+  dropped: number;
+  left: number;
+  more: boolean;
+}
+
+/** Calls the API's redrive more times than this at most: a DLQ refilling as fast as it drains would loop forever. */
+const MAX_REDRIVE_CALLS = 100;
+
+/**
+ * POST /task-types/{type}/redrive until the DLQ is drained: each call moves up to 500 messages in at
+ * most ~20 s and says `more` when there may be others. `progress` hears after each call.
+ */
+export async function redriveTaskType(
+  client: ApiClient,
+  type: string | undefined,
+  progress: (report: RedriveReport) => void,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<RedriveReport> {
+  if (!type) throw new CliError('redrive needs a task type: tasklane redrive <type>.');
+  const total: RedriveReport = { type, moved: 0, task_ids: [], dropped: 0, left: 0, more: true };
+  for (let call = 0; call < MAX_REDRIVE_CALLS && total.more; call++) {
+    const report = await client.request<RedriveReport>('POST', `task-types/${encodeURIComponent(type)}/redrive`);
+    total.moved += report.moved;
+    total.task_ids.push(...report.task_ids);
+    total.dropped += report.dropped;
+    // Messages left (other tenants', unfinished tasks') are seen again by every call: count the last call's.
+    total.left = report.left;
+    total.more = report.more;
+    progress(total);
+    // `more` with nothing moved: the tenant's creation limit; give it a second.
+    if (report.more && report.moved === 0) await pause(1000);
+  }
+  return total;
+}
+
+export function formatRedrive(report: RedriveReport): string {
+  const lines = [`Moved ${report.moved} dead-lettered "${report.type}" task(s) into reruns.`];
+  if (report.dropped > 0)
+    lines.push(`Dropped ${report.dropped} message(s) whose task no longer exists or that are not task messages.`);
+  if (report.left > 0)
+    lines.push(`Left ${report.left} message(s) in the DLQ: another tenant's, or a task that has not ended yet.`);
+  if (report.more) lines.push(`The DLQ may hold more: run the command again.`);
+  return lines.join('\n');
+}

@@ -10,6 +10,8 @@ export interface RuntimeConfig {
   tableName: string;
   /** Queue URL per task type. */
   queueUrls: Record<string, string>;
+  /** Dead-letter queue URL per task type (the API only: DLQ depth and redrive); types without one have no redrive. */
+  dlqUrls: Record<string, string>;
   /** Days a finished task is kept before DynamoDB TTL removes it. */
   finishedTaskTtlDays: number;
   /**
@@ -64,6 +66,11 @@ export function queueUrlEnvName(type: string): string {
   return `TASKLANE_QUEUE_URL_${type.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** Environment variable holding the dead-letter queue URL of one task type, e.g. `TASKLANE_DLQ_URL_GENERIC`. */
+export function dlqUrlEnvName(type: string): string {
+  return `TASKLANE_DLQ_URL_${type.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
 /** A missing or invalid setting: the message names it and echoes the value, for the operator who set it. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -93,6 +100,9 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
   return {
     tableName: vars[ENV.tableName],
     queueUrls: Object.fromEntries(typeNames.map((type) => [type, queueUrls[queueUrlEnvName(type)]!])),
+    dlqUrls: Object.fromEntries(
+      typeNames.flatMap((type) => (env[dlqUrlEnvName(type)] ? [[type, env[dlqUrlEnvName(type)]!]] : [])),
+    ),
     finishedTaskTtlDays: vars[ENV.finishedTaskTtlDays] ?? DEFAULTS.finishedTaskTtlDays,
     rateLimitPerSecond: vars[ENV.rateLimitPerSecond] ?? DEFAULTS.rateLimitPerSecond,
     rateLimitBurst: vars[ENV.rateLimitBurst] ?? DEFAULTS.rateLimitBurst,

@@ -57,6 +57,7 @@ export class TasklaneStack extends Stack {
     const runtime = new RuntimeEnvironment({
       tasks,
       queues: new Map(queues.map((q) => [q.typeName, q.queue])),
+      deadLetterQueues: new Map(queues.map((q) => [q.typeName, q.deadLetterQueue])),
       webhookQueue: webhooks.queue,
       files: files.bucket,
       config,

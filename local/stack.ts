@@ -118,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const config: RuntimeConfig = {
       tableName,
       queueUrls: Object.fromEntries(queues.map((q) => [q.type.name, q.queueUrl])),
+      dlqUrls: Object.fromEntries(queues.map((q) => [q.type.name, q.dlqUrl])),
       finishedTaskTtlDays: DEFAULTS.finishedTaskTtlDays,
       rateLimitPerSecond: options.rateLimitPerSecond ?? DEFAULTS.rateLimitPerSecond,
       rateLimitBurst: options.rateLimitBurst ?? DEFAULTS.rateLimitBurst,

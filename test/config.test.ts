@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         generic: 'https://sqs.eu-west-1.amazonaws.com/123456789012/generic',
         'send-email': 'https://sqs.eu-west-1.amazonaws.com/123456789012/send-email',
       },
+      dlqUrls: {},
       finishedTaskTtlDays: DEFAULTS.finishedTaskTtlDays,
       rateLimitPerSecond: DEFAULTS.rateLimitPerSecond,
       rateLimitBurst: DEFAULTS.rateLimitBurst,
@@ -50,6 +51,8 @@ describe('loadConfig', () => {
       [ENV.filesBucket]: 'tasklane-files',
       [ENV.downloadUrlExpirySeconds]: '900',
       [ENV.maxSchedulesPerTenant]: '250',
+      TASKLANE_DLQ_URL_GENERIC: 'https://sqs.eu-west-1.amazonaws.com/123456789012/generic-dlq',
+      TASKLANE_DLQ_URL_SEND_EMAIL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send-email-dlq',
     });
 
     // Act
@@ -68,6 +71,10 @@ describe('loadConfig', () => {
       filesBucket: 'tasklane-files',
       downloadUrlExpirySeconds: 900,
       maxSchedulesPerTenant: 250,
+      dlqUrls: {
+        generic: 'https://sqs.eu-west-1.amazonaws.com/123456789012/generic-dlq',
+        'send-email': 'https://sqs.eu-west-1.amazonaws.com/123456789012/send-email-dlq',
+      },
     });
   });
 

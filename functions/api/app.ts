@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import * as z from 'zod';
 import { PayloadTooLargeError } from '../core/errors';
 import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';
@@ -17,6 +16,8 @@ import type { ScheduleService } from '../core/schedule-service';
 import { registerSendEmailRoute } from './send-email-route';
 import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
+import { registerTaskTypeRoutes } from './task-type-routes';
+import type { TaskDeadLetters } from '../core/task-redrive';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson, readOptionalJson } from './json-body';
 import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   tasks: TaskService;
   /** The task types, for GET /task-types. */
   types: TaskTypes;
+  /** The types' dead-letter queues: GET /task-types shows their depth, POST /task-types/{type}/redrive empties them. */
+  deadLetters?: TaskDeadLetters;
   resolveTenant: TenantResolver;
   log: Log;
   /** The tenant's webhook signing secret (GET /webhooks/secret, POST /webhooks/secret/rotate). */
@@ -68,17 +71,13 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
 
-  app.get('/task-types', (c) =>
-    c.json({
-      items: deps.types.list().map((t) => ({
-        name: t.name,
-        description: t.description,
-        payload_schema: z.toJSONSchema(t.payloadSchema, { io: 'input', unrepresentable: 'any' }),
-        max_attempts: t.settings.maxAttempts,
-        timeout_seconds: t.settings.timeoutSeconds,
-      })),
-    }),
-  );
+  registerTaskTypeRoutes(app, {
+    types: deps.types,
+    tasks: deps.tasks,
+    log: deps.log,
+    clock: deps.clock ?? systemClock,
+    deadLetters: deps.deadLetters,
+  });
 
   if (deps.events) registerEventRoutes(app, deps.events);
   if (deps.webhookSecrets) registerWebhookRoutes(app, deps.webhookSecrets);

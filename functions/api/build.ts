@@ -17,6 +17,7 @@ import type { FlushTrigger } from '../batching/ports';
 import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
 import { DynamoScheduleStore } from '../adapters/dynamo-schedule-store';
+import { SqsTaskDeadLetters } from '../adapters/sqs-dead-letters';
 import { ScheduleService } from '../core/schedule-service';
 import { createLogger } from '../shared/logger';
 import { taskTypeNames, taskTypes } from '../task-types/registry';
@@ -109,6 +110,11 @@ export function buildApi(
     webhookSecrets,
     uploads,
     schedules,
+    // Every type's DLQ or none: a redrive route that knows half the types would surprise its caller.
+    deadLetters:
+      Object.keys(config.dlqUrls).length > 0 && taskTypeNames().every((type) => config.dlqUrls[type])
+        ? new SqsTaskDeadLetters(clients.sqs, config.dlqUrls)
+        : undefined,
   });
 }
 

@@ -220,7 +220,15 @@ export class TasklaneApi extends Construct {
       timeout: Duration.minutes(15),
     });
     task.addResource('stream').addMethod('GET', streaming, withId);
-    api.root.addResource('task-types').addMethod('GET', integration, secured);
+    const taskTypes = api.root.addResource('task-types');
+    taskTypes.addMethod('GET', integration, secured);
+    taskTypes
+      .addResource('{type}')
+      .addResource('redrive')
+      .addMethod('POST', integration, {
+        ...secured,
+        requestParameters: { 'method.request.path.type': true },
+      });
     api.root
       .addResource('send-email')
       .addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });

@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { ENV, queueUrlEnvName } from '../../functions/config';
+import { dlqUrlEnvName, ENV, queueUrlEnvName } from '../../functions/config';
 import { UPLOADS_PREFIX } from '../../functions/task-types/uploads';
 import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/core/task-type';
 import type { TasklaneConfig } from '../config';
@@ -13,6 +13,8 @@ export interface RuntimeEnvironmentProps {
   tasks: TasksTable;
   /** Queue of every task type, by type name. */
   queues: ReadonlyMap<string, IQueue>;
+  /** Dead-letter queue of every task type, by type name (the API shows their depth and redrives them). */
+  deadLetterQueues: ReadonlyMap<string, IQueue>;
   /** The webhook delivery queue: every function that can end a task sends to it. */
   webhookQueue: IQueue;
   /** Where task types that use files write them (exports/). */
@@ -56,6 +58,11 @@ export class RuntimeEnvironment {
     );
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
+    // GET /task-types shows each DLQ's depth; POST /task-types/{type}/redrive receives and deletes its messages.
+    for (const [type, dlq] of this.props.deadLetterQueues) {
+      fn.addEnvironment(dlqUrlEnvName(type), dlq.queueUrl);
+      dlq.grantConsumeMessages(fn);
+    }
   }
 
   /** The sweeper: tasks read/written, re-sent to any type's queue, and failed (with their webhook queued). */

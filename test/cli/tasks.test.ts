@@ -168,7 +168,38 @@ describe('tasklane task commands (cli/run.ts)', () => {
     expect(out).toContain('error      PermanentTaskError: bad input');
   });
 
+  it("redrives the type's dead-letter queue into reruns", async () => {
+    // Prepare: a task that fails all its attempts, its message in the DLQ.
+    const created = await tasklane(
+      ['create', 'generic', '--payload', '{"steps":1,"step_ms":0,"fail_attempts":5}', '--json', '--local'],
+      cwd,
+    );
+    const id = JSON.parse(created.out).task_id;
+    const dlq = stack.queues.find((q) => q.type.name === 'generic')!.dlqUrl;
+    await vi.waitFor(
+      async () => {
+        const { Attributes } = await stack.clients.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
+      },
+      { timeout: 45_000, interval: 200 },
+    );
+
+    // Act
+    const { code, out } = await tasklane(['redrive', 'generic', '--local'], cwd);
+    const json = await tasklane(['redrive', 'generic', '--json', '--local'], cwd);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toBe('Moved 1 dead-lettered "generic" task(s) into reruns.\n');
+    expect(JSON.parse(json.out)).toEqual({ type: 'generic', moved: 0, task_ids: [], dropped: 0, left: 0, more: false });
+    const list = await tasklane(['list', '--json', '--local'], cwd);
+    expect(JSON.parse(list.out).items.filter((t: { rerun_of?: string }) => t.rerun_of === id)).toHaveLength(1);
+  }, 60_000);
+
   it.each([
+    ['an unknown task type to redrive', () => ['redrive', 'nope', '--local'], () => cwd, /No task type "nope"/],
     [
       'an unknown id',
       () => ['get', '01M8FW54X830X4HT5D1AH85R16', '--local'],

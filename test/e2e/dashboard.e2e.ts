@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { ONE_SECOND_RETRIES } from '../helpers/local-api';
 
 /** Debian's Chromium (.ci/run installs it); Playwright's own browser download is not used. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,6 +35,8 @@ describe('dashboard (GET /) in Chromium', () => {
       progressIntervalMs: 100,
       pollWaitSeconds: 1,
       stream: { pollIntervalMs: 200 },
+      // The DLQ test's task fails all five attempts: a second apart, not generic's own backoff.
+      retryBackoff: ONE_SECOND_RETRIES,
     });
     userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -63,6 +66,9 @@ describe('dashboard (GET /) in Chromium', () => {
   const progressOf = async (id: string) =>
     Number(await row(id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
   const statusOf = (id: string) => row(id).locator('[data-status]').getAttribute('data-status');
+
+  const fetchTask = async (id: string) =>
+    (await fetch(`${stack.apiUrl}/tasks/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).json();
 
   async function createFromForm(payload: unknown): Promise<string> {
     const before = await page.locator('tr[data-task-id]').count();
@@ -141,6 +147,51 @@ describe('dashboard (GET /) in Chromium', () => {
     // Assess
     expect(detail).toContain('"elapsed_ms": 2000');
     expect(detail).toContain('1 of 5');
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('reruns a finished task from its detail, opening the new task', async () => {
+    // Prepare: the previous test's detail closed, as a user would.
+    await page.keyboard.press('Escape');
+    const original = await createFromForm({ steps: 1, step_ms: 0 });
+    await expect.poll(() => statusOf(original), { timeout: 30_000 }).toBe('completed');
+    await row(original).click();
+
+    // Act
+    await page.click('aside.open button[data-action=rerun]');
+
+    // Assess
+    await expect.poll(() => page.locator('tr[data-task-id]').first().getAttribute('data-task-id')).not.toBe(original);
+    const rerun = (await page.locator('tr[data-task-id]').first().getAttribute('data-task-id'))!;
+    await expect.poll(() => statusOf(rerun), { timeout: 30_000 }).toBe('completed');
+    expect((await fetchTask(rerun)).rerun_of).toBe(original);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it("shows the type's DLQ depth and redrives it into reruns with one click", async () => {
+    // Prepare: a task that fails every attempt, its message moved to the DLQ.
+    await page.keyboard.press('Escape');
+    const failing = await createFromForm({ steps: 1, step_ms: 0, fail_attempts: 5 });
+    await expect.poll(() => statusOf(failing), { timeout: 60_000 }).toBe('failed');
+    const redrive = page.locator('#dlqs tr:has(td:text-is("generic")) button');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return redrive.count();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(1);
+
+    // Act
+    await redrive.click();
+
+    // Assess
+    await expect
+      .poll(() => page.textContent('#banner'), { timeout: 30_000 })
+      .toContain('Redrove 1 generic task(s) into reruns');
+    await expect.poll(() => redrive.count(), { timeout: 10_000 }).toBe(0);
     expect(browserErrors).toEqual([]);
   });
 });

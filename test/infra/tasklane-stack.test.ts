@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GSI_DEFINITIONS, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema';
-import { ENV, queueUrlEnvName } from '../../functions/config';
+import { dlqUrlEnvName, ENV, queueUrlEnvName } from '../../functions/config';
 import { buildApiFromEnv } from '../../functions/api/build';
 import { KEY_PLACEHOLDER } from '../../functions/api/dashboard-route';
 import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
@@ -353,6 +353,24 @@ describe('TasklaneStack', () => {
       expect(fn.Properties.Environment.Variables[ENV.finishedTaskTtlDays]).toBe(
         String(synth.config.finishedTaskTtlDays),
       );
+    });
+
+    it("lets the API read and delete each type's DLQ (depth and redrive), with its URL", () => {
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('HTTP API'),
+      )!;
+      const statements = statementsOfFunction(synth.template, fn);
+
+      for (const type of TASK_TYPES) {
+        const { dlqId } = taskTypeResources(synth.template, type.name);
+        expect(referencedId(fn.Properties.Environment.Variables[dlqUrlEnvName(type.name)])).toBe(dlqId);
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+            Resource: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          }),
+        );
+      }
     });
 
     it('lets the authorizer read single items and nothing else', () => {

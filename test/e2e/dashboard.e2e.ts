@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES } from '../helpers/local-api';
+import { apiClient, ONE_SECOND_RETRIES } from '../helpers/local-api';
 
 /** Debian's Chromium (.ci/run installs it); Playwright's own browser download is not used. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,6 +19,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const RESULTS = 'test-results';
+/** The browser's zone, not the machine's: the schedule form must default to it. */
+const BROWSER_TIME_ZONE = 'Europe/Paris';
+/** 09:00 on 1 January: a schedule that will not fire during the run, so no task of it joins the list. */
+const NEW_YEAR_CRON = '0 9 1 1 *';
 
 /** The dashboard as a user meets it after `npm start`: a real browser, the real local stack. */
 describe('dashboard (GET /) in Chromium', () => {
@@ -26,6 +30,7 @@ describe('dashboard (GET /) in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let userDataDir: string;
+  let api: ReturnType<typeof apiClient>;
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
@@ -38,12 +43,14 @@ describe('dashboard (GET /) in Chromium', () => {
       // The DLQ test's task fails all five attempts: a second apart, not generic's own backoff.
       retryBackoff: ONE_SECOND_RETRIES,
     });
+    api = apiClient(stack.apiUrl, stack.apiKey);
     userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1360, height: 820 },
+      timezoneId: BROWSER_TIME_ZONE,
     });
     page = context.pages()[0] ?? (await context.newPage());
     // No slide-in or bar animations: screenshots show the settled page.
@@ -66,6 +73,11 @@ describe('dashboard (GET /) in Chromium', () => {
   const progressOf = async (id: string) =>
     Number(await row(id).locator('[role=progressbar]').getAttribute('aria-valuenow'));
   const statusOf = (id: string) => row(id).locator('[data-status]').getAttribute('data-status');
+
+  const scheduleRow = (id: string) => page.locator(`#schedules tr[data-schedule-id="${id}"]`);
+  const enabledOf = (id: string) => scheduleRow(id).locator('[data-enabled]').getAttribute('data-enabled');
+  /** The schedule the form created last, shared by the schedule tests below (they run in order). */
+  let scheduleId: string;
 
   const fetchTask = async (id: string) =>
     (await fetch(`${stack.apiUrl}/tasks/${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).json();
@@ -192,6 +204,166 @@ describe('dashboard (GET /) in Chromium', () => {
       .poll(() => page.textContent('#banner'), { timeout: 30_000 })
       .toContain('Redrove 1 generic task(s) into reruns');
     await expect.poll(() => redrive.count(), { timeout: 10_000 }).toBe(0);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('shows the time left before a delayed task starts in its row, and its run_at and start_by in detail', async () => {
+    // Prepare: a task delayed ten minutes, created by a script rather than the form.
+    const { body: task } = await api.request('POST', '/tasks', {
+      type: 'generic',
+      payload: { steps: 1, step_ms: 0 },
+      delay_seconds: 600,
+      ttl_seconds: 900,
+    });
+    const startsIn = row(task.task_id).locator('[data-countdown]');
+
+    // Act: the listing brings it in; the countdown then runs without a reload.
+    await expect.poll(() => startsIn.count(), { timeout: 15_000 }).toBe(1);
+    const first = await startsIn.textContent();
+    await expect.poll(() => startsIn.textContent(), { timeout: 5_000, interval: 200 }).not.toBe(first);
+    await row(task.task_id).click();
+    const runAt = await page.textContent('aside.open dt:text-is("Run at") + dd');
+    const startBy = await page.textContent('aside.open dt:text-is("Start by") + dd');
+    await page.keyboard.press('Escape');
+
+    // Assess
+    expect(await statusOf(task.task_id)).toBe('scheduled');
+    expect(first).toMatch(/^starts in (10 min|9 min \d{1,2} s)$/);
+    expect(await startsIn.textContent()).toMatch(/^starts in 9 min \d{1,2} s$/);
+    expect(runAt).toBe(task.run_at);
+    expect(startBy).toBe(task.start_by);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it("shows the API's validation details for a schedule it refuses", async () => {
+    // Prepare
+    await page.selectOption('#schedule-type', 'generic');
+    await page.fill('#schedule-cron', '0 0 9 * * *');
+    await page.fill('#schedule-timezone', 'Mars/Olympus');
+
+    // Act
+    await page.click('#schedule-submit');
+    await page.waitForSelector('#schedule-errors:not([hidden])');
+    const errors = await page.textContent('#schedule-errors');
+
+    // Assess
+    expect(errors).toContain('The schedule is not valid: timezone and cron.');
+    expect(errors).toContain('"Mars/Olympus" is not one');
+    expect(errors).toContain('got 6 fields');
+    expect(await page.locator('#schedules tr[data-schedule-id]').count()).toBe(0);
+  });
+
+  it("creates a schedule from the form, in the browser's time zone, and lists it with its next run", async () => {
+    // Prepare: a fresh page, so the time zone is the form's default again.
+    await page.reload();
+    await page.waitForSelector('#schedule-type option[value="generic"]', { state: 'attached' });
+    const defaultZone = await page.inputValue('#schedule-timezone');
+    await page.selectOption('#schedule-type', 'generic');
+    await page.fill('#schedule-cron', NEW_YEAR_CRON);
+    await page.fill('#schedule-payload', JSON.stringify({ steps: 2, step_ms: 100 }));
+
+    // Act
+    await page.click('#schedule-submit');
+    const listed = page.locator('#schedules tr[data-schedule-id]');
+    await expect.poll(() => listed.count()).toBe(1);
+    scheduleId = (await listed.first().getAttribute('data-schedule-id'))!;
+
+    // Assess
+    const { body: schedule } = await api.request('GET', `/schedules/${scheduleId}`);
+    expect(defaultZone).toBe(BROWSER_TIME_ZONE);
+    expect(schedule).toMatchObject({
+      type: 'generic',
+      cron: NEW_YEAR_CRON,
+      timezone: BROWSER_TIME_ZONE,
+      enabled: true,
+    });
+    expect(schedule.payload).toEqual({ steps: 2, step_ms: 100, fail_attempts: 0 });
+    // 09:00 in Paris on 1 January is 08:00 UTC: the zone was applied, not UTC.
+    expect(schedule.next_run_at).toMatch(/-01-01T08:00:00\.000Z$/);
+    const cells = await scheduleRow(scheduleId).locator('td').allTextContents();
+    expect(cells.slice(1, 3)).toEqual([NEW_YEAR_CRON, BROWSER_TIME_ZONE]);
+    expect(await scheduleRow(scheduleId).locator('time').getAttribute('datetime')).toBe(schedule.next_run_at);
+    expect(await scheduleRow(scheduleId).locator('[data-countdown]').textContent()).toMatch(/^in \d+ d \d+ h$/);
+    expect(await enabledOf(scheduleId)).toBe('true');
+    expect(await page.isHidden('#schedule-errors')).toBe(true);
+    await page.screenshot({ path: `${RESULTS}/dashboard-schedules.png`, fullPage: true });
+  });
+
+  it('pauses a schedule from its row', async () => {
+    // Act
+    await scheduleRow(scheduleId).locator('button[data-action=pause]').click();
+
+    // Assess
+    await expect.poll(() => enabledOf(scheduleId)).toBe('false');
+    expect(await scheduleRow(scheduleId).locator('[data-enabled]').textContent()).toBe('paused');
+    expect(await scheduleRow(scheduleId).locator('time').count()).toBe(0);
+    expect((await api.request('GET', `/schedules/${scheduleId}`)).body).toMatchObject({
+      enabled: false,
+      next_run_at: null,
+    });
+  });
+
+  it('resumes a paused schedule from its row', async () => {
+    // Act
+    await scheduleRow(scheduleId).locator('button[data-action=resume]').click();
+
+    // Assess
+    await expect.poll(() => enabledOf(scheduleId)).toBe('true');
+    const { body: schedule } = await api.request('GET', `/schedules/${scheduleId}`);
+    expect(schedule.enabled).toBe(true);
+    expect(await scheduleRow(scheduleId).locator('time').getAttribute('datetime')).toBe(schedule.next_run_at);
+  });
+
+  it('deletes a schedule only once the user confirms', async () => {
+    // Prepare
+    const asked: string[] = [];
+    const answer = (accept: boolean) =>
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void (accept ? dialog.accept() : dialog.dismiss());
+      });
+    const remove = scheduleRow(scheduleId).locator('button[data-action=delete]');
+
+    // Act: say no, then yes.
+    answer(false);
+    await remove.click();
+    const keptOnNo = (await api.request('GET', `/schedules/${scheduleId}`)).status;
+    answer(true);
+    await remove.click();
+    await expect.poll(() => scheduleRow(scheduleId).count()).toBe(0);
+
+    // Assess
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toContain(scheduleId);
+    expect(keptOnNo).toBe(200);
+    expect((await api.request('GET', `/schedules/${scheduleId}`)).status).toBe(404);
+    expect(await page.isVisible('#schedules-empty')).toBe(true);
+  });
+
+  it('lists more schedules than a page with More', async () => {
+    // Prepare: one more than a page (20), paused so none fires.
+    const ids = await Promise.all(
+      Array.from({ length: 21 }, async () => {
+        const { body } = await api.request('POST', '/schedules', {
+          type: 'generic',
+          cron: NEW_YEAR_CRON,
+          enabled: false,
+        });
+        return body.schedule_id as string;
+      }),
+    );
+    await page.reload();
+    const listed = page.locator('#schedules tr[data-schedule-id]');
+    await expect.poll(() => listed.count()).toBe(20);
+
+    // Act
+    await page.click('#schedules-more');
+
+    // Assess
+    await expect.poll(() => listed.count()).toBe(21);
+    const shown = await listed.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-schedule-id')));
+    expect(new Set(shown)).toEqual(new Set(ids));
+    expect(await page.isHidden('#schedules-more')).toBe(true);
     expect(browserErrors).toEqual([]);
   });
 });

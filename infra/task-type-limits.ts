@@ -1,3 +1,4 @@
+import { CONCURRENCY } from '../functions/core/concurrency';
 import type { TaskTypeDefinition } from '../functions/core/task-type';
 
 /**
@@ -18,6 +19,12 @@ const LIMITS = [
   { setting: 'maxConcurrency', min: 2, max: 1000 },
 ] as const;
 
+/** Optional settings: checked when set (core/concurrency.ts). */
+const OPTIONAL_LIMITS = [
+  { setting: 'concurrencyPerKey', min: CONCURRENCY.minLimit, max: CONCURRENCY.maxLimit },
+  { setting: 'concurrencyPerTenant', min: CONCURRENCY.minLimit, max: CONCURRENCY.maxLimit },
+] as const;
+
 /** Lower-case name: it becomes part of construct ids, output names and the queue URL variable. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -28,9 +35,10 @@ export function assertDeployable(type: Pick<TaskTypeDefinition, 'name' | 'settin
       `tasklane: task type name must be 1–40 lower-case letters, digits or hyphens, starting with a letter (got "${type.name}")`,
     );
   }
-  for (const { setting, min, max } of LIMITS) {
+  const set = OPTIONAL_LIMITS.filter(({ setting }) => type.settings[setting] !== undefined);
+  for (const { setting, min, max } of [...LIMITS, ...set]) {
     const value = type.settings[setting];
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (value === undefined || !Number.isInteger(value) || value < min || value > max) {
       throw new Error(
         `tasklane: task type "${type.name}" settings.${setting} must be an integer from ${min} to ${max} (got ${value})`,
       );

@@ -66,6 +66,8 @@ export interface LocalStackOptions {
    * keeps its own). Tests shorten it so real retries take about a second each; the registry is untouched.
    */
   retryBackoff?: BackoffSettings;
+  /** Tasks of one tenant running at once per type, for every type (default: each type's concurrencyPerTenant). */
+  concurrencyPerTenant?: number;
 }
 
 export interface LocalStack {
@@ -174,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handler: buildWorker(config, queue.type.name, clients, createLogger(`tasklane-worker-${queue.type.name}`), {
           progressIntervalMs: options.progressIntervalMs,
           backoff: options.retryBackoff,
+          concurrencyPerTenant: options.concurrencyPerTenant,
         }),
       })),
       {

@@ -21,7 +21,8 @@ if (values.help) {
   --schedule-ms N how often the sweeper, the scheduler and the event flush run (default 10000; AWS: every minute)
 
 Environment: PORT, TASKLANE_API_KEY (key for tenant "local"), TASKLANE_RATE_LIMIT_PER_SECOND,
-TASKLANE_RATE_LIMIT_BURST, TASKLANE_MAX_SCHEDULES_PER_TENANT, TASKLANE_EMAIL_FROM (default tasklane@localhost),
+TASKLANE_RATE_LIMIT_BURST, TASKLANE_MAX_SCHEDULES_PER_TENANT, TASKLANE_CONCURRENCY_PER_TENANT (tasks of one
+tenant running at once, per type, for every type; default: each type's own setting), TASKLANE_EMAIL_FROM (default tasklane@localhost),
 TASKLANE_DYNAMODB_ENDPOINT (an external DynamoDB, e.g. AWS's DynamoDB Local at http://127.0.0.1:8000,
 instead of the embedded dynalite), TASKLANE_TABLE_NAME (default ${DEFAULT_TABLE}),
 POWERTOOLS_LOG_LEVEL (default WARN locally).`);
@@ -48,6 +49,16 @@ if (values['data-dir'] && process.env.TASKLANE_DYNAMODB_ENDPOINT) {
   process.exit(2);
 }
 const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+const concurrencyPerTenant = numberEnv('TASKLANE_CONCURRENCY_PER_TENANT');
+if (
+  concurrencyPerTenant !== undefined &&
+  !(Number.isInteger(concurrencyPerTenant) && concurrencyPerTenant >= 1 && concurrencyPerTenant <= 1000)
+) {
+  console.error(
+    `tasklane: TASKLANE_CONCURRENCY_PER_TENANT must be a whole number from 1 to 1000 (got "${process.env.TASKLANE_CONCURRENCY_PER_TENANT}")`,
+  );
+  process.exit(2);
+}
 
 const started = Date.now();
 const stack = await startLocalStack({
@@ -58,6 +69,7 @@ const stack = await startLocalStack({
   rateLimitPerSecond: numberEnv('TASKLANE_RATE_LIMIT_PER_SECOND'),
   rateLimitBurst: numberEnv('TASKLANE_RATE_LIMIT_BURST'),
   maxSchedulesPerTenant: numberEnv('TASKLANE_MAX_SCHEDULES_PER_TENANT'),
+  concurrencyPerTenant,
   emailFrom: process.env.TASKLANE_EMAIL_FROM || undefined,
   tableName: process.env.TASKLANE_TABLE_NAME || DEFAULT_TABLE,
 }).catch((error: NodeJS.ErrnoException) => {

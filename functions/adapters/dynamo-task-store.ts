@@ -92,9 +92,8 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
       attempt: start.attempt,
       set: { attempts: start.attempt, progress: 0, started_at: start.now, sweep_at: start.sweepAt },
       remove: ['next_attempt_at', 'progress_message'],
-      // Only a later delivery may start: from `running` that means the previous attempt died mid-run;
-      // an older duplicate message (lower receive count) loses and is acknowledged. Nor may a delivery
-      // numbered beyond the last attempt: a re-enqueued message can outlive a final attempt that died.
+      // Only a later delivery may start (from `running`: the previous attempt died); an older duplicate loses.
+      // Nor may a delivery numbered beyond the last attempt (a re-enqueued message can outlive a dead final one).
       // A delayed task starts once its run_at has come; a first attempt only before its start_by.
       condition:
         'attempts < :attempt AND max_attempts >= :attempt' +
@@ -244,8 +243,8 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
   ): Promise<WriteResult> {
     const { from, to } = TRANSITIONS[name];
     const sources = statusIn('from', from);
-    // A terminal task leaves the sparse sweep index; if it has a webhook (its wh_sweep_pk was set at
-    // creation), the same write puts it in the webhook sweep, so the webhook cannot be forgotten.
+    // A terminal task leaves the sparse sweep index; if it has a webhook (its wh_sweep_pk was set at creation),
+    // the same write puts it in the webhook sweep, so the webhook cannot be forgotten.
     const terminal = isTerminal(to);
     const remove = terminal ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
     const progress = typeof spec.set.progress === 'number' ? spec.set.progress : undefined;

@@ -8,6 +8,15 @@ export const MAX_DELAY_SECONDS = 900;
 /** Entries SQS refuses inside a successful batch call (throttling, an internal error) are sent again this often. */
 const ENTRY_RETRIES = 3;
 
+/**
+ * The message group of a task message: its tenant. On a standard queue this makes it a fair queue,
+ * so one tenant's backlog does not hold up another's deliveries (ordering is not affected):
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues.html
+ */
+export function fairnessGroup(message: TaskMessage): string {
+  return message.tenant;
+}
+
 /** Sends task messages to the queue of their type. */
 export class SqsTaskQueue implements TaskQueue {
   constructor(
@@ -24,6 +33,7 @@ export class SqsTaskQueue implements TaskQueue {
       new SendMessageCommand({
         QueueUrl: this.queueUrl(type),
         MessageBody: JSON.stringify(message),
+        MessageGroupId: fairnessGroup(message),
         ...(delay > 0 ? { DelaySeconds: delay } : {}),
       }),
     );
@@ -32,9 +42,11 @@ export class SqsTaskQueue implements TaskQueue {
   async sendMany(type: string, messages: readonly TaskMessage[]): Promise<void> {
     const queueUrl = this.queueUrl(type);
     for (let start = 0; start < messages.length; start += SQS_BATCH_LIMIT) {
-      let entries = messages
-        .slice(start, start + SQS_BATCH_LIMIT)
-        .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
+      let entries = messages.slice(start, start + SQS_BATCH_LIMIT).map((message, i) => ({
+        Id: String(i),
+        MessageBody: JSON.stringify(message),
+        MessageGroupId: fairnessGroup(message),
+      }));
       for (let round = 0; entries.length > 0; round++) {
         const { Failed = [] } = await this.sqs.send(
           new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),

@@ -8,6 +8,7 @@
  * - buffered event: pk = `EVT#<tenant>#<event id>`; batch: `BATCH#<tenant>#<batch id>`;
  *   flush lease: `FLUSHLOCK#<tenant>`
  * - schedule: pk = `SCHED#<tenant>#<id>`; the tenant's schedule ids (its cap): `SCHEDIDS#<tenant>`
+ * - concurrency slots: pk = `SLOT#tenant#<tenant>#<type>` and `SLOT#key#<tenant>#<type>#<key>` (expire by TTL)
  * Listing queries go through GSIs whose sort key is `<created_at>#<id>`, newest first.
  */
 export const TABLE_KEY = 'pk';
@@ -103,6 +104,8 @@ export const flushLockKey = (tenant: string): string => `FLUSHLOCK#${tenant}`;
 export const webhookSecretKey = (tenant: string): string => `WHSECRET#${tenant}`;
 export const apiKeyIdKey = (keyId: string): string => `KEYID#${keyId}`;
 export const rateWindowKey = (tenant: string, window: number): string => `RATE#${tenant}#${window}`;
+/** A concurrency scope's slots (core/concurrency.ts: `tenant#…` or `key#…`). */
+export const slotKey = (scope: string): string => `SLOT#${scope}`;
 export const scheduleKey = (tenant: string, id: string): string => `SCHED#${tenant}#${id}`;
 /** The `by-tenant` partition of a tenant's schedules: tenant names hold no `#`, so it never meets a tenant's tasks. */
 export const schedulesPk = (tenant: string): string => `SCHED#${tenant}`;

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ValidationError } from '../core/errors';
 import { TASK_STATUSES } from '../core/task';
 import { TIMING } from '../core/task-timing';
+import { CONCURRENCY } from '../core/concurrency';
 import { issuesToDetails } from '../core/validation';
 
 /** Request limits, explicit and documented in the README. */
@@ -34,6 +35,14 @@ export const timingFields = {
   ttl_seconds: wholeSeconds(1, TIMING.maxTtlSeconds).optional(),
 };
 
+/** A task's concurrency key: it names a customer or a resource, so no control characters. */
+const concurrencyKey = z
+  .string({ error: 'must be a string' })
+  .min(1, `must be 1–${CONCURRENCY.maxKeyLength} characters`)
+  .max(CONCURRENCY.maxKeyLength, `must be 1–${CONCURRENCY.maxKeyLength} characters`)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is exactly "no control characters"
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must contain no control characters');
+
 export const createTaskBody = z
   .object({
     type: z.string({ error: 'required, a string naming a task type' }).min(1),
@@ -43,6 +52,7 @@ export const createTaskBody = z
       .max(LIMITS.maxWebhookUrlLength)
       .optional(),
     ...timingFields,
+    concurrency_key: concurrencyKey.optional(),
   })
   .strict();
 

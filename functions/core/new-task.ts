@@ -22,6 +22,7 @@ export function newPendingTask(input: {
   start_by?: string;
   schedule_id?: string;
   rerun_of?: string;
+  concurrency_key?: string;
 }): Task {
   const scheduled = input.run_at !== undefined && input.run_at > input.now;
   return {
@@ -43,6 +44,7 @@ export function newPendingTask(input: {
     start_by: input.start_by,
     schedule_id: input.schedule_id,
     rerun_of: input.rerun_of,
+    concurrency_key: input.concurrency_key,
     webhook_url: input.webhook_url,
     ...(input.webhook_url ? { webhook: { status: 'pending' as const, attempts: 0 } } : {}),
     idempotency_key: input.idempotency_key,

@@ -1,6 +1,7 @@
+import { acquireSlots, type ConcurrencySlots, deferralSeconds, isCapped } from './concurrency';
 import { PermanentTaskError, TaskCanceledError, TaskTimeoutError } from './errors';
 import { noMetrics, type TaskMetrics } from './metrics';
-import type { Clock, Log, TaskMessage, TaskLifecycle } from './ports';
+import type { Clock, Log, TaskMessage, TaskLifecycle, TaskReader } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
 import { clipMessage, unstorableResult } from './task-storage';
@@ -16,8 +17,9 @@ export type AttemptOutcome =
   /** Delete the message: the task finished (or expired unstarted), or the delivery was a duplicate. */
   | { kind: 'ack'; reason: 'completed' | 'canceled' | 'failed' | 'expired' | 'duplicate' | 'not_found' }
   /**
-   * A delayed task's message came before its run_at: send a new message with this delay and delete
-   * this one (a fresh message, so the early delivery counts neither as an attempt nor toward the DLQ).
+   * A delayed task's message came before its run_at, or its concurrency limit is reached: send a new
+   * message with this delay and delete this one (a fresh message, so the delivery counts neither as
+   * an attempt nor toward the DLQ).
    */
   | { kind: 'defer'; delaySeconds: number }
   /** Keep the message and make it visible again after the backoff delay. */
@@ -34,6 +36,8 @@ export interface RunnerDeps {
   metrics?: TaskMetrics;
   progressIntervalMs?: number;
   random?: () => number;
+  /** Slots of the types with concurrencyPerKey/concurrencyPerTenant, and the reader that finds a task's key. */
+  concurrency?: { slots: ConcurrencySlots; reader: TaskReader };
 }
 
 export interface AttemptInput {
@@ -55,12 +59,29 @@ function toTaskError(error: unknown): TaskError {
   return { name: 'Error', message: clipMessage(String(error)) };
 }
 
-/** Runs one attempt of a task: start (conditionally), run with progress and cancellation, record the outcome. */
+/**
+ * Runs one attempt of a task: take its concurrency slots (or defer the delivery), start
+ * (conditionally), run with progress and cancellation, record the outcome, give the slots back.
+ */
 export async function runAttempt(
   deps: RunnerDeps,
   type: TaskTypeDefinition,
   input: AttemptInput,
 ): Promise<AttemptOutcome> {
+  if (!deps.concurrency || !isCapped(type.settings)) return attempt(deps, type, input);
+  const release = await acquireSlots(
+    { ...deps.concurrency, clock: deps.clock, log: deps.log },
+    { tenant: input.message.tenant, taskId: input.message.task_id, type },
+  );
+  if (!release) return { kind: 'defer', delaySeconds: deferralSeconds(deps.random) };
+  try {
+    return await attempt(deps, type, input);
+  } finally {
+    await release();
+  }
+}
+
+async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: AttemptInput): Promise<AttemptOutcome> {
   const { tenant, task_id: id } = input.message;
   const { attempt } = input;
   const now = () => deps.clock.now().toISOString();

@@ -20,6 +20,8 @@ export interface CreateTaskInput extends TimingInput {
   idempotencyKey?: string;
   /** Set by rerun: the finished task this one repeats. */
   rerun_of?: string;
+  /** Only for a type with concurrencyPerKey: tasks sharing it run at most that many at once. */
+  concurrency_key?: string;
 }
 
 export interface RerunInput {
@@ -90,6 +92,11 @@ export class TaskService {
       );
     }
     if (input.webhook_url) this.deps.checkWebhookUrl(input.webhook_url);
+    if (input.concurrency_key !== undefined && type.settings.concurrencyPerKey === undefined) {
+      throw new ValidationError(`Task type "${type.name}" has no per-key concurrency limit.`, [
+        { field: 'concurrency_key', rule: `not accepted by task type "${type.name}" (it sets no concurrencyPerKey)` },
+      ]);
+    }
     const clockNow = this.deps.clock.now();
     const timing = resolveTiming(input, clockNow);
     const wait = (await this.deps.rateLimiter?.take(input.tenant)) ?? 0;
@@ -105,6 +112,7 @@ export class TaskService {
           start_by: input.start_by,
           ttl_seconds: input.ttl_seconds,
           rerun_of: input.rerun_of,
+          concurrency_key: input.concurrency_key,
         })
       : undefined;
     const task = newPendingTask({
@@ -119,6 +127,7 @@ export class TaskService {
       run_at: timing.runAt,
       start_by: timing.startBy,
       rerun_of: input.rerun_of,
+      concurrency_key: input.concurrency_key,
     });
     const written = await this.deps.store.create(task);
     if (!written.ok) return this.replay(written.current, fingerprint, input.idempotencyKey);
@@ -147,6 +156,7 @@ export class TaskService {
       webhook_url: original.webhook_url,
       idempotencyKey: input.idempotencyKey,
       rerun_of: original.id,
+      concurrency_key: original.concurrency_key,
     });
   }
 

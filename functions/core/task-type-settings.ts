@@ -13,4 +13,11 @@ export interface TaskTypeSettings {
   maxConcurrency: number;
   /** Worker Lambda memory. */
   memoryMb: number;
+  /**
+   * Tasks with the same `concurrency_key` (of one tenant) running at once, at most; unset: the type
+   * takes no `concurrency_key`. A delivery over the limit waits a few seconds, not counted as an attempt.
+   */
+  concurrencyPerKey?: number;
+  /** Tasks of one tenant running at once, at most (unset: no per-tenant limit). */
+  concurrencyPerTenant?: number;
 }

@@ -51,6 +51,8 @@ export interface Task {
   schedule_id?: string;
   /** The finished task this one reruns (POST /tasks/{id}/rerun). */
   rerun_of?: string;
+  /** Tasks sharing it run at most the type's concurrencyPerKey at once. */
+  concurrency_key?: string;
   webhook_url?: string;
   /** Delivery of the terminal-event webhook; `pending` from creation until delivered or given up. */
   webhook?: WebhookDeliveryState;
@@ -125,6 +127,7 @@ export interface TaskView {
   start_by?: string;
   schedule_id?: string;
   rerun_of?: string;
+  concurrency_key?: string;
   webhook_url?: string;
   webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
@@ -152,6 +155,7 @@ export function toView(task: Task): TaskView {
     start_by: task.start_by,
     schedule_id: task.schedule_id,
     rerun_of: task.rerun_of,
+    concurrency_key: task.concurrency_key,
     webhook_url: task.webhook_url,
     webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,

@@ -30,6 +30,8 @@ export const generic = defineTaskType({
     batchSize: 10,
     maxConcurrency: 10,
     memoryMb: 256,
+    // Tasks given the same concurrency_key run one at a time (a demo of the per-key limit).
+    concurrencyPerKey: 1,
   },
   async run(ctx) {
     const { steps, step_ms, fail_attempts } = ctx.payload;

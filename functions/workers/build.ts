@@ -10,6 +10,7 @@ import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
 import { createTaskServices } from '../adapters/task-services';
+import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -17,13 +18,25 @@ export function buildWorker(
   typeName: string,
   clients: AwsClients,
   logger: Logger,
-  options: { metrics?: TaskMetrics; progressIntervalMs?: number; backoff?: BackoffSettings } = {},
+  options: {
+    metrics?: TaskMetrics;
+    progressIntervalMs?: number;
+    backoff?: BackoffSettings;
+    /** A per-tenant limit in place of the type's (the local stack's bench and tests set it). */
+    concurrencyPerTenant?: number;
+  } = {},
 ) {
   const registered = requireTaskType(typeName);
-  // A backoff given here replaces the type's own for this worker only (the local stack's tests shorten it); the registry stays as it is.
-  const type = options.backoff
-    ? { ...registered, settings: { ...registered.settings, backoff: options.backoff } }
-    : registered;
+  // Settings given here replace the type's own for this worker only (the local stack's tests shorten the
+  // backoff); the registry stays as it is.
+  const type = {
+    ...registered,
+    settings: {
+      ...registered.settings,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.concurrencyPerTenant ? { concurrencyPerTenant: options.concurrencyPerTenant } : {}),
+    },
+  };
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);
@@ -38,6 +51,7 @@ export function buildWorker(
     logger,
     metrics,
     progressIntervalMs: options.progressIntervalMs,
+    concurrency: { slots: new DynamoConcurrencySlots(clients.dynamo, config.tableName, systemClock), reader: store },
   });
 }
 

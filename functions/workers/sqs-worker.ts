@@ -4,7 +4,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { KeepMessage, createPartialBatchHandler, receiveCount } from './partial-batch';
 import type { TaskMetrics } from '../core/metrics';
 import type { Clock, Log, TaskLifecycle, TaskMessage } from '../core/ports';
-import { runAttempt } from '../core/task-runner';
+import { type RunnerDeps, runAttempt } from '../core/task-runner';
+import { fairnessGroup } from '../adapters/sqs-task-queue';
 import type { TaskTypeDefinition } from '../core/task-type';
 import type { TaskServices } from '../core/task-services';
 
@@ -18,6 +19,8 @@ export interface SqsWorkerDeps {
   metrics: TaskMetrics;
   services: TaskServices;
   progressIntervalMs?: number;
+  /** Concurrency slots, for types with concurrencyPerKey or concurrencyPerTenant. */
+  concurrency?: RunnerDeps['concurrency'];
 }
 
 /** Time kept back from the Lambda deadline so the outcome can still be written after a timed-out attempt. */
@@ -87,6 +90,7 @@ export function createSqsWorker(
           services: deps.services,
           metrics: deps.metrics,
           progressIntervalMs: deps.progressIntervalMs,
+          concurrency: deps.concurrency,
         },
         deps.type,
         {
@@ -98,11 +102,14 @@ export function createSqsWorker(
       );
       log.info('attempt finished', { outcome });
       if (outcome.kind === 'defer') {
-        // Early for a delayed task: a fresh message with the remaining delay (the receive count starts over).
+        // Early for a delayed task, or over a concurrency limit: a fresh message with the delay. Its receive
+        // count starts over, so attempt_base carries this delivery's attempt number on to the next one.
+        const deferred: TaskMessage = { ...message, attempt_base: attempt - 1 };
         await deps.sqs.send(
           new SendMessageCommand({
             QueueUrl: deps.queueUrl,
-            MessageBody: record.body,
+            MessageBody: JSON.stringify(deferred),
+            MessageGroupId: fairnessGroup(deferred),
             DelaySeconds: outcome.delaySeconds,
           }),
         );

@@ -122,6 +122,8 @@ export class RuntimeEnvironment {
     this.grantTaskTable(fn);
     // A worker that ends a task queues its webhook.
     this.props.webhookQueue.grantSendMessages(fn);
+    // A delivery that comes early (a delayed task) or over a concurrency limit is sent again, delayed, to its own queue.
+    this.props.queues.get(type.name)?.grantSendMessages(fn);
     const grants: Record<TaskServiceUse, (fn: LambdaFunction) => void> = {
       email: (f) => this.grantEmail(f),
       files: (f) => this.grantFiles(f),

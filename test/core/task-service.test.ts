@@ -59,6 +59,8 @@ describe('TaskService.create', () => {
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input).toEqual({
       QueueUrl: QUEUE_URL,
       MessageBody: JSON.stringify({ tenant: 'acme', task_id: task.id }),
+      // SQS fair queues: one tenant's backlog does not hold up another's.
+      MessageGroupId: 'acme',
     });
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });

@@ -32,6 +32,14 @@ describe('assertDeployable', () => {
       'tasklane: task type "resize" settings.maxConcurrency must be an integer from 2 to 1000 (got 1)',
     ],
     [
+      { concurrencyPerKey: 0 },
+      'tasklane: task type "resize" settings.concurrencyPerKey must be an integer from 1 to 1000 (got 0)',
+    ],
+    [
+      { concurrencyPerTenant: 1001 },
+      'tasklane: task type "resize" settings.concurrencyPerTenant must be an integer from 1 to 1000 (got 1001)',
+    ],
+    [
       { timeoutSeconds: 1.5 },
       'tasklane: task type "resize" settings.timeoutSeconds must be an integer from 1 to 900 (got 1.5)',
     ],

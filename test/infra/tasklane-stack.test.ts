@@ -98,11 +98,13 @@ describe('TasklaneStack', () => {
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
     });
 
-    it('lets the worker consume its own queue only, and send to the webhook queue (and, if it creates tasks, every other type’s queue) only', () => {
+    it('lets the worker consume its own queue only, and send to it (deferrals), to the webhook queue (and, if it creates tasks, every other type’s queue) only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
       const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);
       const sendsTo = [
         webhookQueueId,
+        // An early or over-limit delivery is sent again to its own queue, delayed.
+        queueId,
         ...(type.uses?.includes('create_tasks')
           ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId)
           : []),
@@ -132,7 +134,6 @@ describe('TasklaneStack', () => {
           ),
         ]),
       );
-      expect(sendsTo).not.toContain(queueId);
     });
 
     it('alarms as soon as the DLQ holds a message', () => {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,7 +40,11 @@ function stored(overrides: Partial<Task>) {
   };
 }
 
-function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> = {}) {
+function setup(
+  run: () => Promise<unknown>,
+  settings: Partial<TaskTypeSettings> = {},
+  concurrency?: Parameters<typeof createSqsWorker>[0]['concurrency'],
+) {
   const spy = vi.fn(run);
   const queueWaits: number[] = [];
   const metrics: TaskMetrics = { ...noMetrics, queueWait: (_type, ms) => queueWaits.push(ms) };
@@ -72,6 +76,7 @@ function setup(run: () => Promise<unknown>, settings: Partial<TaskTypeSettings> 
     logger: createLogger('tasklane-worker-test'),
     metrics,
     services: taskServices(),
+    concurrency,
   });
   return { worker, run: spy, queueWaits };
 }
@@ -86,6 +91,68 @@ beforeEach(() => {
 });
 
 describe('createSqsWorker', () => {
+  it('defers a delivery over its concurrency limit without starting an attempt, keeping its attempt number', async () => {
+    // Prepare: every slot of the tenant is taken.
+    const { worker, run } = setup(
+      async () => ({ done: true }),
+      { concurrencyPerTenant: 2 },
+      {
+        slots: { acquire: async () => false, release: async () => undefined },
+        reader: { get: async () => undefined },
+      },
+    );
+    sqs.on(SendMessageCommand).resolves({});
+    const record = sqsRecord({
+      body: taskMessageBody({ tenant: 'acme', task_id: ID, attempt_base: 1 }),
+      receiveCount: 2,
+    });
+
+    // Act
+    const response = await worker(sqsEvent([record]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(run).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(JSON.parse(sent.MessageBody!)).toEqual({ tenant: 'acme', task_id: ID, attempt_base: 2 });
+    expect(sent.DelaySeconds).toBeGreaterThanOrEqual(1);
+    expect(sent.DelaySeconds).toBeLessThanOrEqual(3);
+  });
+
+  it('runs a capped task once it has its slot, and gives the slot back when the attempt ends', async () => {
+    // Prepare
+    const held: string[] = [];
+    const taken: string[] = [];
+    const { worker, run } = setup(
+      async () => ({ done: true }),
+      { concurrencyPerTenant: 2 },
+      {
+        slots: {
+          acquire: async (scope) => {
+            held.push(scope);
+            taken.push(scope);
+            return true;
+          },
+          release: async (scope) => {
+            held.splice(held.indexOf(scope), 1);
+          },
+        },
+        reader: { get: async () => undefined },
+      },
+    );
+    ddb.on(UpdateCommand).resolves({ Attributes: stored({ status: 'running', attempts: 1 }) });
+
+    // Act
+    const response = await worker(sqsEvent([sqsRecord({ body, receiveCount: 1 })]), lambdaContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(run).toHaveBeenCalledOnce();
+    expect(taken).toEqual(['tenant#acme#generic']);
+    expect(held).toEqual([]);
+  });
+
   it('acknowledges a duplicate delivery of a completed task without running the task code', async () => {
     // Prepare
     const { worker, run } = setup(async () => ({ done: true }));

@@ -83,6 +83,8 @@ export class ApiClient {
       json = undefined;
     }
     if (response.ok && json !== undefined) return json as T;
+    // No content is a complete answer (DELETE /schedules/{id}).
+    if (response.status === 204) return undefined as T;
     if (response.status === 401) {
       throw new CliError(
         'The API refused the key (401): check --api-key / TASKLANE_API_KEY. A local stack makes a new key on every start unless TASKLANE_API_KEY is set.',

@@ -1,8 +1,18 @@
 import { parseArgs } from 'node:util';
+import { startBulk } from './bulk';
 import { CliError } from './errors';
 import { ApiClient, resolveTarget } from './http';
 import { importFile } from './import';
 import { createKey, listKeys, revokeKey } from './keys';
+import {
+  createSchedule,
+  deleteSchedule,
+  formatSchedule,
+  formatScheduleList,
+  getSchedule,
+  listSchedules,
+  setScheduleEnabled,
+} from './schedules';
 import {
   cancelTask,
   createTask,
@@ -20,7 +30,9 @@ import { redrive, secret } from './webhooks';
 const USAGE = `Usage: tasklane <command> [options]
 
 Tasks (over the HTTP API):
-  tasklane create <type> [--payload '<json>'] [--webhook-url <url>] [--delay <seconds> | --run-at <RFC 3339>] [--watch]
+  tasklane create <type> [--payload '<json>'] [--webhook-url <url>] [--delay <duration> | --at <RFC 3339>]
+                  [--concurrency-key <key>] [--watch]
+                               --delay takes seconds (600) or 90s, 10m, 2h, 1d; --run-at is another name for --at
   tasklane get <id>
   tasklane list [--status <status>] [--type <type>] [--limit <n>] [--cursor <next_cursor>]
   tasklane cancel <id>
@@ -29,8 +41,20 @@ Tasks (over the HTTP API):
   tasklane watch <id>          progress bar until the task ends; exit 0 completed, 1 failed, 3 canceled, 4 expired
   tasklane import <file.csv> --type <task type> [--columns <header>=<field>,…] [--watch]
                                one task per CSV row: uploads the file and creates an import task
+  tasklane bulk cancel|rerun [--status <status>] [--type <type>] [--created-after <RFC 3339>]
+                             [--created-before <RFC 3339>] [--ids <id>,<id>,…] [--watch]
+                               a bulk task acting on the tasks that match (up to 10,000)
 
-Target (task commands):
+Schedules (over the HTTP API; one task per firing of a 5-field cron expression):
+  tasklane schedules create <type> --cron '<5 fields>' [--timezone <IANA zone>] [--payload '<json>']
+                                   [--webhook-url <url>] [--paused]
+  tasklane schedules list [--limit <n>] [--cursor <next_cursor>]
+  tasklane schedules get <id>      with its next run and its last runs
+  tasklane schedules pause <id>    a firing already created for a time ahead is canceled
+  tasklane schedules resume <id>   goes on from its next time after now
+  tasklane schedules delete <id>
+
+Target (task and schedules commands):
   --api-url <url>    the API's base URL, e.g. the stack's ApiUrl output (or TASKLANE_API_URL)
   --api-key <key>    an API key (or TASKLANE_API_KEY)
   --local            the running local stack (npm start in this folder): its URL and key
@@ -91,13 +115,21 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       'api-key': { type: 'string' },
       payload: { type: 'string' },
       'webhook-url': { type: 'string' },
+      'concurrency-key': { type: 'string' },
       delay: { type: 'string' },
+      at: { type: 'string' },
       'run-at': { type: 'string' },
+      cron: { type: 'string' },
+      timezone: { type: 'string' },
+      paused: { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       status: { type: 'string' },
       type: { type: 'string' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
+      'created-after': { type: 'string' },
+      'created-before': { type: 'string' },
+      ids: { type: 'string' },
       tenant: { type: 'string' },
       description: { type: 'string' },
       local: { type: 'boolean', default: false },
@@ -171,8 +203,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return created(
         client,
         await createTask(client, arg, values.payload, values['webhook-url'], {
-          delaySeconds: values.delay,
+          delay: values.delay,
+          at: values.at,
           runAt: values['run-at'],
+          concurrencyKey: values['concurrency-key'],
         }),
       );
     }
@@ -216,6 +250,46 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     case 'import': {
       const client = api();
       return created(client, await importFile(client, arg, values.type, values.columns));
+    }
+    case 'bulk': {
+      const client = api();
+      return created(
+        client,
+        await startBulk(client, arg, {
+          status: values.status,
+          type: values.type,
+          createdAfter: values['created-after'],
+          createdBefore: values['created-before'],
+          ids: values.ids,
+        }),
+      );
+    }
+    case 'schedules': {
+      const showSchedule = (schedule: Parameters<typeof formatSchedule>[0]) =>
+        print(json ? JSON.stringify(schedule) : formatSchedule(schedule));
+      if (arg === 'create')
+        showSchedule(
+          await createSchedule(api(), extra, {
+            cron: values.cron,
+            timezone: values.timezone,
+            payload: values.payload,
+            webhookUrl: values['webhook-url'],
+            paused: values.paused ?? false,
+          }),
+        );
+      else if (arg === 'list') {
+        const page = await listSchedules(api(), { limit: values.limit, cursor: values.cursor });
+        print(json ? JSON.stringify(page) : formatScheduleList(page));
+      } else if (arg === 'get') showSchedule(await getSchedule(api(), extra));
+      else if (arg === 'pause' || arg === 'resume')
+        showSchedule(await setScheduleEnabled(api(), extra, arg === 'resume'));
+      else if (arg === 'delete') {
+        await deleteSchedule(api(), extra);
+        // The API answers 204 with no body: --json gets a record of what was done, as keys revoke does.
+        print(json ? JSON.stringify({ schedule_id: extra, deleted: true }) : `Deleted schedule ${extra}.`);
+      } else
+        throw new CliError(`Unknown schedules command "${arg ?? ''}". Use create, list, get, pause, resume or delete.`);
+      return 0;
     }
     case 'webhooks':
       if (arg !== 'secret') throw new CliError(`Unknown webhooks command "${arg ?? ''}". Use secret or redrive.`);

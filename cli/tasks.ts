@@ -1,4 +1,5 @@
 import type { TaskView } from '../functions/core/task';
+import { parseDuration } from './duration';
 import { CliError } from './errors';
 import type { ApiClient } from './http';
 
@@ -14,29 +15,41 @@ export interface ListOptions {
   cursor?: string;
 }
 
+/** When a new task runs, as given on the command line. */
+export interface TaskTiming {
+  /** `--delay`: seconds, or a duration such as `10m` (cli/duration.ts). */
+  delay?: string;
+  /** `--at`: an RFC 3339 time. */
+  at?: string;
+  /** `--run-at`: the older name of `--at`, still taken. */
+  runAt?: string;
+  /** `--concurrency-key`: tasks sharing it run at most the type's concurrencyPerKey at once. */
+  concurrencyKey?: string;
+}
+
 /** POST /tasks with the payload given as JSON text. */
 export function createTask(
   client: ApiClient,
   type: string | undefined,
   payload: string | undefined,
   webhookUrl: string | undefined,
-  timing: { runAt?: string; delaySeconds?: string } = {},
+  timing: TaskTiming = {},
 ): Promise<TaskView> {
   if (!type)
     throw new CliError(
       'create needs the task type, e.g. "tasklane create generic --payload \'{"steps":5}\'" (see GET /task-types).',
     );
-  let delay: number | undefined;
-  if (timing.delaySeconds !== undefined) {
-    delay = Number(timing.delaySeconds);
-    if (!/^\d+$/.test(timing.delaySeconds)) throw new CliError('--delay must be a whole number of seconds.');
-  }
+  if (timing.at !== undefined && timing.runAt !== undefined)
+    throw new CliError('--run-at is another name for --at: give one of them.');
+  const runAt = timing.at ?? timing.runAt;
+  const delay = timing.delay === undefined ? undefined : parseDuration(timing.delay, '--delay');
   return client.request<TaskView>('POST', 'tasks', {
     type,
     payload: parsePayload(payload) ?? {},
     ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
-    ...(timing.runAt ? { run_at: timing.runAt } : {}),
+    ...(runAt === undefined ? {} : { run_at: runAt }),
     ...(delay === undefined ? {} : { delay_seconds: delay }),
+    ...(timing.concurrencyKey === undefined ? {} : { concurrency_key: timing.concurrencyKey }),
   });
 }
 
@@ -50,7 +63,8 @@ export function rerunTask(client: ApiClient, id: string | undefined, payload: st
   );
 }
 
-function parsePayload(payload: string | undefined): unknown {
+/** The value of --payload, parsed; undefined when it was not given. */
+export function parsePayload(payload: string | undefined): unknown {
   if (payload === undefined) return undefined;
   try {
     return JSON.parse(payload);

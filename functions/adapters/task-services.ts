@@ -3,7 +3,7 @@ import { createTasks } from '../core/bulk-create';
 import { PermanentTaskError } from '../core/errors';
 import type { TaskMetrics } from '../core/metrics';
 import { systemClock, type TaskCatalog } from '../core/ports';
-import type { EmailSender, FileStore, TaskServices } from '../core/task-services';
+import type { EmailSender, FileStore, TaskActions, TaskServices } from '../core/task-services';
 import type { AwsClients } from './aws-clients';
 import { lazyS3FileStore } from './lazy-s3-file-store';
 import type { SesEmailSender } from './ses-email-sender';
@@ -13,17 +13,25 @@ import { SqsTaskQueue } from './sqs-task-queue';
 const noBucket = () =>
   Promise.reject(new PermanentTaskError('No files bucket is configured for this worker (TASKLANE_FILES_BUCKET).'));
 const noFiles: FileStore = { upload: noBucket, downloadUrl: noBucket, read: noBucket };
+/** Likewise for a worker whose type does not use `manage_tasks`: it has no grant to queue reruns. */
+const notManaging = () =>
+  Promise.reject(
+    new PermanentTaskError('This task type does not declare `manage_tasks`: it may not cancel or rerun tasks.'),
+  );
+const noActions: TaskActions = { get: notManaging, cancel: notManaging, rerun: notManaging };
 
 /**
  * The services task code reaches through `ctx.services`, built once per worker (clients are reused
  * across invocations). One worker bundle serves every type, so the SES and S3 clients load on a
- * type's first use of them, not at every worker's cold start.
+ * type's first use of them, not at every worker's cold start. `actions` (a TaskService, which
+ * needs the registry) comes from the composition root, for types that use `manage_tasks`.
  */
 export function createTaskServices(
   config: RuntimeConfig,
   store: TaskCatalog,
   clients: AwsClients,
   metrics?: TaskMetrics,
+  actions?: TaskActions,
 ): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
   let sender: Promise<SesEmailSender> | undefined;
@@ -47,5 +55,6 @@ export function createTaskServices(
       list: (query) => store.list(query),
       createMany: (tenant, tasks) => createTasks(bulk, tenant, tasks),
     },
+    manage: actions ?? noActions,
   };
 }

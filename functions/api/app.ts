@@ -13,6 +13,7 @@ import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
 import { registerScheduleRoutes } from './schedule-routes';
 import type { ScheduleService } from '../core/schedule-service';
+import { registerBulkRoute } from './bulk-route';
 import { registerSendEmailRoute } from './send-email-route';
 import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (deps.webhookSecrets) registerWebhookRoutes(app, deps.webhookSecrets);
   if (deps.stream) registerStreamRoute(app, deps.stream, deps.log);
   registerSendEmailRoute(app, deps.tasks);
+  registerBulkRoute(app, deps.tasks, deps.types);
   if (deps.uploads) registerUploadRoute(app, deps.uploads, deps.clock ?? systemClock);
   if (deps.schedules) registerScheduleRoutes(app, deps.schedules);
 

@@ -66,9 +66,24 @@ export interface TaskRecords {
   createMany(tenant: string, tasks: readonly NewTask[]): Promise<BulkCreateOutcome>;
 }
 
+/**
+ * Canceling and rerunning the tenant's tasks with the API's own rules (DELETE /tasks/{id}, POST
+ * /tasks/{id}/rerun), for types that act on other tasks (bulk). Refusals are errors of
+ * core/errors.ts, told apart by class: NotFoundError, ConflictError, ValidationError.
+ */
+export interface TaskActions {
+  /** The task; NotFoundError when there is none. */
+  get(tenant: string, id: string): Promise<Task>;
+  /** `canceled` at once (it was waiting) or `requested` (it is running); ConflictError once it has finished. */
+  cancel(tenant: string, id: string): Promise<{ task: Task; outcome: 'canceled' | 'requested' }>;
+  /** A new task repeating a finished one, once per `idempotencyKey` (a repeat finds it: `replayed`); ConflictError unless finished. */
+  rerun(input: { tenant: string; id: string; idempotencyKey: string }): Promise<{ task: Task; replayed: boolean }>;
+}
+
 /** What task code may reach besides its payload: built once per worker from configuration. */
 export interface TaskServices {
   email: EmailSender;
   files: FileStore;
   tasks: TaskRecords;
+  manage: TaskActions;
 }

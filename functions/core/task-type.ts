@@ -22,7 +22,7 @@ export interface TaskContext<P> {
   /** Aborted when the task is canceled or the attempt's timeout elapses. */
   signal: AbortSignal;
   log: Log;
-  /** E-mail, files and task records, behind small ports (core/task-services.ts). */
+  /** E-mail, files, task records and task actions, behind small ports (core/task-services.ts). */
   services: TaskServices;
 }
 
@@ -32,9 +32,10 @@ export interface TaskContext<P> {
  * - `email`: SES SendEmail from the configured sender;
  * - `files`: write and link objects under exports/;
  * - `uploads`: read objects under uploads/ (files clients PUT through POST /uploads);
- * - `create_tasks`: create tasks of any type (send to every type's queue).
+ * - `create_tasks`: create tasks of any type (send to every type's queue);
+ * - `manage_tasks`: cancel and rerun the tenant's tasks (send to every type's queue, its own too).
  */
-export type TaskServiceUse = 'email' | 'files' | 'uploads' | 'create_tasks';
+export type TaskServiceUse = 'email' | 'files' | 'uploads' | 'create_tasks' | 'manage_tasks';
 
 /**
  * The contract every task type fulfils. The types themselves (functions/task-types) and their

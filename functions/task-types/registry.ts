@@ -1,5 +1,6 @@
 import { taskTypeLookup, type TaskTypes } from '../core/task-types';
 import type { TaskTypeDefinition } from '../core/task-type';
+import { defineBulkType } from './bulk';
 import { email } from './email';
 import { exportTasks } from './export';
 import { generic } from './generic';
@@ -15,6 +16,8 @@ export const TASK_TYPES: readonly TaskTypeDefinition[] = [
   exportTasks,
   // The import creates tasks of the other types, so it is handed this list (read when it runs).
   defineImportType(() => TASK_TYPES),
+  // Bulk actions filter by type, so the bulk type is handed this list too.
+  defineBulkType(() => TASK_TYPES),
 ];
 
 /** The registry as the lookup the core is handed (functions/core/task-types.ts). */

@@ -7,10 +7,13 @@ import { systemClock } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
-import { requireTaskType, taskTypeNames } from '../task-types/registry';
+import { requireTaskType, taskTypeNames, taskTypes } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
 import { createTaskServices } from '../adapters/task-services';
 import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots';
+import { SqsTaskQueue } from '../adapters/sqs-task-queue';
+import { TaskService } from '../core/task-service';
+import { checkWebhookUrl } from '../webhooks/target-guard';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -41,10 +44,23 @@ export function buildWorker(
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);
   const metrics = options.metrics ?? noMetrics;
+  // A type that acts on other tasks cancels and reruns them by the API's rules (and webhooks); no
+  // creation rate limit: the request that created the acting task was counted.
+  const actions = type.uses?.includes('manage_tasks')
+    ? new TaskService({
+        store,
+        types: taskTypes,
+        queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+        clock: systemClock,
+        log: logger,
+        metrics,
+        checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
+      })
+    : undefined;
   return createSqsWorker({
     type,
     store,
-    services: createTaskServices(config, store, clients, metrics),
+    services: createTaskServices(config, store, clients, metrics, actions),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,

@@ -212,6 +212,8 @@ export class TasklaneApi extends Construct {
     task.addMethod('GET', integration, withId);
     task.addMethod('DELETE', integration, withId);
     task.addResource('rerun').addMethod('POST', integration, withId);
+    // A static segment beside {id}: API Gateway matches it first, so /tasks/bulk is never read as an id.
+    tasks.addResource('bulk').addMethod('POST', integration, secured);
     const streaming = new LambdaIntegration(this.streamFunction.fn, {
       scopePermissionToMethod: false,
       // Events are passed on as the function writes them, for up to 15 minutes (29 s when buffered):

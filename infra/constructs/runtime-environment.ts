@@ -138,6 +138,10 @@ export class RuntimeEnvironment {
       create_tasks: (f) => {
         for (const [name, queue] of this.props.queues) if (name !== type.name) queue.grantSendMessages(f);
       },
+      // A rerun goes to its original's queue, whatever the type; the worker's own queue is granted above.
+      manage_tasks: (f) => {
+        for (const [name, queue] of this.props.queues) if (name !== type.name) queue.grantSendMessages(f);
+      },
     };
     for (const use of type.uses ?? []) grants[use](fn);
   }

@@ -57,6 +57,27 @@ describe('tasklane task commands (cli/run.ts)', () => {
     for (const dir of [cwd, empty]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('creates a task with a concurrency key', async () => {
+    // Act
+    const { code, out } = await tasklane(
+      [
+        'create',
+        'generic',
+        '--payload',
+        '{"steps":1,"step_ms":0}',
+        '--concurrency-key',
+        'customer-7',
+        '--json',
+        '--local',
+      ],
+      cwd,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ type: 'generic', concurrency_key: 'customer-7' });
+  });
+
   it('creates, gets and lists a task, with --json for scripts', async () => {
     // Act
     const created = await tasklane(
@@ -78,6 +99,34 @@ describe('tasklane task commands (cli/run.ts)', () => {
     expect(JSON.parse(listed.out).items.map((t: { task_id: string }) => t.task_id)).toContain(id);
     expect(human.out).toMatch(new RegExp(`^${id}  generic  \\w+`));
     expect(human.out).toContain('attempts   ');
+  });
+
+  it.each([
+    ['600', 600],
+    ['10m', 600],
+    ['2h', 7200],
+    ['1d', 86_400],
+  ])('creates with --delay %s: scheduled %i s after its creation', async (delay, seconds) => {
+    // Act
+    const { code, out } = await tasklane(['create', 'generic', '--delay', delay, '--local', '--json'], cwd);
+
+    // Assess
+    const task = JSON.parse(out);
+    expect(code).toBe(0);
+    expect(task.status).toBe('scheduled');
+    expect((Date.parse(task.run_at) - Date.parse(task.created_at)) / 1000).toBe(seconds);
+  });
+
+  it.each(['--at', '--run-at'])('creates with %s: scheduled at that time', async (flag) => {
+    // Prepare
+    const at = new Date(Date.now() + 3 * 3600_000).toISOString();
+
+    // Act
+    const { code, out } = await tasklane(['create', 'generic', flag, at, '--local', '--json'], cwd);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ status: 'scheduled', run_at: at });
   });
 
   it('creates with --watch: a bar from the stream up to 100 %, the final task, exit 0', async () => {
@@ -235,6 +284,24 @@ describe('tasklane task commands (cli/run.ts)', () => {
       /not valid for task type "generic"\.\n {2}payload\.steps: Too small/,
     ],
     ['an unknown command', () => ['frobnicate'], () => cwd, /Unknown command "frobnicate"/],
+    [
+      'a --delay that is no duration',
+      () => ['create', 'generic', '--delay', '10 minutes', '--local'],
+      () => cwd,
+      /--delay takes whole seconds \(600\) or a whole number with a unit: 90s, 10m, 2h, 1d \(got "10 minutes"\)\./,
+    ],
+    [
+      "a --delay beyond the API's year",
+      () => ['create', 'generic', '--delay', '366d', '--local'],
+      () => cwd,
+      /delay_seconds: must be a whole number of seconds from 0 to 31536000/,
+    ],
+    [
+      '--at and --run-at together',
+      () => ['create', 'generic', '--at', '2099-01-01T00:00:00Z', '--run-at', '2099-01-01T00:00:00Z', '--local'],
+      () => cwd,
+      /--run-at is another name for --at: give one of them\./,
+    ],
   ])('explains %s and exits 2', async (_, args, dir, message) => {
     // Act
     const { code, err } = await tasklane(args(), dir());

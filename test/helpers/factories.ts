@@ -136,6 +136,7 @@ export function taskServices(overrides: Partial<TaskServices> = {}): TaskService
     email: { send: unused('email.send') },
     files: { upload: unused('files.upload'), downloadUrl: unused('files.downloadUrl'), read: unused('files.read') },
     tasks: { list: unused('tasks.list'), createMany: unused('tasks.createMany') },
+    manage: { get: unused('manage.get'), cancel: unused('manage.cancel'), rerun: unused('manage.rerun') },
     ...overrides,
   };
 }

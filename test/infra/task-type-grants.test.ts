@@ -68,6 +68,16 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(envOf(withSender, 'import')[ENV.filesBucket]).toBeDefined();
   });
 
+  it('lets the bulk worker send to every task type’s queue (a rerun goes where its original went), and reach no bucket', () => {
+    // Act
+    const sends = grantsOf(withSender, 'bulk').filter((g) => g.actions.includes('sqs:SendMessage'));
+    const queueIds = TASK_TYPES.map((t) => taskTypeResources(withSender.template, t.name).queueId);
+
+    // Assess
+    for (const queueId of queueIds) expect(sends.some((g) => g.resources.includes(`"${queueId}"`))).toBe(true);
+    expect(grantsOf(withSender, 'bulk').some((g) => g.actions.some((a) => a.startsWith('s3:')))).toBe(false);
+  });
+
   it('lets the API sign upload URLs: PutObject under uploads/ only, with the files bucket set', () => {
     // Act
     const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(

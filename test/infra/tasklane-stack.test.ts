@@ -105,7 +105,7 @@ describe('TasklaneStack', () => {
         webhookQueueId,
         // An early or over-limit delivery is sent again to its own queue, delayed.
         queueId,
-        ...(type.uses?.includes('create_tasks')
+        ...(type.uses?.includes('create_tasks') || type.uses?.includes('manage_tasks')
           ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId)
           : []),
       ];

@@ -64,13 +64,13 @@ describe('import payload', () => {
       'an unknown task_type, listing the known ones',
       { upload_id: UPLOAD_ID, task_type: 'nope' },
       'payload.task_type',
-      'must be one of: generic, email, export',
+      'must be one of: generic, email, export, bulk',
     ],
     [
       'an import of imports',
       { upload_id: UPLOAD_ID, task_type: 'import' },
       'payload.task_type',
-      'must be one of: generic, email, export',
+      'must be one of: generic, email, export, bulk',
     ],
     [
       'a mapping onto a field that is no name',

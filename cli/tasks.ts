@@ -104,10 +104,15 @@ export function formatTask(task: TaskView): string {
     `  attempts   ${task.attempts} of ${task.max_attempts}${task.cancel_requested ? '  (cancel requested)' : ''}`,
     `  created    ${task.created_at}`,
   ];
+  if (task.run_at) lines.push(`  run at     ${task.run_at}`);
+  if (task.start_by) lines.push(`  start by   ${task.start_by}`);
   if (task.started_at) lines.push(`  started    ${task.started_at}`);
   if (task.ended_at) lines.push(`  ended      ${task.ended_at}`);
   if (task.next_attempt_at) lines.push(`  next try   ${task.next_attempt_at}`);
   if (task.webhook_url) lines.push(`  webhook    ${task.webhook_url}`);
+  if (task.concurrency_key) lines.push(`  key        ${task.concurrency_key}`);
+  if (task.schedule_id) lines.push(`  schedule   ${task.schedule_id}`);
+  if (task.rerun_of) lines.push(`  rerun of   ${task.rerun_of}`);
   lines.push(`  payload    ${JSON.stringify(task.payload)}`);
   if (task.result !== undefined) lines.push(`  result     ${JSON.stringify(task.result)}`);
   if (task.error) lines.push(`  error      ${task.error.name}: ${task.error.message}`);

@@ -117,6 +117,19 @@ describe('tasklane task commands (cli/run.ts)', () => {
     expect((Date.parse(task.run_at) - Date.parse(task.created_at)) / 1000).toBe(seconds);
   });
 
+  it('shows when a delayed task runs, for people', async () => {
+    // Prepare
+    const at = new Date(Date.now() + 3 * 3600_000).toISOString();
+
+    // Act
+    const { code, out } = await tasklane(['create', 'generic', '--at', at, '--local'], cwd);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/ scheduled /);
+    expect(out).toContain(`  run at     ${at}`);
+  });
+
   it.each(['--at', '--run-at'])('creates with %s: scheduled at that time', async (flag) => {
     // Prepare
     const at = new Date(Date.now() + 3 * 3600_000).toISOString();

@@ -18,9 +18,11 @@ export const CONCURRENCY = {
   /** Bounds of the per-type settings concurrencyPerKey and concurrencyPerTenant. */
   minLimit: 1,
   maxLimit: 1000,
-  /** A delivery over its limit comes back after this many seconds (plus up to `jitterSeconds`). */
-  deferSeconds: 1,
-  jitterSeconds: 2,
+  /**
+   * A delivery over its limit comes back after 1 s to `maxDeferSeconds`, at random: the range doubles with each
+   * deferral in a row (2, 4, 8 … s), so a tenant far over its cap costs a few deferrals per task, not one a second.
+   */
+  maxDeferSeconds: 30,
   /** A lease outlives the attempt's timeout by this much: time to write the outcome and release. */
   leaseMarginSeconds: 60,
 } as const;
@@ -96,7 +98,8 @@ export async function acquireSlots(
   return release;
 }
 
-/** How long a delivery over its limit waits before it is tried again (seconds, whole, jittered so a crowd spreads out). */
-export function deferralSeconds(random: () => number = Math.random): number {
-  return CONCURRENCY.deferSeconds + Math.floor(random() * (CONCURRENCY.jitterSeconds + 1));
+/** How long a delivery over its limit waits (whole seconds): full jitter over a range that doubles per deferral in a row. */
+export function deferralSeconds(deferrals: number, random: () => number = Math.random): number {
+  const range = Math.min(2 ** (deferrals + 1), CONCURRENCY.maxDeferSeconds);
+  return 1 + Math.floor(random() * range);
 }

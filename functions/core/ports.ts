@@ -131,6 +131,8 @@ export interface TaskMessage {
    * whose message was lost): the delivery's attempt number is attempt_base + receive count.
    */
   attempt_base?: number;
+  /** Times this task's delivery was put back over a concurrency limit in a row (its next wait grows with it). */
+  deferrals?: number;
 }
 
 /** Sending work to a task type's queue. */

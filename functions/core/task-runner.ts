@@ -21,7 +21,7 @@ export type AttemptOutcome =
    * message with this delay and delete this one (a fresh message, so the delivery counts neither as
    * an attempt nor toward the DLQ).
    */
-  | { kind: 'defer'; delaySeconds: number }
+  | { kind: 'defer'; delaySeconds: number; overLimit?: true }
   /** Keep the message and make it visible again after the backoff delay. */
   | { kind: 'retry'; delaySeconds: number }
   /** Retries are exhausted and the task is marked failed: keep the message so redrive moves it to the DLQ. */
@@ -73,7 +73,9 @@ export async function runAttempt(
     { ...deps.concurrency, clock: deps.clock, log: deps.log },
     { tenant: input.message.tenant, taskId: input.message.task_id, type },
   );
-  if (!release) return { kind: 'defer', delaySeconds: deferralSeconds(deps.random) };
+  if (!release) {
+    return { kind: 'defer', delaySeconds: deferralSeconds(input.message.deferrals ?? 0, deps.random), overLimit: true };
+  }
   try {
     return await attempt(deps, type, input);
   } finally {

@@ -36,11 +36,12 @@ function parseMessage(record: SQSRecord): TaskMessage {
   if (
     typeof body.tenant !== 'string' ||
     typeof body.task_id !== 'string' ||
-    (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base))
+    (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base)) ||
+    (body.deferrals !== undefined && !Number.isInteger(body.deferrals))
   ) {
     throw new KeepMessage(`message ${record.messageId} is not a task message; it will reach the DLQ`);
   }
-  return { tenant: body.tenant, task_id: body.task_id, attempt_base: body.attempt_base };
+  return { tenant: body.tenant, task_id: body.task_id, attempt_base: body.attempt_base, deferrals: body.deferrals };
 }
 
 /**
@@ -104,7 +105,13 @@ export function createSqsWorker(
       if (outcome.kind === 'defer') {
         // Early for a delayed task, or over a concurrency limit: a fresh message with the delay. Its receive
         // count starts over, so attempt_base carries this delivery's attempt number on to the next one.
-        const deferred: TaskMessage = { ...message, attempt_base: attempt - 1 };
+        // Deferrals in a row over a limit widen the next wait (core/concurrency.ts); an early delivery starts the count over.
+        const deferred: TaskMessage = {
+          tenant: message.tenant,
+          task_id: message.task_id,
+          attempt_base: attempt - 1,
+          ...(outcome.overLimit ? { deferrals: (message.deferrals ?? 0) + 1 } : {}),
+        };
         await deps.sqs.send(
           new SendMessageCommand({
             QueueUrl: deps.queueUrl,

@@ -59,6 +59,16 @@ describe('DynamoConcurrencySlots (emulator)', () => {
     expect(taken.filter(Boolean)).toHaveLength(3);
   });
 
+  it('gives every one of many concurrent takers a slot while slots are free (no take lost to a race)', async () => {
+    // Act
+    const taken = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => slots.acquire('tenant#acme#export', `h${i}`, 50, inMinutes(5))),
+    );
+
+    // Assess
+    expect(taken.every(Boolean)).toBe(true);
+  });
+
   it('ignores the release of a slot it does not hold', async () => {
     // Act & Assess
     await expect(slots.release('key#acme#generic#none', 'nobody')).resolves.toBeUndefined();

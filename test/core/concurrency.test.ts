@@ -104,8 +104,13 @@ describe('acquireSlots', () => {
 });
 
 describe('deferralSeconds', () => {
-  it('spreads deferred deliveries over 1–3 s', () => {
-    // Act & Assess
-    expect([0, 0.5, 0.999].map((r) => deferralSeconds(() => r))).toEqual([1, 2, 3]);
+  it('spreads deferred deliveries over a range that doubles with each deferral in a row, up to 30 s', () => {
+    // Act
+    const longest = [0, 1, 2, 3, 4, 10].map((n) => deferralSeconds(n, () => 0.9999));
+    const shortest = [0, 10].map((n) => deferralSeconds(n, () => 0));
+
+    // Assess
+    expect(longest).toEqual([2, 4, 8, 16, 30, 30]);
+    expect(shortest).toEqual([1, 1]);
   });
 });

@@ -115,9 +115,9 @@ describe('createSqsWorker', () => {
     expect(run).not.toHaveBeenCalled();
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
-    expect(JSON.parse(sent.MessageBody!)).toEqual({ tenant: 'acme', task_id: ID, attempt_base: 2 });
+    expect(JSON.parse(sent.MessageBody!)).toEqual({ tenant: 'acme', task_id: ID, attempt_base: 2, deferrals: 1 });
     expect(sent.DelaySeconds).toBeGreaterThanOrEqual(1);
-    expect(sent.DelaySeconds).toBeLessThanOrEqual(3);
+    expect(sent.DelaySeconds).toBeLessThanOrEqual(2);
   });
 
   it('runs a capped task once it has its slot, and gives the slot back when the attempt ends', async () => {

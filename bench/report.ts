@@ -1,6 +1,7 @@
 import type { CostResult } from './aws-cost';
 import type { ColdStartResult } from './cold-start';
 import type { DelayedStartResult } from './delayed-start';
+import type { FairnessResult, FairnessRun } from './fairness';
 import { PRICES, PRICES_RECORDED } from './prices';
 import { TARGETS, type BenchSettings } from './settings';
 import type { ThroughputResult } from './throughput';
@@ -25,6 +26,7 @@ export interface BenchResults {
   units: UnitsCheckResult;
   throughput: ThroughputResult;
   delayed: DelayedStartResult;
+  fairness: FairnessResult;
 }
 
 export interface TargetCheck {
@@ -56,7 +58,17 @@ export function targetsOf(results: BenchResults): TargetCheck[] {
       value: `${results.delayed.startedEarly} of ${results.delayed.tasks} early`,
       met: results.delayed.startedEarly === 0,
     },
+    ...results.fairness.runs.map((r) => ({
+      target: `tenant B's queue wait after ${results.fairness.tasksA} tasks of tenant A ≤ ${results.fairness.target}× idle, p50 and p99 (${configuration(r)})`,
+      value: `${times(r.b.ratio.p50)} / ${times(r.b.ratio.p99)}`,
+      met: r.b.met,
+    })),
   ];
+}
+
+/** A fairness run's configuration, as the report names it. */
+export function configuration(r: FairnessRun): string {
+  return r.concurrencyPerTenant === null ? 'stack as is' : `concurrencyPerTenant ${r.concurrencyPerTenant}`;
 }
 
 const table = (header: string[], rows: Array<Array<string | number>>) =>
@@ -69,6 +81,8 @@ const pct = (share: number) => `${Math.round(share * 100)} %`;
 /** Milliseconds to one decimal: the runs are not more precise than that. */
 const ms = (value: number) => value.toFixed(1);
 const mark = (met: boolean) => (met ? 'met' : '**missed**');
+/** A ratio as `n×`, or n/a where its baseline was 0. */
+const times = (r: number | null) => (r === null ? 'n/a' : `${r}×`);
 
 function coldStartSection({ coldStart: c }: BenchResults): string {
   return `## Bundles and cold start
@@ -271,7 +285,6 @@ ${t.api.map((a) => `- **${a.route}** (autocannon, ${a.connections} connections, 
 }
 
 function delayedSection({ delayed: d }: BenchResults): string {
-  const times = (r: number | null) => (r === null ? 'n/a' : `${r}×`);
   return `## Delayed tasks: start lag
 
 ${d.tasks} zero-work tasks with \`run_at\` ${d.delaysMs.from / 1000}–${d.delaysMs.to / 1000} s ahead (spread to the millisecond), on a fresh local
@@ -284,6 +297,56 @@ Where the lag comes from: SQS delays are whole seconds, rounded up so a task nev
 second on average for a \`run_at\` at any millisecond; whole \`delay_seconds\` lose next to nothing), plus the
 queue wait of any task (locally the poller's 1 s long poll, which fauxqs ends within about 20 ms of a message
 becoming visible, and the worker's start; in AWS, the Lambda event source mapping's polling).
+`;
+}
+
+function fairnessSection({ fairness: f }: BenchResults): string {
+  const drained = (r: FairnessRun) =>
+    r.a.drain.drained
+      ? `${r.a.drain.seconds} s`
+      : `> ${r.a.drain.seconds} s (${r.a.drain.ended} ended; the bench stopped waiting)`;
+  return `## Fairness between tenants
+
+On a fresh local stack per configuration, in its own process: tenant B creates ${f.tasksB} zero-work tasks alone, one
+after another (the baseline); then tenant A creates ${f.tasksA} (${f.connections} connections) and, as soon as the
+last is answered, B creates ${f.tasksB} more. B's queue wait is started_at − created_at; target (issue 15): behind A,
+at most ${f.target}× B's idle wait, at p50 and at p99.
+
+${table(
+  [
+    'configuration',
+    "B's wait idle, p50 / p99 ms",
+    "B's wait after A, p50 / p99 ms",
+    '× idle, p50 / p99',
+    'target',
+    "A's tasks not started when B came",
+    'A drained in (first created → last ended)',
+    'A tasks/s',
+    'A running at once, peak',
+    'deliveries deferred',
+  ],
+  f.runs.map((r) => [
+    configuration(r),
+    `${ms(r.b.idleMs.p50)} / ${ms(r.b.idleMs.p99)}`,
+    `${ms(r.b.loadedMs.p50)} / ${ms(r.b.loadedMs.p99)}`,
+    `${times(r.b.ratio.p50)} / ${times(r.b.ratio.p99)}`,
+    mark(r.b.met),
+    r.a.aheadOfB,
+    drained(r),
+    r.a.tasksPerSecond,
+    r.a.peakRunning,
+    r.resent,
+  ]),
+)}
+
+"Deliveries deferred": messages sent to the queue beyond one per task (a delivery over the cap is deleted and sent
+anew 1–2 s later, the range doubling per deferral in a row up to 30 s, not counted as an attempt; a task pending for 5 minutes is re-sent by the sweeper too). The bench
+waits ${f.patienceSeconds} s after A's burst for it to drain. In AWS a task's message carries MessageGroupId = its
+tenant, which makes the standard queue an [SQS fair queue](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues.html):
+once one tenant holds a disproportionate share of the messages in flight, SQS serves the other tenants' messages
+first. fauxqs accepts the attribute but serves a standard queue in the order sent, so here B's messages wait behind
+every message of A's sent before them, and the per-tenant cap only bounds how many of A's run at once. These
+figures are the local stack's; they say nothing of SQS's reordering.
 `;
 }
 
@@ -310,6 +373,7 @@ ${costSection(results)}
 ${renderUnits(results.units)}
 ${throughputSection(results)}
 ${delayedSection(results)}
+${fairnessSection(results)}
 Prices used (${PRICES_RECORDED}): ${Object.values(PRICES)
     .map((p) => `${p.what} $${p.usd} (${p.source})`)
     .join('; ')}.

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: bundles and cold start, AWS requests and dollars per task, the DynamoDB write-unit
- * model against DynamoDB Local, local throughput, latency and memory, the start lag of delayed tasks.
+ * model against DynamoDB Local, local throughput, latency and memory, the start lag of delayed tasks, fairness
+ * between two tenants.
  * Writes bench/results/latest.json and latest.md (with `BENCH_QUICK=1`: quick.json and quick.md, from small
  * counts, to check the benchmark itself).
  */
@@ -12,8 +13,9 @@ import { measureAwsCost } from './aws-cost';
 import { buildBundles, entriesToMeasure } from './bundles';
 import { compareWithReferences, measureInit } from './cold-start';
 import { measureDelayedStart } from './delayed-start';
+import { measureFairness } from './fairness';
 import { elapsedSeconds, progress } from './progress';
-import { renderMarkdown, targetsOf, type BenchResults } from './report';
+import { configuration, renderMarkdown, targetsOf, type BenchResults } from './report';
 import { QUICK, SETTINGS } from './settings';
 import { measureThroughput } from './throughput';
 import { checkUnits } from './units-check';
@@ -58,6 +60,13 @@ progress(
   `delayed: start lag p50 ${delayed.lagMs.p50} ms, p99 ${delayed.lagMs.p99} ms (immediate tasks' wait p50 ${delayed.immediateWaitMs.p50} ms); ${delayed.startedEarly} started early`,
 );
 
+const fairness = await measureFairness(SETTINGS);
+for (const r of fairness.runs) {
+  progress(
+    `fairness (${configuration(r)}): B waited p50 ${r.b.loadedMs.p50} ms, p99 ${r.b.loadedMs.p99} ms behind A (${r.b.ratio.p50}× / ${r.b.ratio.p99}× idle); A drained in ${r.a.drain.drained ? '' : '> '}${r.a.drain.seconds} s`,
+  );
+}
+
 const results: BenchResults = {
   meta: {
     date: new Date().toISOString(),
@@ -76,6 +85,7 @@ const results: BenchResults = {
   units,
   throughput,
   delayed,
+  fairness,
 };
 const name = QUICK ? 'quick' : 'latest';
 const dir = projectPath('bench/results');

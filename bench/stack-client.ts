@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { projectPath } from '../infra/paths';
-import type { StackMethods } from './stack-process';
+import type { BenchStackOptions, StackMethods } from './stack-process';
 
 /** What the stack's process reports once it is up. */
 export interface Ready {
@@ -27,8 +27,8 @@ export class StackProcess {
     });
   }
 
-  static start(): Promise<StackProcess> {
-    const child = fork(projectPath('bench/stack-process.ts'), [], {
+  static start(options: BenchStackOptions = {}): Promise<StackProcess> {
+    const child = fork(projectPath('bench/stack-process.ts'), [JSON.stringify(options)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -1,8 +1,11 @@
 /**
- * The local stack in a process of its own, driven by bench/throughput.ts over IPC: the load
- * generator then does not share the stack's event loop, and this process's memory is the stack's.
+ * The local stack in a process of its own, driven over IPC by bench/throughput.ts, delayed-start.ts and
+ * fairness.ts: the load generator then does not share the stack's event loop, and this process's memory
+ * is the stack's.
  */
-import { startLocalStack } from '../local/stack';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { issueApiKey } from '../functions/core/api-keys';
+import { startLocalStack, type LocalStackOptions } from '../local/stack';
 import { SdkCallLog } from './instrument';
 import { RssSampler } from './memory';
 import { startProfiler, type CpuBreakdown } from './profile';
@@ -13,7 +16,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const calls = new SdkCallLog().install();
 // Counting costs CPU in this process: it runs only during the profiled run, where the profile shows its share.
 calls.enabled = false;
-const stack = await startLocalStack({ port: 0, rateLimitPerSecond: 0 });
+/** Start options the parent may set (bench/stack-client.ts passes them as the first argument, in JSON). */
+export type BenchStackOptions = Pick<LocalStackOptions, 'concurrencyPerTenant'>;
+const options: BenchStackOptions = JSON.parse(process.argv[2] ?? '{}');
+// No creation rate limit: the bench measures the stack, not the limiter.
+const stack = await startLocalStack({
+  port: 0,
+  rateLimitPerSecond: 0,
+  concurrencyPerTenant: options.concurrencyPerTenant,
+});
+const sent = countSentMessages();
 const memory = new RssSampler();
 let stopProfiler: (() => Promise<CpuBreakdown>) | undefined;
 
@@ -44,6 +56,28 @@ const methods = {
     return stopProfiler!();
   },
   memory: () => memory.report(),
+  /** A key for another tenant (the stack's own key is tenant `local`'s). */
+  issueKey: async (tenant: string) => (await issueApiKey(stack.apiKeys, tenant, { description: 'bench' })).secret,
+  /** Messages in a task type's queue: visible, in flight and delayed. */
+  queueDepth: async (type: string) => {
+    const { Attributes: a = {} } = await stack.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.config.queueUrls[type],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return (
+      Number(a.ApproximateNumberOfMessages) +
+      Number(a.ApproximateNumberOfMessagesNotVisible) +
+      Number(a.ApproximateNumberOfMessagesDelayed)
+    );
+  },
+  /** Messages the stack has sent to a task type's queue so far: one per task created, one per deferred delivery. */
+  sentMessages: (type: string) => sent[stack.config.queueUrls[type]!] ?? 0,
   stop: async () => {
     memory.stop();
     await stack.stop();
@@ -65,3 +99,26 @@ process.on('message', async (message: { id: number; method: keyof StackMethods; 
 process.send!({
   ready: { apiUrl: stack.apiUrl, apiKey: stack.apiKey, endpoints: stack.endpoints, tableName: stack.config.tableName },
 });
+
+/**
+ * Counts the messages the stack's own SQS client sends (API and workers share it), per queue URL:
+ * a counter in a middleware, cheap enough to stay on (unlike the SdkCallLog's records).
+ */
+function countSentMessages(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  stack.clients.sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { QueueUrl?: string; Entries?: unknown[] };
+      const n =
+        context.commandName === 'SendMessageCommand'
+          ? 1
+          : context.commandName === 'SendMessageBatchCommand'
+            ? (input.Entries?.length ?? 0)
+            : 0;
+      if (n && input.QueueUrl) counts[input.QueueUrl] = (counts[input.QueueUrl] ?? 0) + n;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchSentMessages' },
+  );
+  return counts;
+}

@@ -1,38 +1,38 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   systemClock,
   type Clock,
   type ListQuery,
   type Page,
   type ReadOptions,
+  type ResumeAttempt,
   type StartAttempt,
+  type Suspension,
   type TaskCatalog,
   type TaskLifecycle,
   type WebhookRecords,
   type WriteResult,
 } from '../core/ports';
-import { TRANSITIONS, type TransitionName } from '../core/state-machine';
-import { isTerminal, type Task, type WebhookDeliveryState } from '../core/task';
-import { sweepAtForWebhook, sweepShard } from '../core/sweep-policy';
-import { FEED_ATTRIBUTES, HISTORY_LIMIT } from './task-feed-attributes';
+import type { Task, WebhookDeliveryState } from '../core/task';
+import type { StepEntry } from '../core/task-steps';
+import { sweepShard } from '../core/sweep-policy';
 import { fromTaskItem, toTaskItem } from './task-item';
 import { listTasks } from './task-listing';
-import { ENDED, TaskTable, statusIn, type TaskUpdate } from './task-table';
-import { INDEXES, TABLE_KEY, taskKey, tenantStatusPk, webhookSweepPk } from './table-schema';
-
-interface TransitionSpec extends Omit<TaskUpdate, 'feed'> {
-  /** The attempt a status change belongs to, for its history entry; unknown (and so the task's) when unset. */
-  attempt?: number;
-}
+import { STEPS_MAP, TaskStepWrites } from './task-step-writes';
+import { ENDED, TaskTable } from './task-table';
+import { transition } from './task-transitions';
+import { INDEXES, TABLE_KEY, taskKey, webhookSweepPk } from './table-schema';
 
 /**
  * Tasks on DynamoDB as the API creates, reads and lists them, as their attempts move them on, and as
  * their webhook delivery is recorded: every status change is an UpdateItem conditional on the
- * allowed source statuses. The sweep indexes are DynamoSweepStore's.
+ * allowed source statuses (task-transitions.ts). The durable-step writes are TaskStepWrites'; the
+ * sweep indexes are DynamoSweepStore's.
  */
 export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecords {
   private readonly table: TaskTable;
+  private readonly steps: TaskStepWrites;
 
   constructor(
     db: DynamoDBDocumentClient,
@@ -41,6 +41,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     clock: Clock = systemClock,
   ) {
     this.table = new TaskTable(db, tableName, clock);
+    this.steps = new TaskStepWrites(this.table);
   }
 
   async create(task: Task): Promise<WriteResult> {
@@ -88,7 +89,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
   }
 
   startAttempt(tenant: string, id: string, start: StartAttempt): Promise<WriteResult> {
-    return this.transition(tenant, id, 'start', start.now, {
+    return transition(this.table, tenant, id, 'start', start.now, {
       attempt: start.attempt,
       set: { attempts: start.attempt, progress: 0, started_at: start.now, sweep_at: start.sweepAt },
       remove: ['next_attempt_at', 'progress_message'],
@@ -105,7 +106,28 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
         ':now': start.now,
         ':zero': 0,
       },
+      raw: STEPS_MAP,
     });
+  }
+
+  // The durable-step writes: one conditional write of `steps.<name>` each (task-step-writes.ts).
+  saveStep(
+    tenant: string,
+    id: string,
+    attempt: number,
+    name: string,
+    entry: StepEntry,
+    now: string,
+  ): Promise<WriteResult> {
+    return this.steps.saveStep(tenant, id, attempt, name, entry, now);
+  }
+
+  suspend(tenant: string, id: string, attempt: number, suspension: Suspension, now: string): Promise<WriteResult> {
+    return this.steps.suspend(tenant, id, attempt, suspension, now);
+  }
+
+  resume(tenant: string, id: string, resume: ResumeAttempt): Promise<WriteResult> {
+    return this.steps.resume(tenant, id, resume);
   }
 
   progress(
@@ -125,7 +147,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
   }
 
   complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
-    return this.transition(tenant, id, 'complete', now, {
+    return transition(this.table, tenant, id, 'complete', now, {
       attempt,
       set: { progress: 100, result: result ?? null, ended_at: now, expires_at: this.expiry(now) },
       remove: ['error', 'next_attempt_at', 'progress_message'],
@@ -144,7 +166,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     sweepAt: string,
     now: string,
   ): Promise<WriteResult> {
-    return this.transition(tenant, id, 'retry', now, {
+    return transition(this.table, tenant, id, 'retry', now, {
       attempt,
       set: { error, next_attempt_at: nextAttemptAt, sweep_at: sweepAt },
       condition: 'attempts = :attempt',
@@ -159,7 +181,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     error: Task['error'],
     now: string,
   ): Promise<WriteResult> {
-    return this.transition(tenant, id, 'fail', now, {
+    return transition(this.table, tenant, id, 'fail', now, {
       attempt,
       set: { error, ended_at: now, expires_at: this.expiry(now) },
       remove: ['next_attempt_at'],
@@ -168,7 +190,7 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
   }
 
   cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
-    return this.transition(tenant, id, 'cancelRunning', now, {
+    return transition(this.table, tenant, id, 'cancelRunning', now, {
       attempt,
       set: { ended_at: now, expires_at: this.expiry(now) },
       condition: 'attempts = :attempt',
@@ -177,14 +199,14 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
   }
 
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult> {
-    return this.transition(tenant, id, 'cancelWaiting', now, {
+    return transition(this.table, tenant, id, 'cancelWaiting', now, {
       set: { ended_at: now, expires_at: this.expiry(now), cancel_requested: true },
       remove: ['next_attempt_at'],
     });
   }
 
   expire(tenant: string, id: string, now: string): Promise<WriteResult> {
-    return this.transition(tenant, id, 'expire', now, {
+    return transition(this.table, tenant, id, 'expire', now, {
       set: { ended_at: now, expires_at: this.expiry(now) },
       condition: 'attempts = :zero AND start_by < :now',
       conditionValues: { ':zero': 0, ':now': now },
@@ -228,69 +250,6 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
       conditionValues: { ':failed': 'failed', ...ENDED.values },
       names: { '#wst': 'status' },
     });
-  }
-
-  /**
-   * Applies a named transition: sets the target status (and its index key) only from the allowed
-   * sources, and records the change in the task's feed.
-   */
-  private async transition(
-    tenant: string,
-    id: string,
-    name: TransitionName,
-    now: string,
-    spec: TransitionSpec,
-  ): Promise<WriteResult> {
-    const { from, to } = TRANSITIONS[name];
-    const sources = statusIn('from', from);
-    // A terminal task leaves the sparse sweep index; if it has a webhook (its wh_sweep_pk was set at creation),
-    // the same write puts it in the webhook sweep, so the webhook cannot be forgotten.
-    const terminal = isTerminal(to);
-    const remove = terminal ? [...(spec.remove ?? []), INDEXES.sweep.partitionKey, INDEXES.sweep.sortKey] : spec.remove;
-    const progress = typeof spec.set.progress === 'number' ? spec.set.progress : undefined;
-    const written = await this.table.update(tenant, id, now, {
-      set: {
-        ...spec.set,
-        status: to,
-        [INDEXES.byTenantStatus.partitionKey]: tenantStatusPk(tenant, to),
-        ...(terminal ? { [INDEXES.webhookSweep.sortKey]: sweepAtForWebhook(now) } : {}),
-      },
-      remove,
-      condition: spec.condition ? `${sources.condition} AND ${spec.condition}` : sources.condition,
-      conditionValues: { ...sources.values, ...spec.conditionValues },
-      feed: {
-        kind: 'status',
-        entry: {
-          status: to,
-          at: now,
-          ...(spec.attempt === undefined ? {} : { attempt: spec.attempt }),
-          ...(progress === undefined ? {} : { progress }),
-        },
-      },
-    });
-    const length = written.ok ? (written.task.status_history?.length ?? 0) : 0;
-    if (length > HISTORY_LIMIT) await this.trimHistory(tenant, id, length - HISTORY_LIMIT);
-    return written;
-  }
-
-  /** Drops the oldest status changes; a second write, since an update cannot know a list's length. */
-  private async trimHistory(tenant: string, id: string, excess: number): Promise<void> {
-    const paths = Array.from({ length: excess }, (_, i) => `#history[${i}]`);
-    try {
-      await this.table.db.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: { [TABLE_KEY]: taskKey(tenant, id) },
-          UpdateExpression: `REMOVE ${paths.join(', ')}`,
-          // Another transition may have trimmed already; never cut below the limit.
-          ConditionExpression: 'size(#history) >= :length',
-          ExpressionAttributeNames: { '#history': FEED_ATTRIBUTES.history },
-          ExpressionAttributeValues: { ':length': HISTORY_LIMIT + excess },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
   }
 
   /** The TTL of a task that ended at `now`, in epoch seconds. */

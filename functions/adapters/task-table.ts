@@ -5,7 +5,7 @@ import { TERMINAL_STATUSES, type Task, type TaskStatus } from '../core/task';
 import { feedUpdate, type FeedChange } from './task-feed-attributes';
 import { fromTaskItem, isExpiredItem } from './task-item';
 import { TABLE_KEY, taskKey } from './table-schema';
-import { buildUpdate } from './update-expression';
+import { buildUpdate, type RawSetClauses } from './update-expression';
 
 /** A conditional UpdateItem of one task item. */
 export interface TaskUpdate {
@@ -18,6 +18,8 @@ export interface TaskUpdate {
   names?: Record<string, string>;
   /** What the write adds to the task's change feed (status and progress writes only). */
   feed?: FeedChange;
+  /** SET clauses written out by the caller: nested paths (`steps.<name>`) and `if_not_exists`. */
+  raw?: RawSetClauses;
 }
 
 /** A condition on the task's status, `#status IN (:<prefix>0, …)`, with its values. */
@@ -61,7 +63,7 @@ export class TaskTable {
     const parts = buildUpdate(
       { ...update.set, updated_at: now },
       update.remove,
-      update.feed && feedUpdate(update.feed),
+      mergeRaw(update.feed && feedUpdate(update.feed), update.raw),
     );
     try {
       const out = await this.db.send(
@@ -88,4 +90,9 @@ export class TaskTable {
       throw error;
     }
   }
+}
+
+function mergeRaw(a: RawSetClauses | undefined, b: RawSetClauses | undefined): RawSetClauses | undefined {
+  if (!a || !b) return a ?? b;
+  return { sets: [...a.sets, ...b.sets], names: { ...a.names, ...b.names }, values: { ...a.values, ...b.values } };
 }

@@ -18,6 +18,8 @@ import { registerSendEmailRoute } from './send-email-route';
 import { registerUploadRoute, type UploadLinks } from './upload-route';
 import { registerWebhookRoutes } from './webhook-routes';
 import { registerTaskTypeRoutes } from './task-type-routes';
+import { registerTokenRoutes } from './token-routes';
+import type { TokenService } from '../core/token-service';
 import type { TaskDeadLetters } from '../core/task-redrive';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson, readOptionalJson } from './json-body';
@@ -45,6 +47,8 @@ export interface ApiDeps {
   uploads?: UploadLinks;
   /** Cron schedules (POST/GET /schedules, GET/PATCH/DELETE /schedules/{id}); absent without it. */
   schedules?: ScheduleService;
+  /** POST /tokens/{token}/complete and /fail (durable steps); absent without it. */
+  tokens?: TokenService;
   clock?: Clock;
 }
 
@@ -87,6 +91,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   registerBulkRoute(app, deps.tasks, deps.types);
   if (deps.uploads) registerUploadRoute(app, deps.uploads, deps.clock ?? systemClock);
   if (deps.schedules) registerScheduleRoutes(app, deps.schedules);
+  if (deps.tokens) registerTokenRoutes(app, deps.tokens);
 
   app.post('/tasks', async (c) => {
     const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');

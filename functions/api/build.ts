@@ -19,6 +19,8 @@ import { TaskService } from '../core/task-service';
 import { DynamoScheduleStore } from '../adapters/dynamo-schedule-store';
 import { SqsTaskDeadLetters } from '../adapters/sqs-dead-letters';
 import { ScheduleService } from '../core/schedule-service';
+import { TokenService } from '../core/token-service';
+import { DynamoTokenStore } from '../adapters/dynamo-token-store';
 import { createLogger } from '../shared/logger';
 import { taskTypeNames, taskTypes } from '../task-types/registry';
 import { checkWebhookUrl } from '../webhooks/target-guard';
@@ -97,6 +99,12 @@ export function buildApi(
     checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
     maxPerTenant: config.maxSchedulesPerTenant,
   });
+  const tokens = new TokenService({
+    tokens: new DynamoTokenStore(clients.dynamo, config.tableName, systemClock),
+    queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+    clock: systemClock,
+    log: logger,
+  });
   const webhookSecrets = new DynamoWebhookSecretStore(clients.dynamo, config.tableName);
   const uploads = config.filesBucket ? s3UploadLinks(config, config.filesBucket) : undefined;
   return createApp({
@@ -110,6 +118,7 @@ export function buildApi(
     webhookSecrets,
     uploads,
     schedules,
+    tokens,
     // Every type's DLQ or none: a redrive route that knows half the types would surprise its caller.
     deadLetters:
       Object.keys(config.dlqUrls).length > 0 && taskTypeNames().every((type) => config.dlqUrls[type])

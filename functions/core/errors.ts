@@ -100,3 +100,41 @@ export class TaskTimeoutError extends RetryableTaskError {
     this.name = 'TaskTimeoutError';
   }
 }
+
+/** Thrown inside task code once the run suspended itself (sleep, wait): the runner ends the invocation. */
+export class RunSuspended extends Error {
+  constructor() {
+    super('The run is suspended (ctx.sleep or ctx.waitForToken); it resumes from the top later.');
+    this.name = 'RunSuspended';
+  }
+}
+
+/** A step write lost to another writer: this attempt no longer owns the record (a later one took over). */
+export class StepWriteLostError extends Error {
+  constructor(name: string) {
+    super(`Step "${name}" could not be stored: the task moved on without this attempt.`);
+    this.name = 'StepWriteLostError';
+  }
+}
+
+/**
+ * A token task code waited for was failed through POST /tokens/{token}/fail: thrown by
+ * ctx.waitForToken. Permanent (a replay would throw the same), unless task code catches it.
+ */
+export class TokenFailedError extends PermanentTaskError {
+  constructor(
+    readonly step: string,
+    readonly reason: { name: string; message: string },
+  ) {
+    super(`Token "${step}" was failed: ${reason.message}`);
+    this.name = 'TokenFailedError';
+  }
+}
+
+/** A token task code waited for was not settled within its timeout: thrown by ctx.waitForToken. */
+export class TokenTimeoutError extends PermanentTaskError {
+  constructor(readonly step: string) {
+    super(`Token "${step}" was neither completed nor failed within its timeout.`);
+    this.name = 'TokenTimeoutError';
+  }
+}

@@ -1,4 +1,5 @@
 import type { Task, TaskStatus, WebhookDeliveryState } from './task';
+import type { StepEntry } from './task-steps';
 
 /** A page of results with an opaque cursor for the next page. */
 export interface Page<T> {
@@ -80,6 +81,64 @@ export interface TaskLifecycle {
   cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult>;
   /** Ends a task whose first attempt did not start by its `start_by` (scheduled or pending, no attempt yet). */
   expire(tenant: string, id: string, now: string): Promise<WriteResult>;
+  /** Stores one durable step of the running attempt (core/task-steps.ts). */
+  saveStep(
+    tenant: string,
+    id: string,
+    attempt: number,
+    name: string,
+    entry: StepEntry,
+    now: string,
+  ): Promise<WriteResult>;
+  /**
+   * Ends the running attempt's invocation without ending the attempt: `sleeping` until `wakeAt`, or
+   * `waiting` until the token `step` is settled (only while it is still open). Not if cancellation was requested.
+   */
+  suspend(tenant: string, id: string, attempt: number, suspension: Suspension, now: string): Promise<WriteResult>;
+  /** Runs a suspended task again once its wake time has come: the same attempt, or a later one if a resume died. */
+  resume(tenant: string, id: string, resume: ResumeAttempt): Promise<WriteResult>;
+}
+
+/** A run suspending itself (ctx.sleep, ctx.waitForToken). */
+export interface Suspension {
+  kind: 'sleep' | 'wait';
+  /** The sleep's or token's name, and its entry as it is to be stored. */
+  step: string;
+  entry: StepEntry;
+  /** A sleep's wake time; a wait has none until its token is settled. */
+  wakeAt?: string;
+  sweepAt: string;
+}
+
+export interface ResumeAttempt {
+  attempt: number;
+  now: string;
+  sweepAt: string;
+  /** The latest wake_at this resume accepts (now plus the start tolerance). */
+  wakeUpTo: string;
+  /** The sleep this resume ends (marked completed by the same write). */
+  endsSleep?: string;
+}
+
+/** What a settled token stores. */
+export type TokenOutcome =
+  | { status: 'completed'; result: unknown; result_bytes: number }
+  | { status: 'failed'; error: Task['error'] }
+  | { status: 'timed_out' };
+
+/** Settling tokens (the API) and timing them out (the sweeper). */
+export interface TokenRecords extends TaskReader {
+  /** Settles the token `token` of step `step` if it is still open or waited for: once only. */
+  settleToken(
+    tenant: string,
+    id: string,
+    step: string,
+    token: string,
+    outcome: TokenOutcome,
+    now: string,
+  ): Promise<WriteResult>;
+  /** Makes a task waiting on `step` due to resume now (its token is settled); once only. */
+  wakeWaiting(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult>;
 }
 
 /** Creating, reading, listing and canceling tasks on a client's behalf (the API). */

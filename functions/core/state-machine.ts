@@ -15,8 +15,14 @@ export const TRANSITIONS = {
   fail: { from: ['running', 'retrying'], to: 'failed' },
   /** The worker stopped a running task at a checkpoint after cancellation was requested. */
   cancelRunning: { from: ['running'], to: 'canceled' },
-  /** The API cancels a task that is not running: it never runs. */
-  cancelWaiting: { from: ['scheduled', 'pending', 'retrying'], to: 'canceled' },
+  /** The API cancels a task that is not running: it never runs (again). */
+  cancelWaiting: { from: ['scheduled', 'pending', 'retrying', 'sleeping', 'waiting'], to: 'canceled' },
+  /** Task code called ctx.sleep: the invocation ends; the same attempt resumes at `wake_at`. */
+  sleep: { from: ['running'], to: 'sleeping' },
+  /** Task code waits for a token: the invocation ends; the same attempt resumes once the token is settled. */
+  wait: { from: ['running'], to: 'waiting' },
+  /** A suspended task's wake time came: run() replays from the top with the stored steps. */
+  resume: { from: ['sleeping', 'waiting'], to: 'running' },
   /** A task whose first attempt did not start by its `start_by`: it never runs. */
   expire: { from: ['scheduled', 'pending'], to: 'expired' },
 } as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;

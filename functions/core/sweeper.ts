@@ -1,6 +1,6 @@
 import type { TaskMetrics } from './metrics';
 import { noMetrics } from './metrics';
-import type { Clock, Log, SweepStore, TaskQueue } from './ports';
+import type { Clock, Log, SweepStore, TaskQueue, TokenRecords } from './ports';
 import {
   SWEEP,
   sweepAtForAttempt,
@@ -10,6 +10,7 @@ import {
   untilStartBy,
 } from './sweep-policy';
 import { isPastStartBy, queueDelay } from './task-timing';
+import { sweepSuspended } from './task-resume';
 import { webhookEventOf, type WebhookQueue } from './webhook-message';
 import type { Task } from './task';
 import type { TaskTypeDefinition } from './task-type';
@@ -23,6 +24,8 @@ export interface SweeperDeps {
   metrics?: TaskMetrics;
   /** Where unsettled webhooks of finished tasks are sent again; without it they are left alone. */
   webhookQueue?: WebhookQueue;
+  /** Times out the tokens of waiting tasks (core/task-resume.ts); without it they wait for their token. */
+  tokens?: TokenRecords;
 }
 
 export interface SweepReport {
@@ -37,6 +40,8 @@ export interface SweepReport {
   skipped: number;
   /** Webhooks of finished tasks queued again (their message was lost). */
   webhooksResent: number;
+  /** Tokens of waiting tasks settled `timed_out`, their task woken to see it. */
+  tokensTimedOut: number;
 }
 
 export interface SweepOptions {
@@ -79,6 +84,7 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions = {}): Prom
     failed: 0,
     skipped: 0,
     webhooksResent: 0,
+    tokensTimedOut: 0,
   };
   for (let shard = 0; shard < SWEEP.shards; shard++) {
     // Webhooks first: a task this run fails is owed its webhook by that write, not by a resend.
@@ -143,11 +149,13 @@ async function resendWebhooks(
   return resent;
 }
 
-type SweepAction = 'reenqueued' | 'handedOff' | 'expired' | 'failed' | 'skipped';
+type SweepAction = 'reenqueued' | 'handedOff' | 'expired' | 'failed' | 'skipped' | 'tokensTimedOut';
 
 async function sweepOne(deps: SweeperDeps, listed: Task, now: string): Promise<SweepAction> {
   const type = deps.findType(listed.type);
   if (!type || !listed.sweep_at) return 'skipped';
+  // Suspended by ctx.sleep or ctx.waitForToken: no attempt is running, so none can be lost.
+  if (listed.status === 'sleeping' || listed.status === 'waiting') return sweepSuspended(deps, listed, now);
   let task = listed;
   if (task.status === 'scheduled' || task.status === 'pending') {
     // The sweep index holds what every sweep needs, not run_at or start_by: read the record (only tasks

@@ -1,31 +1,19 @@
+import type { AttemptOutcome } from './attempt-outcome';
+import { startOrResume } from './attempt-start';
 import { acquireSlots, type ConcurrencySlots, deferralSeconds, isCapped } from './concurrency';
-import { PermanentTaskError, TaskCanceledError, TaskTimeoutError } from './errors';
+import { StepJournal, type SuspendedRun } from './durable-steps';
+import { PermanentTaskError, RunSuspended, TaskCanceledError, TaskTimeoutError } from './errors';
 import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, Log, TaskMessage, TaskLifecycle, TaskReader } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
-import { clipMessage, unstorableResult } from './task-storage';
-import { sweepAtForAttempt, sweepAtForRetry } from './sweep-policy';
-import { isTerminal, type Task, type TaskError } from './task';
-import { TIMING, isPastStartBy, queueDelay, runAtUpTo } from './task-timing';
+import { toTaskError, unstorableResult } from './task-storage';
+import { sweepAtForRetry } from './sweep-policy';
+import { isTerminal, type Task } from './task';
+import { queueDelay } from './task-timing';
 import type { TaskTypeDefinition } from './task-type';
 import { queueSettings } from './queue-settings';
 import type { TaskServices } from './task-services';
-
-/** What the queue adapter does with the message after an attempt. */
-export type AttemptOutcome =
-  /** Delete the message: the task finished (or expired unstarted), or the delivery was a duplicate. */
-  | { kind: 'ack'; reason: 'completed' | 'canceled' | 'failed' | 'expired' | 'duplicate' | 'not_found' }
-  /**
-   * A delayed task's message came before its run_at, or its concurrency limit is reached: send a new
-   * message with this delay and delete this one (a fresh message, so the delivery counts neither as
-   * an attempt nor toward the DLQ).
-   */
-  | { kind: 'defer'; delaySeconds: number; overLimit?: true }
-  /** Keep the message and make it visible again after the backoff delay. */
-  | { kind: 'retry'; delaySeconds: number }
-  /** Retries are exhausted and the task is marked failed: keep the message so redrive moves it to the DLQ. */
-  | { kind: 'dead_letter' };
 
 export interface RunnerDeps {
   store: TaskLifecycle;
@@ -51,12 +39,6 @@ export interface AttemptInput {
    * asked once the attempt has started; a redelivery after that means this attempt died.
    */
   holdDelivery?: (seconds: number) => Promise<void>;
-}
-
-function toTaskError(error: unknown): TaskError {
-  if (error instanceof Error)
-    return { name: clipMessage(String(error.name)), message: clipMessage(String(error.message)) };
-  return { name: 'Error', message: clipMessage(String(error)) };
 }
 
 /**
@@ -88,37 +70,12 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
   const { attempt } = input;
   const now = () => deps.clock.now().toISOString();
 
-  const startedAtIso = now();
-  const started = await deps.store.startAttempt(tenant, id, {
-    attempt,
-    now: startedAtIso,
-    sweepAt: sweepAtForAttempt(startedAtIso, type),
-    runAtUpTo: runAtUpTo(startedAtIso),
-  });
-  if (!started.ok) {
-    const current = started.current;
-    if (!current) return { kind: 'ack', reason: 'not_found' };
-    if (isPastStartBy(current, startedAtIso) && (current.status === 'scheduled' || current.status === 'pending')) {
-      return expire(deps, current, startedAtIso);
-    }
-    if (current.status === 'scheduled' && current.run_at && current.run_at > runAtUpTo(startedAtIso)) {
-      const delay = queueDelay(current.run_at, deps.clock.now());
-      return { kind: 'defer', delaySeconds: delay?.delaySeconds ?? TIMING.maxQueueDelaySeconds };
-    }
-    // Terminal; another delivery of this task already owns this or a later attempt; or this delivery is
-    // numbered beyond the last attempt (a re-enqueued message outliving a final attempt that died: the
-    // sweeper fails that task once the attempt's bound passes).
-    deps.log.info('delivery ignored', {
-      status: current.status,
-      attempts: current.attempts,
-      max_attempts: current.max_attempts,
-    });
-    return { kind: 'ack', reason: 'duplicate' };
-  }
+  const begun = await startOrResume(deps, type, input.message, attempt);
+  if ('kind' in begun) return begun;
+  const { task } = begun;
   // The queue's visibility timeout (6 × the function timeout) would keep a dead attempt's message
   // away that long; this attempt cannot outlive its invocation, so hold the message just that long.
   await input.holdDelivery?.(queueSettings(type).attemptVisibilitySeconds);
-  const task = started.task;
   const metrics = deps.metrics ?? noMetrics;
   metrics.count('started', type.name);
   const startedAt = deps.clock.now().getTime();
@@ -147,8 +104,13 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
     () => controller.abort(new TaskCanceledError()),
     deps.progressIntervalMs,
   );
+  const journal = new StepJournal(deps, task, attempt, controller.signal);
   try {
     const result = await type.run({
+      step: (name, fn) => journal.step(name, fn),
+      sleep: (name, seconds) => journal.sleep(name, seconds),
+      createToken: (name) => journal.createToken(name),
+      waitForToken: (name, options) => journal.waitForToken(name, options),
       taskId: id,
       tenant,
       payload: parsed.data,
@@ -162,6 +124,8 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
       log: deps.log,
       services: deps.services,
     });
+    // Task code that caught RunSuspended and went on still ends its invocation here.
+    if (journal.suspended) return suspendedOutcome(deps, journal.suspended);
     // A result DynamoDB cannot store would fail the write of every attempt: the task fails now, saying why.
     const unstorable = unstorableResult(result);
     if (unstorable) return fail(deps, type, task, attempt, unstorable, true, now());
@@ -176,6 +140,7 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
     return { kind: 'ack', reason: 'duplicate' };
   } catch (error) {
     metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
+    if (journal.suspended || error instanceof RunSuspended) return suspendedOutcome(deps, journal.suspended ?? {});
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof TaskCanceledError || error instanceof TaskCanceledError)
       return cancel(deps, task, attempt, now());
@@ -185,13 +150,15 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
   }
 }
 
-/** Ends a task that was not started by its start_by; its message is deleted without running it. */
-async function expire(deps: RunnerDeps, task: Task, now: string): Promise<AttemptOutcome> {
-  const expired = await deps.store.expire(task.tenant, task.id, now);
-  deps.log.info(expired.ok ? 'task expired before it started' : 'expiry lost a race; record already moved on', {
-    start_by: task.start_by,
-  });
-  return { kind: 'ack', reason: expired.ok ? 'expired' : 'duplicate' };
+/**
+ * A run that suspended itself: a sleep due within a queue message's delay comes back as a delayed
+ * message (numbered as this attempt); a longer one, or a wait, leaves the queue (the sweeper hands
+ * it back, or the token's settling sends it).
+ */
+function suspendedOutcome(deps: RunnerDeps, run: SuspendedRun): AttemptOutcome {
+  const delay = run.wakeAt ? queueDelay(run.wakeAt, deps.clock.now()) : undefined;
+  deps.log.info('run suspended', { wake_at: run.wakeAt, delay_seconds: delay?.delaySeconds });
+  return delay ? { kind: 'defer', delaySeconds: delay.delaySeconds } : { kind: 'ack', reason: 'suspended' };
 }
 
 async function cancel(deps: RunnerDeps, task: Task, attempt: number, now: string): Promise<AttemptOutcome> {

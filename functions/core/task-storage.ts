@@ -1,5 +1,6 @@
 import { PermanentTaskError } from './errors';
 import { findUnstorable } from './storable-json';
+import type { TaskError } from './task';
 
 /**
  * How much of one task item (DynamoDB holds 400 KB an item) the JSON of clients and of task code
@@ -19,6 +20,13 @@ export function clipMessage(text: string): string {
   if (text.length <= TASK_STORAGE.messageChars) return text;
   const marker = ` … [${text.length - TASK_STORAGE.messageChars} more characters cut]`;
   return text.slice(0, TASK_STORAGE.messageChars) + marker;
+}
+
+/** An error thrown by task code as the record keeps it (a task's or a step's `error`): name and message, clipped. */
+export function toTaskError(error: unknown): TaskError {
+  if (error instanceof Error)
+    return { name: clipMessage(String(error.name)), message: clipMessage(String(error.message)) };
+  return { name: 'Error', message: clipMessage(String(error)) };
 }
 
 /**

@@ -1,12 +1,20 @@
 import type { z } from 'zod';
+import type { DurableContext } from './task-steps';
 import type { Log } from './ports';
 import type { TaskServices } from './task-services';
 import type { TaskTypeSettings } from './task-type-settings';
 
 export type { TaskTypeSettings } from './task-type-settings';
 
-/** What task code sees while it runs. */
-export interface TaskContext<P> {
+/**
+ * What task code sees while it runs. The durable methods (README: "Durable steps"):
+ * - `step(name, fn)`: runs fn once per task; later runs get its stored JSON result;
+ * - `sleep(name, seconds)`: suspends the task (`sleeping`) for 1 s to a year; run() then replays from the top;
+ * - `createToken(name)` / `waitForToken(name, { timeoutSeconds })`: a token to hand out, and a wait
+ *   (`waiting`) until POST /tokens/{token}/complete or /fail settles it.
+ * Code between steps must be deterministic: it runs again on every resume and retry.
+ */
+export interface TaskContext<P> extends DurableContext {
   taskId: string;
   tenant: string;
   /** The validated payload. */

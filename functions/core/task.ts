@@ -1,9 +1,13 @@
+import { stepViews, type StepEntry, type StepView } from './task-steps';
+
 /** The task model shared by the API, the workers and the store. */
 export const TASK_STATUSES = [
   'scheduled',
   'pending',
   'running',
   'retrying',
+  'sleeping',
+  'waiting',
   'completed',
   'failed',
   'canceled',
@@ -78,6 +82,15 @@ export interface Task {
   seq?: number;
   /** The latest status changes, oldest first (bounded), each with the seq it happened at. */
   status_history?: StatusChange[];
+  /** Durable steps by name (core/task-steps.ts); an empty map once an attempt started. */
+  steps?: Record<string, StepEntry>;
+  /**
+   * When a suspended task resumes: a sleeping task's wake time; a waiting task's once its token
+   * was completed, failed or timed out (unset until then).
+   */
+  wake_at?: string;
+  /** The sleep or token a `sleeping` or `waiting` task is suspended on. */
+  suspended_step?: string;
 }
 
 /** The task that created this one, for tasks created in bulk (import): `line` is the CSV line of its row. */
@@ -132,6 +145,9 @@ export interface TaskView {
   webhook?: WebhookDeliveryState;
   cancel_requested?: boolean;
   source?: TaskSource;
+  wake_at?: string;
+  suspended_step?: string;
+  steps?: StepView[];
 }
 
 export function toView(task: Task): TaskView {
@@ -160,5 +176,8 @@ export function toView(task: Task): TaskView {
     webhook: task.webhook,
     cancel_requested: task.cancel_requested || undefined,
     source: task.source,
+    wake_at: task.wake_at,
+    suspended_step: task.suspended_step,
+    steps: stepViews(task.steps),
   };
 }

@@ -5,6 +5,7 @@ import { createSweepStore } from '../shared/task-store';
 import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
+import { DynamoTokenStore } from '../adapters/dynamo-token-store';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock, type Clock } from '../core/ports';
@@ -27,6 +28,7 @@ export function buildSweeper(
     findType: findTaskType,
     webhookQueue: config.webhookQueueUrl ? new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) : undefined,
     metrics: options.metrics ?? noMetrics,
+    tokens: new DynamoTokenStore(clients.dynamo, config.tableName, options.clock ?? systemClock),
   };
   return (_event?: ScheduledEvent) => sweep(deps, { everythingDue: options.everythingDue });
 }

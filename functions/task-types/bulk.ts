@@ -70,7 +70,7 @@ export function bulkPayloadSchema(typeNames: () => readonly string[]) {
           message:
             action === 'rerun'
               ? 'rerun acts on finished tasks: completed, failed, canceled or expired'
-              : 'cancel acts on unfinished tasks: scheduled, pending, running or retrying',
+              : 'cancel acts on unfinished tasks: scheduled, pending, running, retrying, sleeping or waiting',
         });
     });
 }

@@ -5,6 +5,7 @@ import { email } from './email';
 import { exportTasks } from './export';
 import { generic } from './generic';
 import { defineImportType } from './import';
+import { workflow } from './workflow';
 
 /**
  * The one list of task types. The API validates against it, the workers run from it, and the CDK
@@ -18,6 +19,7 @@ export const TASK_TYPES: readonly TaskTypeDefinition[] = [
   defineImportType(() => TASK_TYPES),
   // Bulk actions filter by type, so the bulk type is handed this list too.
   defineBulkType(() => TASK_TYPES),
+  workflow,
 ];
 
 /** The registry as the lookup the core is handed (functions/core/task-types.ts). */

@@ -3,12 +3,15 @@ import type {
   Log,
   Page,
   ReadOptions,
+  ResumeAttempt,
   StartAttempt,
+  Suspension,
   TaskCatalog,
   TaskLifecycle,
   WriteResult,
 } from '../core/ports';
 import type { Task } from '../core/task';
+import type { StepEntry } from '../core/task-steps';
 import { webhookEventOf, type WebhookQueue } from '../core/webhook-message';
 
 /**
@@ -97,6 +100,25 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     now: string,
   ): Promise<WriteResult> {
     return this.store.retry(tenant, id, attempt, error, nextAttemptAt, sweepAt, now);
+  }
+
+  saveStep(
+    tenant: string,
+    id: string,
+    attempt: number,
+    name: string,
+    entry: StepEntry,
+    now: string,
+  ): Promise<WriteResult> {
+    return this.store.saveStep(tenant, id, attempt, name, entry, now);
+  }
+
+  suspend(tenant: string, id: string, attempt: number, suspension: Suspension, now: string): Promise<WriteResult> {
+    return this.store.suspend(tenant, id, attempt, suspension, now);
+  }
+
+  resume(tenant: string, id: string, resume: ResumeAttempt): Promise<WriteResult> {
+    return this.store.resume(tenant, id, resume);
   }
 
   /** Queues the webhook of a task this write ended; a failed send is left to the sweeper. */

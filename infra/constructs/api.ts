@@ -254,6 +254,12 @@ export class TasklaneApi extends Construct {
     schedule.addMethod('PATCH', integration, withId);
     schedule.addMethod('DELETE', integration, withId);
 
+    // Settling a token a waiting task handed out (durable steps).
+    const token = api.root.addResource('tokens').addResource('{token}');
+    const withToken = { ...secured, requestParameters: { 'method.request.path.token': true } };
+    token.addResource('complete').addMethod('POST', integration, withToken);
+    token.addResource('fail').addMethod('POST', integration, withToken);
+
     // The tenant's webhook signing secret.
     const secret = api.root.addResource('webhooks').addResource('secret');
     secret.addMethod('GET', integration, secured);

@@ -219,8 +219,8 @@ describe('createApp', () => {
     // Assess
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { message: string; details: { field: string; rule: string }[] } };
-    expect(error.message).toContain('Known types: generic, email, export, import, bulk.');
-    expect(error.details).toEqual([{ field: 'type', rule: 'one of: generic, email, export, import, bulk' }]);
+    expect(error.message).toContain('Known types: generic, email, export, import, bulk, workflow.');
+    expect(error.details).toEqual([{ field: 'type', rule: 'one of: generic, email, export, import, bulk, workflow' }]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 

@@ -8,6 +8,8 @@ const STATUSES: readonly TaskStatus[] = [
   'pending',
   'running',
   'retrying',
+  'sleeping',
+  'waiting',
   'completed',
   'failed',
   'canceled',
@@ -21,6 +23,7 @@ const STATUSES: readonly TaskStatus[] = [
  * - running → retrying → running
  * - pending | retrying → canceled at once (cancelWaiting); running is canceled by its worker (cancelRunning)
  * - scheduled | pending → expired when the first attempt did not start by start_by
+ * - running → sleeping → running (ctx.sleep), running → waiting → running (a token); both cancel at once
  * - terminal states are final: never a source.
  * `start` from `running` is the redelivery after a worker died mid-attempt (DESIGN: only the final
  * attempt's death is left to the sweeper, so earlier ones must be restartable by the next delivery).
@@ -32,7 +35,10 @@ const DESIGN: Record<TransitionName, { to: TaskStatus; from: readonly TaskStatus
   // `retrying` too: the sweeper fails a task whose worker died on its final attempt (DESIGN, Queues).
   fail: { to: 'failed', from: ['running', 'retrying'] },
   cancelRunning: { to: 'canceled', from: ['running'] },
-  cancelWaiting: { to: 'canceled', from: ['scheduled', 'pending', 'retrying'] },
+  cancelWaiting: { to: 'canceled', from: ['scheduled', 'pending', 'retrying', 'sleeping', 'waiting'] },
+  sleep: { to: 'sleeping', from: ['running'] },
+  wait: { to: 'waiting', from: ['running'] },
+  resume: { to: 'running', from: ['sleeping', 'waiting'] },
   expire: { to: 'expired', from: ['scheduled', 'pending'] },
 };
 

@@ -135,6 +135,7 @@ describe('sweep', () => {
       failed: 0,
       skipped: 0,
       webhooksResent: 0,
+      tokensTimedOut: 0,
     });
     expect(sent.toSorted((a, b) => a.task_id.localeCompare(b.task_id))).toEqual(
       tasks.map((t) => ({ tenant: 'acme', task_id: t.id, attempt_base: 1 })),

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lam
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
 import type { TaskServices } from '../../functions/core/task-services';
+import type { DurableContext } from '../../functions/core/task-steps';
 import { localLambdaContext } from '../../local/lambda-context';
 
 /** Region, account and queue every factory agrees on, so ARNs and URLs line up across a test. */
@@ -140,3 +141,11 @@ export function taskServices(overrides: Partial<TaskServices> = {}): TaskService
     ...overrides,
   };
 }
+
+/** The durable methods of a task context, for tests of task code that uses none: any call fails the test. */
+export const noDurableSteps: DurableContext = {
+  step: () => Promise.reject(new Error('ctx.step is not expected in this test')),
+  sleep: () => Promise.reject(new Error('ctx.sleep is not expected in this test')),
+  createToken: () => Promise.reject(new Error('ctx.createToken is not expected in this test')),
+  waitForToken: () => Promise.reject(new Error('ctx.waitForToken is not expected in this test')),
+};

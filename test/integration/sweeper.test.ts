@@ -252,6 +252,7 @@ describe('sweeper (local stack)', () => {
       failed: 0,
       skipped: 0,
       webhooksResent: 0,
+      tokensTimedOut: 0,
     });
   });
 });

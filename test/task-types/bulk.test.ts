@@ -13,7 +13,7 @@ import type { TaskContext } from '../../functions/core/task-type';
 import { issuesToDetails } from '../../functions/core/validation';
 import { BULK_MAX_TASKS, BULK_PAGE_SIZE, bulkRerunKey } from '../../functions/task-types/bulk';
 import { requireTaskType } from '../../functions/task-types/registry';
-import { taskItem, taskServices } from '../helpers/factories';
+import { noDurableSteps, taskItem, taskServices } from '../helpers/factories';
 
 const bulkType = requireTaskType('bulk');
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -120,6 +120,7 @@ function tasksWith(status: TaskStatus, count: number, overrides: Partial<Task> =
 function bulkContext(store: FakeTasks, payload: unknown, overrides: Partial<TaskContext<unknown>> = {}) {
   store.add(taskItem({ id: BULK_ID, type: 'bulk', status: 'running', created_at: BULK_CREATED_AT, payload }));
   const ctx: TaskContext<unknown> = {
+    ...noDurableSteps,
     taskId: BULK_ID,
     tenant: 'acme',
     payload: bulkType.payloadSchema.parse(payload),
@@ -205,7 +206,7 @@ describe('bulk payload', () => {
       'an unknown type',
       { action: 'cancel', filter: { type: 'transcode' } },
       'filter.type',
-      'must be one of: generic, email, export, import, bulk',
+      'must be one of: generic, email, export, import, bulk, workflow',
     ],
     [
       'a rerun of unfinished tasks',
@@ -217,7 +218,7 @@ describe('bulk payload', () => {
       'a cancel of finished tasks',
       { action: 'cancel', filter: { status: 'failed' } },
       'filter.status',
-      'cancel acts on unfinished tasks: scheduled, pending, running or retrying',
+      'cancel acts on unfinished tasks: scheduled, pending, running, retrying, sleeping or waiting',
     ],
     [
       'an unknown filter field',

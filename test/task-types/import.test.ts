@@ -12,7 +12,7 @@ import {
   MAX_IMPORT_ROW_BYTES,
 } from '../../functions/task-types/import';
 import { requireTaskType } from '../../functions/task-types/registry';
-import { taskServices } from '../helpers/factories';
+import { noDurableSteps, taskServices } from '../helpers/factories';
 
 const importType = requireTaskType('import');
 const UPLOAD_ID = '01JNK8Z6S4Y5Q3W2E1R0T9P8N7';
@@ -25,6 +25,7 @@ function importContext(csv: string | Readable, overrides: Partial<TaskContext<un
   const body = typeof csv === 'string' ? Readable.from(chunksOf(Buffer.from(csv), 4096)) : csv;
   const bytes = typeof csv === 'string' ? Buffer.byteLength(csv) : MAX_IMPORT_BYTES + 1;
   const ctx: TaskContext<unknown> = {
+    ...noDurableSteps,
     taskId: 'import-1',
     tenant: 'acme',
     payload: importType.payloadSchema.parse({ upload_id: UPLOAD_ID, task_type: 'generic' }),
@@ -64,13 +65,13 @@ describe('import payload', () => {
       'an unknown task_type, listing the known ones',
       { upload_id: UPLOAD_ID, task_type: 'nope' },
       'payload.task_type',
-      'must be one of: generic, email, export, bulk',
+      'must be one of: generic, email, export, bulk, workflow',
     ],
     [
       'an import of imports',
       { upload_id: UPLOAD_ID, task_type: 'import' },
       'payload.task_type',
-      'must be one of: generic, email, export, bulk',
+      'must be one of: generic, email, export, bulk, workflow',
     ],
     [
       'a mapping onto a field that is no name',

@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { RetryableTaskError } from '../core/errors';
+import { STEP_LIMITS } from '../core/step-limits';
+import { defineTaskType } from '../core/task-type';
+
+/**
+ * The durable-steps walk-through (README: "Durable steps"): a step, a step that can fail its first
+ * attempts, an optional sleep, an optional wait for a token, and a last step. With an empty payload
+ * it runs straight through. Code between the steps is deterministic; the work is inside them.
+ */
+export const workflow = defineTaskType({
+  name: 'workflow',
+  description:
+    'Durable steps: prepare, process (fails its first `fail_attempts` tries), optional sleep and token, finish.',
+  payloadSchema: z
+    .object({
+      fail_attempts: z.number().int().min(0).max(2).default(0),
+      sleep_seconds: z.number().int().min(0).max(STEP_LIMITS.maxSuspendSeconds).default(0),
+      /** Wait for a token named `approval` (its id is on the task's steps) up to this long. */
+      token_timeout_seconds: z.number().int().min(1).max(STEP_LIMITS.maxSuspendSeconds).optional(),
+    })
+    .strict(),
+  settings: {
+    timeoutSeconds: 60,
+    maxAttempts: 3,
+    backoff: { baseSeconds: 1, capSeconds: 10 },
+    batchSize: 10,
+    maxConcurrency: 5,
+    memoryMb: 256,
+  },
+  async run(ctx) {
+    const { fail_attempts, sleep_seconds, token_timeout_seconds } = ctx.payload;
+    // Runs once: every later attempt and resume reads the stored time back.
+    const prepared = await ctx.step('prepare', async () => ({ prepared_at: new Date().toISOString() }));
+    const processed = await ctx.step('process', async () => {
+      if (ctx.attempt <= fail_attempts)
+        throw new RetryableTaskError(`process fails on attempt ${ctx.attempt} on purpose`);
+      return { processed_on_attempt: ctx.attempt };
+    });
+    await ctx.progress(50, 'processed');
+    if (sleep_seconds > 0) await ctx.sleep('cool-down', sleep_seconds);
+    let approval: unknown;
+    if (token_timeout_seconds !== undefined) {
+      const token = await ctx.createToken('approval');
+      // A real workflow mails the token inside a step; this one logs it (it is on the record too).
+      await ctx.step('ask-approval', async () => {
+        ctx.log.info('approval requested', { token });
+        return null;
+      });
+      approval = await ctx.waitForToken('approval', { timeoutSeconds: token_timeout_seconds });
+    }
+    const finished = await ctx.step('finish', async () => ({ finished_at: new Date().toISOString() }));
+    return { ...prepared, ...processed, ...finished, ...(approval === undefined ? {} : { approval }) };
+  },
+});

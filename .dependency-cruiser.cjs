@@ -49,6 +49,24 @@ module.exports = {
       to: { path: '^functions/task-types/registry\\.ts$' },
     },
     {
+      name: 'client-borrows-only-types',
+      comment:
+        "client/ runs in browsers and in Node without AWS: it borrows the API's types from the rest of the repository " +
+        '(import type), never its code, which would pull zod, the AWS SDK or node: built-ins into its bundle.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^(functions|infra|local|cli|bench|test|bin)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client-runs-in-browsers',
+      comment:
+        'client/src runs in browsers too: no Node built-ins (node:crypto, node:buffer, …); use fetch, Web Crypto, ' +
+        'TextDecoder. Its npm packages are checked by test/client/bundle.test.ts (node_modules is not cruised here).',
+      severity: 'error',
+      from: { path: '^client/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'no-circular',
       comment:
         'Modules of functions/ that import each other, directly or through others: move the shared part into its own file.',
@@ -61,7 +79,8 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     // Type-only imports count: a contract borrowed from an outer layer is a dependency on it all the same.
     tsPreCompilationDeps: true,
+    // node_modules are leaves (not followed) but stay in the graph, so the rules can see what imports them.
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^node_modules/', '^cdk\\.out/'] },
+    exclude: { path: ['^cdk\\.out/'] },
   },
 };

@@ -1,6 +1,6 @@
+import type { BulkActionInput, Tasklane } from '../client/src';
 import type { TaskView } from '../functions/core/task';
 import { CliError } from './errors';
-import type { ApiClient } from './http';
 
 /** The filter of a bulk action, as given on the command line. */
 export interface BulkOptions {
@@ -18,7 +18,7 @@ export interface BulkOptions {
  * POST /tasks/bulk: a `bulk` task that cancels or reruns the tasks the options select. The API
  * checks the filter (an empty one, a bad time) and names the field it refuses.
  */
-export function startBulk(client: ApiClient, action: string | undefined, options: BulkOptions): Promise<TaskView> {
+export function startBulk(client: Tasklane, action: string | undefined, options: BulkOptions): Promise<TaskView> {
   if (action !== 'cancel' && action !== 'rerun')
     throw new CliError(
       `bulk needs an action, cancel or rerun (got "${action ?? ''}"), e.g. "tasklane bulk cancel --status scheduled --type generic".`,
@@ -34,8 +34,11 @@ export function startBulk(client: ApiClient, action: string | undefined, options
     created_before: options.createdBefore,
     ids,
   };
-  return client.request<TaskView>('POST', 'tasks/bulk', {
+  return client.tasks.bulk({
     action,
-    filter: Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)),
+    // The flags go as given: the API checks the status and the times and names what it refuses.
+    filter: Object.fromEntries(
+      Object.entries(filter).filter(([, value]) => value !== undefined),
+    ) as BulkActionInput['filter'],
   });
 }

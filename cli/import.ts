@@ -1,13 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Tasklane } from '../client/src';
 import type { TaskView } from '../functions/core/task';
 import { CliError } from './errors';
-import type { ApiClient } from './http';
-
-interface Upload {
-  upload_id: string;
-  upload_url: string;
-  max_bytes: number;
-}
 
 /** `--columns email=to,title=subject` → `{email: "to", title: "subject"}`. */
 export function parseColumns(text: string | undefined): Record<string, string> | undefined {
@@ -26,7 +20,7 @@ export function parseColumns(text: string | undefined): Record<string, string> |
  * POST /tasks with an `import` task that reads it.
  */
 export async function importFile(
-  client: ApiClient,
+  client: Tasklane,
   file: string | undefined,
   taskType: string | undefined,
   columns: string | undefined,
@@ -43,7 +37,7 @@ export async function importFile(
       throw new CliError(`Cannot read ${file}: ${error.code ?? error.message}.`);
     },
   );
-  const upload = await client.request<Upload>('POST', 'uploads');
+  const upload = await client.uploads.create();
   if (size > upload.max_bytes)
     throw new CliError(`${file} is ${size} bytes; an import reads at most ${upload.max_bytes}. Split the file.`);
   let put: Response;
@@ -59,7 +53,7 @@ export async function importFile(
     throw new CliError(
       `Uploading ${file} failed: the storage answered ${put.status} ${(await put.text()).slice(0, 300)}`,
     );
-  return client.request<TaskView>('POST', 'tasks', {
+  return client.tasks.create({
     type: 'import',
     payload: { upload_id: upload.upload_id, task_type: taskType, ...(mapping ? { columns: mapping } : {}) },
   });

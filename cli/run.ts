@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { Tasklane } from '../client/src';
+import { cliErrorFrom } from './api-errors';
 import { startBulk } from './bulk';
 import { CliError } from './errors';
-import { ApiClient, resolveTarget } from './http';
 import { importFile } from './import';
 import { createKey, listKeys, revokeKey } from './keys';
 import {
@@ -24,6 +25,7 @@ import {
   redriveTaskType,
   rerunTask,
 } from './tasks';
+import { type ApiTarget, connect, resolveTarget } from './target';
 import { EXIT_CODES, watchTask } from './watch';
 import { redrive, secret } from './webhooks';
 
@@ -91,9 +93,12 @@ export interface CliIo {
 
 /** Runs one command line and returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Set once a command resolves its API: the client's errors are explained against that URL.
+  const session: Session = {};
   try {
-    return await dispatch(argv, io);
-  } catch (error) {
+    return await dispatch(argv, io, session);
+  } catch (caught) {
+    const error = session.target ? cliErrorFrom(caught, session.target.baseUrl) : caught;
     if (
       error instanceof CliError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
@@ -106,7 +111,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
+/** What a command line learned on its way that its error report needs. */
+interface Session {
+  target?: ApiTarget;
+}
+
+async function dispatch(argv: string[], io: CliIo, session: Session): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -174,22 +184,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     );
     return 0;
   }
-  const api = () =>
-    new ApiClient(
-      resolveTarget(
-        { apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false },
-        io.env,
-        io.cwd,
-      ),
+  const api = () => {
+    session.target = resolveTarget(
+      { apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false },
+      io.env,
+      io.cwd,
     );
+    return connect(session.target);
+  };
   const show = (task: Parameters<typeof formatTask>[0]) => print(json ? JSON.stringify(task) : formatTask(task));
-  const watch = async (client: ApiClient, id: string | undefined) => {
+  const watch = async (client: Tasklane, id: string | undefined) => {
     const task = await watchTask(client, id, { write: (text) => io.out.write(text), tty: Boolean(io.out.isTTY), json });
     if (!json) show(task);
     return task.status in EXIT_CODES ? EXIT_CODES[task.status as keyof typeof EXIT_CODES] : 1;
   };
   /** A task just created: shown, or watched to its end with --watch. */
-  const created = async (client: ApiClient, task: Parameters<typeof formatTask>[0]) => {
+  const created = async (client: Tasklane, task: Parameters<typeof formatTask>[0]) => {
     if (!values.watch) {
       show(task);
       return 0;

@@ -1,12 +1,9 @@
+import type { Page, Tasklane } from '../client/src';
 import type { ScheduleRun, ScheduleView } from '../functions/core/schedule';
 import { CliError } from './errors';
-import type { ApiClient } from './http';
-import { parsePayload } from './tasks';
+import { pageSize, parsePayload } from './tasks';
 
-export interface SchedulePage {
-  items: ScheduleView[];
-  next_cursor: string | null;
-}
+export type SchedulePage = Page<ScheduleView>;
 
 /** `schedules create`'s options, as given on the command line. */
 export interface NewSchedule {
@@ -19,7 +16,7 @@ export interface NewSchedule {
 
 /** POST /schedules: the cron expression and zone are checked by the API, which names what is wrong. */
 export function createSchedule(
-  client: ApiClient,
+  client: Tasklane,
   type: string | undefined,
   options: NewSchedule,
 ): Promise<ScheduleView> {
@@ -28,7 +25,7 @@ export function createSchedule(
       'schedules create needs the task type and --cron, e.g. "tasklane schedules create generic --cron \'0 9 * * 1-5\'".',
     );
   const payload = parsePayload(options.payload);
-  return client.request<ScheduleView>('POST', 'schedules', {
+  return client.schedules.create({
     type,
     cron: options.cron,
     ...(options.timezone === undefined ? {} : { timezone: options.timezone }),
@@ -39,35 +36,32 @@ export function createSchedule(
 }
 
 /** GET /schedules: the tenant's schedules, newest first, a page at a time. */
-export function listSchedules(client: ApiClient, options: { limit?: string; cursor?: string }): Promise<SchedulePage> {
-  const query = new URLSearchParams(
-    Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  return client.request<SchedulePage>('GET', `schedules${query.size ? `?${query}` : ''}`);
+export function listSchedules(client: Tasklane, options: { limit?: string; cursor?: string }): Promise<SchedulePage> {
+  return client.schedules.list({ limit: pageSize(options.limit) }).page(options.cursor);
 }
 
 /** GET /schedules/{id}: with its next run and its last firings. */
-export function getSchedule(client: ApiClient, id: string | undefined): Promise<ScheduleView> {
-  return client.request<ScheduleView>('GET', schedulePath(id, 'get'));
+export function getSchedule(client: Tasklane, id: string | undefined): Promise<ScheduleView> {
+  return client.schedules.get(requireScheduleId(id, 'get'));
 }
 
 /** PATCH /schedules/{id} with `enabled`: pause (a firing already created for a time ahead is canceled) or resume. */
-export function setScheduleEnabled(client: ApiClient, id: string | undefined, enabled: boolean): Promise<ScheduleView> {
-  return client.request<ScheduleView>('PATCH', schedulePath(id, enabled ? 'resume' : 'pause'), { enabled });
+export function setScheduleEnabled(client: Tasklane, id: string | undefined, enabled: boolean): Promise<ScheduleView> {
+  return client.schedules.update(requireScheduleId(id, enabled ? 'resume' : 'pause'), { enabled });
 }
 
 /** DELETE /schedules/{id}. */
-export async function deleteSchedule(client: ApiClient, id: string | undefined): Promise<void> {
-  await client.request<undefined>('DELETE', schedulePath(id, 'delete'));
+export function deleteSchedule(client: Tasklane, id: string | undefined): Promise<void> {
+  return client.schedules.delete(requireScheduleId(id, 'delete'));
 }
 
-/** `schedules/<id>`, or a usage error naming the command. */
-function schedulePath(id: string | undefined, command: string): string {
+/** The schedule id, or a usage error naming the command. */
+function requireScheduleId(id: string | undefined, command: string): string {
   if (!id)
     throw new CliError(
       `schedules ${command} needs a schedule id, e.g. "tasklane schedules ${command} 01M8SEM40MRN3GNKW273R802PY" (see "tasklane schedules list").`,
     );
-  return `schedules/${encodeURIComponent(id)}`;
+  return id;
 }
 
 /** A schedule for people: what it runs and when, then its last firings, newest first. */

@@ -1,12 +1,9 @@
+import type { Page, Tasklane, TaskRedriveReport, TaskStatus } from '../client/src';
 import type { TaskView } from '../functions/core/task';
 import { parseDuration } from './duration';
 import { CliError } from './errors';
-import type { ApiClient } from './http';
 
-export interface TaskPage {
-  items: TaskView[];
-  next_cursor: string | null;
-}
+export type TaskPage = Page<TaskView>;
 
 export interface ListOptions {
   status?: string;
@@ -29,7 +26,7 @@ export interface TaskTiming {
 
 /** POST /tasks with the payload given as JSON text. */
 export function createTask(
-  client: ApiClient,
+  client: Tasklane,
   type: string | undefined,
   payload: string | undefined,
   webhookUrl: string | undefined,
@@ -43,7 +40,7 @@ export function createTask(
     throw new CliError('--run-at is another name for --at: give one of them.');
   const runAt = timing.at ?? timing.runAt;
   const delay = timing.delay === undefined ? undefined : parseDuration(timing.delay, '--delay');
-  return client.request<TaskView>('POST', 'tasks', {
+  return client.tasks.create({
     type,
     payload: parsePayload(payload) ?? {},
     ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
@@ -54,13 +51,9 @@ export function createTask(
 }
 
 /** POST /tasks/{id}/rerun: a new task repeating a finished one (with --payload, a different payload). */
-export function rerunTask(client: ApiClient, id: string | undefined, payload: string | undefined): Promise<TaskView> {
+export function rerunTask(client: Tasklane, id: string | undefined, payload: string | undefined): Promise<TaskView> {
   const parsed = parsePayload(payload);
-  return client.request<TaskView>(
-    'POST',
-    `${taskPath(id, 'rerun')}/rerun`,
-    parsed === undefined ? {} : { payload: parsed },
-  );
+  return client.tasks.rerun(requireTaskId(id, 'rerun'), parsed === undefined ? {} : { payload: parsed });
 }
 
 /** The value of --payload, parsed; undefined when it was not given. */
@@ -73,28 +66,36 @@ export function parsePayload(payload: string | undefined): unknown {
   }
 }
 
-export function getTask(client: ApiClient, id: string | undefined): Promise<TaskView> {
-  return client.request<TaskView>('GET', taskPath(id, 'get'));
+export function getTask(client: Tasklane, id: string | undefined): Promise<TaskView> {
+  return client.tasks.get(requireTaskId(id, 'get'));
 }
 
-export function cancelTask(client: ApiClient, id: string | undefined): Promise<TaskView> {
-  return client.request<TaskView>('DELETE', taskPath(id, 'cancel'));
+export async function cancelTask(client: Tasklane, id: string | undefined): Promise<TaskView> {
+  return (await client.tasks.cancel(requireTaskId(id, 'cancel'))).task;
 }
 
-export function listTasks(client: ApiClient, options: ListOptions): Promise<TaskPage> {
-  const query = new URLSearchParams(
-    Object.entries(options).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  return client.request<TaskPage>('GET', `tasks${query.size ? `?${query}` : ''}`);
+export function listTasks(client: Tasklane, options: ListOptions): Promise<TaskPage> {
+  // The flags go as given: the API checks the status and the limit and names what it refuses.
+  const query = {
+    status: options.status as TaskStatus | undefined,
+    type: options.type,
+    limit: pageSize(options.limit),
+  };
+  return client.tasks.list(query).page(options.cursor);
 }
 
-/** `tasks/<id>`, or a usage error naming the command. */
-export function taskPath(id: string | undefined, command: string): string {
+/** `--limit` as the API reads it (a number, as zod's coerce makes it); undefined when not given. */
+export function pageSize(limit: string | undefined): number | undefined {
+  return limit === undefined ? undefined : Number(limit);
+}
+
+/** The task id, or a usage error naming the command. */
+function requireTaskId(id: string | undefined, command: string): string {
   if (!id)
     throw new CliError(
       `${command} needs a task id, e.g. "tasklane ${command} 01M8FW54X830X4HT5D1AH85R16" (see "tasklane list").`,
     );
-  return `tasks/${encodeURIComponent(id)}`;
+  return id;
 }
 
 /** A task for people: status line first, then what there is of result, error and timing. */
@@ -130,15 +131,6 @@ export function formatList(page: TaskPage): string {
   return rows.join('\n');
 }
 
-interface RedriveReport {
-  type: string;
-  moved: number;
-  task_ids: string[];
-  dropped: number;
-  left: number;
-  more: boolean;
-}
-
 /** Calls the API's redrive more times than this at most: a DLQ refilling as fast as it drains would loop forever. */
 const MAX_REDRIVE_CALLS = 100;
 
@@ -147,15 +139,15 @@ const MAX_REDRIVE_CALLS = 100;
  * most ~20 s and says `more` when there may be others. `progress` hears after each call.
  */
 export async function redriveTaskType(
-  client: ApiClient,
+  client: Tasklane,
   type: string | undefined,
-  progress: (report: RedriveReport) => void,
+  progress: (report: TaskRedriveReport) => void,
   pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-): Promise<RedriveReport> {
+): Promise<TaskRedriveReport> {
   if (!type) throw new CliError('redrive needs a task type: tasklane redrive <type>.');
-  const total: RedriveReport = { type, moved: 0, task_ids: [], dropped: 0, left: 0, more: true };
+  const total: TaskRedriveReport = { type, moved: 0, task_ids: [], dropped: 0, left: 0, more: true };
   for (let call = 0; call < MAX_REDRIVE_CALLS && total.more; call++) {
-    const report = await client.request<RedriveReport>('POST', `task-types/${encodeURIComponent(type)}/redrive`);
+    const report = await client.taskTypes.redrive(type);
     total.moved += report.moved;
     total.task_ids.push(...report.task_ids);
     total.dropped += report.dropped;
@@ -169,7 +161,7 @@ export async function redriveTaskType(
   return total;
 }
 
-export function formatRedrive(report: RedriveReport): string {
+export function formatRedrive(report: TaskRedriveReport): string {
   const lines = [`Moved ${report.moved} dead-lettered "${report.type}" task(s) into reruns.`];
   if (report.dropped > 0)
     lines.push(`Dropped ${report.dropped} message(s) whose task no longer exists or that are not task messages.`);

@@ -1,9 +1,8 @@
-import { EventSource, type FetchLike } from 'eventsource';
+import { TasklaneApiError, type Tasklane } from '../client/src';
 import type { TaskEventData } from '../functions/core/task-events';
 import { TERMINAL_STATUSES, type TaskView } from '../functions/core/task';
 import { CliError } from './errors';
-import { unreachable, type ApiClient } from './http';
-import { getTask, taskPath } from './tasks';
+import { getTask } from './tasks';
 
 /** Where watch writes, and how: a redrawn bar on a terminal, a line per event otherwise, JSON lines for scripts. */
 export interface WatchOutput {
@@ -20,16 +19,14 @@ export const EXIT_CODES: Record<'completed' | 'failed' | 'canceled' | 'expired',
   expired: 4,
 };
 
-/** Reconnects in a row without getting a stream before watch gives up (the stream itself says 1 s apart). */
-const MAX_FAILED_CONNECTS = 10;
 const BAR_WIDTH = 30;
 
 /**
  * Follows a task on GET /tasks/{id}/stream until its final status and returns the task as it
- * ended. The EventSource reconnects on its own with Last-Event-ID (the server ends streams after 14
- * minutes); the key travels in the Authorization header through its fetch.
+ * ended. The client's `tasks.watch` resumes a dropped stream with Last-Event-ID (the server ends
+ * streams after 14 minutes), so no event is shown twice or lost.
  */
-export async function watchTask(client: ApiClient, id: string | undefined, out: WatchOutput): Promise<TaskView> {
+export async function watchTask(client: Tasklane, id: string | undefined, out: WatchOutput): Promise<TaskView> {
   // A plain read first: an unknown id, a bad key or an unreachable API get their clear message here.
   const start = await getTask(client, id);
   if (TERMINAL_STATUSES.has(start.status)) {
@@ -41,43 +38,18 @@ export async function watchTask(client: ApiClient, id: string | undefined, out: 
     );
     return start;
   }
-  const withKey: FetchLike = (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...client.headers } });
-  const source = new EventSource(client.url(`${taskPath(id, 'watch')}/stream`), { fetch: withKey });
-  const ended = await new Promise<{ ok: true } | { ok: false; error: CliError }>((resolve) => {
-    let failures = 0;
-    source.addEventListener('open', () => (failures = 0));
-    for (const name of ['status', 'progress'] as const) {
-      source.addEventListener(name, (event) => {
-        const data = JSON.parse(event.data) as TaskEventData;
-        render(out, name, data, start.max_attempts);
-        if (name === 'status' && TERMINAL_STATUSES.has(data.status)) resolve({ ok: true });
-      });
-    }
-    source.addEventListener('error', (event) => {
-      // CLOSED: the server answered something other than a stream (204 once the task ended, 401, 404).
-      if (source.readyState === EventSource.CLOSED) {
-        resolve(
-          event.code === 204
-            ? { ok: true }
-            : {
-                ok: false,
-                error: new CliError(
-                  `The task stream failed${event.code ? ` (HTTP ${event.code})` : ''}: ${event.message ?? 'no details'}.`,
-                ),
-              },
-        );
-      } else if (++failures >= MAX_FAILED_CONNECTS) {
-        resolve({
-          ok: false,
-          error: unreachable(client.target.baseUrl, new Error(event.message ?? 'the stream keeps dropping')),
-        });
-      }
-    });
-  });
-  source.close();
-  if (!ended.ok) throw ended.error;
+  try {
+    // The stream ends after the final status (or at once, 204, when the task ended in between).
+    for await (const event of client.tasks.watch(start.task_id))
+      render(out, event.event, event.data, start.max_attempts);
+  } catch (error) {
+    // The API answered something other than a stream (401, 404): the task went away after the read.
+    if (error instanceof TasklaneApiError)
+      throw new CliError(`The task stream failed (HTTP ${error.status}): ${error.message}.`);
+    throw error;
+  }
   // Result, error and timestamps are in the task, not in the events.
-  return getTask(client, id);
+  return getTask(client, start.task_id);
 }
 
 /** One event: a JSON line, a line of text, or the bar redrawn in place. */

@@ -1,9 +1,9 @@
+import type { Tasklane } from '../client/src';
 import { createAwsClients } from '../functions/adapters/aws-clients';
 import { DynamoTaskStore } from '../functions/adapters/dynamo-task-store';
 import { DEFAULTS } from '../functions/config';
 import { redriveWebhooks } from '../functions/webhooks/redrive';
 import { CliError } from './errors';
-import type { ApiClient } from './http';
 import { requireLocalState } from './local-state';
 
 export interface RedriveTarget {
@@ -51,11 +51,10 @@ export async function redrive(target: RedriveTarget, json: boolean): Promise<str
 }
 
 /** The caller's signing secret (over the API), optionally rotated. */
-export async function secret(client: ApiClient, rotate: boolean, json: boolean): Promise<string> {
-  const body = await client.request<{ secret: string; previous_secret?: string; previous_valid_hours?: number }>(
-    rotate ? 'POST' : 'GET',
-    rotate ? '/webhooks/secret/rotate' : '/webhooks/secret',
-  );
+export async function secret(client: Tasklane, rotate: boolean, json: boolean): Promise<string> {
+  const body: { secret: string; previous_secret?: string; previous_valid_hours?: number } = rotate
+    ? await client.webhooks.rotateSecret()
+    : await client.webhooks.secret();
   if (json) return JSON.stringify(body);
   const lines = [`Webhook signing secret: ${body.secret}`];
   if (body.previous_secret)

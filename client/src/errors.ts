@@ -43,13 +43,16 @@ export class TasklaneApiError extends TasklaneError {
   readonly details?: unknown;
   /** The response's headers (`Retry-After`, `Idempotent-Replayed`, …). */
   readonly headers: Headers;
+  /** The URL of the request that got this answer, when known: says which base URL answered. */
+  readonly url?: string;
 
-  constructor(status: number, code: string, message: string, details: unknown, headers: Headers) {
+  constructor(status: number, code: string, message: string, details: unknown, headers: Headers, url?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
     this.headers = headers;
+    this.url = url;
   }
 }
 
@@ -75,8 +78,8 @@ export class RateLimitedError extends TasklaneApiError {
   /** From the `Retry-After` header; undefined when the answer had none. */
   readonly retryAfterSeconds?: number;
 
-  constructor(status: number, code: string, message: string, details: unknown, headers: Headers) {
-    super(status, code, message, details, headers);
+  constructor(status: number, code: string, message: string, details: unknown, headers: Headers, url?: string) {
+    super(status, code, message, details, headers, url);
     this.retryAfterSeconds = retryAfterSeconds(headers.get('retry-after'), Date.now());
   }
 }
@@ -99,6 +102,7 @@ type ApiErrorClass = new (
   message: string,
   details: unknown,
   headers: Headers,
+  url?: string,
 ) => TasklaneApiError;
 
 const BY_STATUS: Record<number, ApiErrorClass> = {
@@ -110,15 +114,18 @@ const BY_STATUS: Record<number, ApiErrorClass> = {
   429: RateLimitedError,
 };
 
-/** The error of a non-2xx answer, from the API's JSON `{"error":{code,message,details?}}` when it has one. */
-export function apiErrorFrom(response: Response, bodyText: string): TasklaneApiError {
+/**
+ * The error of a non-2xx answer, from the API's JSON `{"error":{code,message,details?}}` when it has
+ * one; `url` is the request's (the response's own when not given).
+ */
+export function apiErrorFrom(response: Response, bodyText: string, url = response.url || undefined): TasklaneApiError {
   const body = parseErrorBody(bodyText);
   const ErrorClass = BY_STATUS[response.status] ?? (response.status >= 500 ? ServerError : TasklaneApiError);
   if (!body) {
-    const message = `${response.url || 'The API'} answered ${response.status} ${response.statusText} without a Tasklane error body.`;
-    return new ErrorClass(response.status, 'unexpected_response', message, undefined, response.headers);
+    const message = `${url ?? 'The API'} answered ${response.status} ${response.statusText} without a Tasklane error body.`;
+    return new ErrorClass(response.status, 'unexpected_response', message, undefined, response.headers, url);
   }
-  return new ErrorClass(response.status, body.code, body.message, body.details, response.headers);
+  return new ErrorClass(response.status, body.code, body.message, body.details, response.headers, url);
 }
 
 function parseErrorBody(text: string): { code: string; message: string; details?: unknown } | undefined {

@@ -88,7 +88,7 @@ export class Transport {
     deadline.arm(options.timeoutMs ?? this.settings.timeoutMs);
     try {
       const response = await this.settings.fetch(url, this.init(request, deadline.signal));
-      if (!response.ok) throw apiErrorFrom(response, await response.text());
+      if (!response.ok) throw apiErrorFrom(response, await response.text(), url.href);
       deadline.disarm();
       return { response, deadline };
     } catch (error) {
@@ -104,8 +104,8 @@ export class Transport {
     try {
       const response = await this.settings.fetch(url, this.init(request, deadline.signal));
       const text = await response.text();
-      if (!response.ok) throw apiErrorFrom(response, text);
-      return { status: response.status, headers: response.headers, body: parseBody<T>(response, text) };
+      if (!response.ok) throw apiErrorFrom(response, text, url.href);
+      return { status: response.status, headers: response.headers, body: parseBody<T>(response, text, url) };
     } catch (error) {
       throw classify(error, deadline, options.signal, url);
     } finally {
@@ -219,7 +219,7 @@ export function classify(error: unknown, deadline: Deadline, callerSignal: Abort
   return new TasklaneConnectionError(`Cannot reach ${url.origin}${url.pathname} (${reason}).`, { cause: error });
 }
 
-function parseBody<T>(response: Response, text: string): T {
+function parseBody<T>(response: Response, text: string, url: URL): T {
   if (text === '') return undefined as T;
   try {
     return JSON.parse(text) as T;
@@ -227,9 +227,10 @@ function parseBody<T>(response: Response, text: string): T {
     throw new TasklaneApiError(
       response.status,
       'unexpected_response',
-      `${response.url || 'The API'} answered ${response.status} with a body that is not JSON.`,
+      `${url.href} answered ${response.status} with a body that is not JSON.`,
       undefined,
       response.headers,
+      url.href,
     );
   }
 }

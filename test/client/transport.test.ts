@@ -245,4 +245,22 @@ describe('errors by class', () => {
       message: expect.stringMatching(/502 Bad Gateway/),
     });
   });
+
+  it.each([
+    { answer: 'an error', response: () => apiError(404, 'not_found', 'No task with id "x".') },
+    { answer: 'a 2xx body that is not JSON', response: () => new Response('<html>Login</html>', { status: 200 }) },
+  ])('names the URL of the request that got $answer', async ({ response }) => {
+    // Prepare
+    const { tasklane } = client([response()], { retries: 0 });
+
+    // Act
+    const error = await tasklane.tasks
+      .list({ limit: 5 })
+      .page()
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TasklaneApiError);
+    expect(error).toMatchObject({ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/tasks?limit=5' });
+  });
 });

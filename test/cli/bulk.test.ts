@@ -1,19 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run';
+import { folderWithStackState, tasklane } from '../helpers/cli';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { apiClient } from '../helpers/local-api';
-
-/** Runs one command line in-process, as `npx tasklane …` would in `cwd`. */
-async function tasklane(args: string[], cwd: string) {
-  let out = '';
-  let err = '';
-  const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) }, env: {}, cwd };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 /** `tasklane bulk` against the embedded local stack (its workers running), through its state file like `--local`. */
 describe('tasklane bulk (cli/run.ts, cli/bulk.ts)', () => {
@@ -24,16 +13,7 @@ describe('tasklane bulk (cli/run.ts, cli/bulk.ts)', () => {
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, scheduleIntervalMs: 0, rateLimitPerSecond: 0, progressIntervalMs: 0 });
     api = apiClient(stack.apiUrl, stack.apiKey);
-    cwd = mkdtempSync(join(tmpdir(), 'tasklane-cli-bulk-'));
-    const state = {
-      apiUrl: stack.apiUrl,
-      apiKey: stack.apiKey,
-      dynamodb: stack.endpoints.dynamodb,
-      sqs: stack.endpoints.sqs,
-      tableName: stack.config.tableName,
-      pid: process.pid,
-    };
-    writeFileSync(join(cwd, '.tasklane-local.json'), JSON.stringify(state));
+    cwd = folderWithStackState(stack, 'tasklane-cli-bulk-');
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run';
+import { folderWithStackState, tasklane } from '../helpers/cli';
 import { scheduledTaskId } from '../../functions/core/ids';
 import type { ScheduleView } from '../../functions/core/schedule';
 import { buildScheduler } from '../../functions/scheduled/build-scheduler';
@@ -11,15 +9,6 @@ import { LOCAL_TENANT, startLocalStack, type LocalStack } from '../../local/stac
 import { apiClient } from '../helpers/local-api';
 
 const MINUTE = 60_000;
-
-/** Runs one command line in-process, as `npx tasklane …` would in `cwd`. */
-async function tasklane(args: string[], cwd: string) {
-  let out = '';
-  let err = '';
-  const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) }, env: {}, cwd };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 /**
  * The schedules commands against the embedded local stack, through its state file like `--local` after
@@ -33,16 +22,7 @@ describe('tasklane schedules (cli/run.ts, cli/schedules.ts)', () => {
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, scheduleIntervalMs: 0, workers: false, rateLimitPerSecond: 0 });
     api = apiClient(stack.apiUrl, stack.apiKey);
-    cwd = mkdtempSync(join(tmpdir(), 'tasklane-cli-schedules-'));
-    const state = {
-      apiUrl: stack.apiUrl,
-      apiKey: stack.apiKey,
-      dynamodb: stack.endpoints.dynamodb,
-      sqs: stack.endpoints.sqs,
-      tableName: stack.config.tableName,
-      pid: process.pid,
-    };
-    writeFileSync(join(cwd, '.tasklane-local.json'), JSON.stringify(state));
+    cwd = folderWithStackState(stack, 'tasklane-cli-schedules-');
   });
   afterAll(async () => {
     await stack?.stop();

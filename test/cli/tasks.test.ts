@@ -6,23 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../cli/run';
+import { folderWithStackState, startTasklane, tasklane } from '../helpers/cli';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { LOCAL_TENANT, startLocalStack, type LocalStack } from '../../local/stack';
 import { taskItem } from '../helpers/factories';
 import { ONE_SECOND_RETRIES } from '../helpers/local-api';
-
-/** Starts one command line in-process, as `npx tasklane …` would in `cwd`; `out()` is what it printed so far. */
-function startTasklane(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  let out = '';
-  let err = '';
-  const io = { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) }, env, cwd };
-  const done = runCli(args, io).then((code) => ({ code, out, err }));
-  return { done, out: () => out };
-}
-
-/** Runs one command line in-process to its end. */
-const tasklane = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => startTasklane(args, cwd, env).done;
 
 /** The task commands against the embedded local stack, through its state file like `--local` after `npm start`. */
 describe('tasklane task commands (cli/run.ts)', () => {
@@ -40,17 +28,8 @@ describe('tasklane task commands (cli/run.ts)', () => {
       // Retries a second apart, whatever generic's own backoff: the --json watch test waits for one.
       retryBackoff: ONE_SECOND_RETRIES,
     });
-    cwd = mkdtempSync(join(tmpdir(), 'tasklane-cli-'));
+    cwd = folderWithStackState(stack, 'tasklane-cli-');
     empty = mkdtempSync(join(tmpdir(), 'tasklane-cli-empty-'));
-    const state = {
-      apiUrl: stack.apiUrl,
-      apiKey: stack.apiKey,
-      dynamodb: stack.endpoints.dynamodb,
-      sqs: stack.endpoints.sqs,
-      tableName: stack.config.tableName,
-      pid: process.pid,
-    };
-    writeFileSync(join(cwd, '.tasklane-local.json'), JSON.stringify(state));
   });
   afterAll(async () => {
     await stack?.stop();

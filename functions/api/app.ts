@@ -9,6 +9,7 @@ import type { TaskService } from '../core/task-service';
 import type { TaskTypes } from '../core/task-types';
 import type { AppEnv, TenantResolver } from './context';
 import { registerDashboard, type DashboardOptions } from './dashboard-route';
+import { registerOpenApiRoutes } from './openapi-route';
 import { errorBody, errorResponse } from './errors';
 import { registerEventRoutes } from './event-routes';
 import { registerScheduleRoutes } from './schedule-routes';
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   if (deps.dashboard) registerDashboard(app, deps.dashboard);
+  registerOpenApiRoutes(app, deps.types);
 
   app.use('*', requireTenant(deps.resolveTenant));
 

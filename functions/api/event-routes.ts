@@ -8,7 +8,8 @@ import { readJson } from './json-body';
 import { LIMITS, parseOrThrow } from './validation';
 import type { AppEnv } from './context';
 
-const listBatchesQuery = z
+/** GET /batches' query string. */
+export const listBatchesQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(LIMITS.maxPageSize).default(LIMITS.defaultPageSize),
     cursor: z.string().min(1).max(2048).optional(),

@@ -19,7 +19,8 @@ const enabled = z.boolean({ error: 'true or false' });
 /** The same rule as a task's webhook_url. */
 const webhookUrl = createTaskBody.shape.webhook_url.unwrap();
 
-const createScheduleBody = z
+/** POST /schedules' body; also the OpenAPI document's CreateScheduleRequest (one per type). */
+export const createScheduleBody = z
   .object({
     type: createTaskBody.shape.type,
     payload: z.unknown().optional(),
@@ -32,7 +33,8 @@ const createScheduleBody = z
 
 const CHANGEABLE = ['enabled', 'cron', 'timezone', 'payload', 'webhook_url'] as const;
 
-const updateScheduleBody = z
+/** PATCH /schedules/{id}'s body; also the OpenAPI document's UpdateScheduleRequest. */
+export const updateScheduleBody = z
   .object({
     enabled: enabled.optional(),
     cron: cron.optional(),
@@ -47,7 +49,8 @@ const updateScheduleBody = z
     path: ['body'],
   });
 
-const listSchedulesQuery = z
+/** GET /schedules' query string. */
+export const listSchedulesQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(LIMITS.maxPageSize).default(LIMITS.defaultPageSize),
     cursor: z.string().min(1).max(2048).optional(),

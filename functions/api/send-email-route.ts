@@ -6,7 +6,8 @@ import { readJson } from './json-body';
 import { parseIdempotencyKey, parseOrThrow, timingFields } from './validation';
 import type { AppEnv } from './context';
 
-const sendEmailBody = z
+/** POST /send-email's body; also the OpenAPI document's SendEmailRequest. */
+export const sendEmailBody = z
   .object({ to: emailAddresses, subject: emailSubject, body: z.string().min(1), ...timingFields })
   .strict();
 

@@ -5,10 +5,12 @@ import type { AppEnv } from './context';
 import { readJson } from './json-body';
 import { parseOrThrow } from './validation';
 
-const completeBody = z.object({ value: z.unknown() }).strict();
+/** POST /tokens/{token}/complete's body. */
+export const completeBody = z.object({ value: z.unknown() }).strict();
 
 const message = z.string().min(1).max(4096);
-const failBody = z
+/** POST /tokens/{token}/fail's body. */
+export const failBody = z
   .object({ error: z.union([message, z.object({ name: z.string().min(1).max(200).optional(), message }).strict()]) })
   .strict();
 

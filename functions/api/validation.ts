@@ -72,7 +72,7 @@ export const listTasksQuery = z
  * Printable ASCII, space included (0x20–0x7E), as the README promises; length bounded. Spaces at
  * either end do not survive HTTP (header values lose them), so only inner ones reach us.
  */
-const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${LIMITS.maxIdempotencyKeyLength}}$`);
+export const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${LIMITS.maxIdempotencyKeyLength}}$`);
 const IDEMPOTENCY_KEY_RULE = `1–${LIMITS.maxIdempotencyKeyLength} printable ASCII characters (space to ~)`;
 
 /** The Idempotency-Key header, or a 400 naming it. */

@@ -204,6 +204,18 @@ export class TasklaneApi extends Construct {
       reason:
         'GET /health is the liveness probe for load balancers and uptime checks, which hold no API key; it returns a constant and reads no data.',
     });
+    // The API's own description, public like any API reference: it is built from the code and holds no data.
+    const reference = [
+      api.root.addResource('openapi.json').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE }),
+      api.root.addResource('docs').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE }),
+    ];
+    for (const method of reference) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'GET /openapi.json and GET /docs are the OpenAPI document and its reference page, generated from the code: routes, schemas and limits, no tenant data. Users and code generators read them before they hold a key.',
+      });
+    }
 
     const tasks = api.root.addResource('tasks');
     tasks.addMethod('GET', integration, secured);

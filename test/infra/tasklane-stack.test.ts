@@ -20,8 +20,8 @@ import {
 
 let synth: SynthesizedStack;
 
-/** Methods without the authorizer: the liveness probe and the dashboard page (static, no data). */
-const OPEN_ROUTES = ['GET /health', 'GET /'];
+/** Methods without the authorizer: the liveness probe, the dashboard page and the API reference (static, no data). */
+const OPEN_ROUTES = ['GET /health', 'GET /', 'GET /openapi.json', 'GET /docs'];
 const STREAM_ROUTE = 'GET /tasks/{id}/stream';
 
 beforeAll(() => {
@@ -248,7 +248,7 @@ describe('TasklaneStack', () => {
       expect(served).toContain('GET /tasks/{id}/stream');
     });
 
-    it('requires the authorizer on every method except GET /health and the dashboard page', () => {
+    it('requires the authorizer on every method except GET /health, the dashboard page and the API reference', () => {
       const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'));
 
       for (const [route, method] of routesOf(synth.template)) {

@@ -59,6 +59,7 @@ export class TasklaneStack extends Stack {
       queues: new Map(queues.map((q) => [q.typeName, q.queue])),
       deadLetterQueues: new Map(queues.map((q) => [q.typeName, q.deadLetterQueue])),
       webhookQueue: webhooks.queue,
+      parentTypes: taskTypes.filter((t) => t.uses?.includes('create_tasks')).map((t) => t.name),
       files: files.bucket,
       config,
     });

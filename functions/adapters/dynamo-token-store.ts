@@ -51,10 +51,22 @@ export class DynamoTokenStore implements TokenRecords {
   }
 
   wakeWaiting(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult> {
-    return this.table.update(tenant, id, now, {
-      set: { wake_at: now, sweep_at: sweepAt },
-      condition: '#status = :waiting AND suspended_step = :step AND attribute_not_exists(wake_at)',
-      conditionValues: { ':waiting': 'waiting', ':step': step },
-    });
+    return wakeWaitingTask(this.table, tenant, id, step, sweepAt, now);
   }
+}
+
+/** Makes a task waiting on `step` due now: the write only the first waker wins (`wake_at` not yet set). */
+export function wakeWaitingTask(
+  table: TaskTable,
+  tenant: string,
+  id: string,
+  step: string,
+  sweepAt: string,
+  now: string,
+): Promise<WriteResult> {
+  return table.update(tenant, id, now, {
+    set: { wake_at: now, sweep_at: sweepAt },
+    condition: '#status = :waiting AND suspended_step = :step AND attribute_not_exists(wake_at)',
+    conditionValues: { ':waiting': 'waiting', ':step': step },
+  });
 }

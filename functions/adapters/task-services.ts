@@ -3,7 +3,7 @@ import { createTasks } from '../core/bulk-create';
 import { PermanentTaskError } from '../core/errors';
 import type { TaskMetrics } from '../core/metrics';
 import { systemClock, type TaskCatalog } from '../core/ports';
-import type { EmailSender, FileStore, TaskActions, TaskServices } from '../core/task-services';
+import type { ChildTasks, EmailSender, FileStore, TaskActions, TaskServices } from '../core/task-services';
 import type { AwsClients } from './aws-clients';
 import { lazyS3FileStore } from './lazy-s3-file-store';
 import type { SesEmailSender } from './ses-email-sender';
@@ -19,12 +19,23 @@ const notManaging = () =>
     new PermanentTaskError('This task type does not declare `manage_tasks`: it may not cancel or rerun tasks.'),
   );
 const noActions: TaskActions = { get: notManaging, cancel: notManaging, rerun: notManaging };
+/** Likewise for `create_tasks`: ctx.spawn needs the grant to send to other types' queues. */
+const notCreating = () => {
+  throw new PermanentTaskError('This task type does not declare `create_tasks`: it may not spawn child tasks.');
+};
+const noChildren: ChildTasks = {
+  check: notCreating,
+  create: async () => notCreating(),
+  get: async () => notCreating(),
+  wakeWaiting: async () => notCreating(),
+};
 
 /**
  * The services task code reaches through `ctx.services`, built once per worker (clients are reused
  * across invocations). One worker bundle serves every type, so the SES and S3 clients load on a
  * type's first use of them, not at every worker's cold start. `actions` (a TaskService, which
- * needs the registry) comes from the composition root, for types that use `manage_tasks`.
+ * needs the registry) comes from the composition root, for types that use `manage_tasks`; so do
+ * `children` (ctx.spawn), for types that use `create_tasks`.
  */
 export function createTaskServices(
   config: RuntimeConfig,
@@ -32,6 +43,7 @@ export function createTaskServices(
   clients: AwsClients,
   metrics?: TaskMetrics,
   actions?: TaskActions,
+  children?: ChildTasks,
 ): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
   let sender: Promise<SesEmailSender> | undefined;
@@ -56,5 +68,6 @@ export function createTaskServices(
       createMany: (tenant, tasks) => createTasks(bulk, tenant, tasks),
     },
     manage: actions ?? noActions,
+    children: children ?? noChildren,
   };
 }

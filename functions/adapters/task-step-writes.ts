@@ -14,6 +14,13 @@ export const STEPS_MAP: RawSetClauses = {
   values: { ':noSteps': {} },
 };
 
+/** What a suspension requires of its own step entry. */
+const STEP_CONDITION: Record<Suspension['kind'], string> = {
+  sleep: '',
+  wait: ' AND #steps.#step.#stepStatus = :open',
+  children: ' AND (attribute_not_exists(#steps.#step) OR #steps.#step.#stepStatus = :waitingStep)',
+};
+
 /**
  * The durable-step writes of a running attempt on DynamoDB (core/task-steps.ts): storing a step,
  * suspending the run (`sleeping`, `waiting`) and resuming it. Each is one UpdateItem of the task
@@ -43,8 +50,8 @@ export class TaskStepWrites implements Pick<TaskLifecycle, 'saveStep' | 'suspend
   }
 
   suspend(tenant: string, id: string, attempt: number, suspension: Suspension, now: string): Promise<WriteResult> {
-    const waiting = suspension.kind === 'wait';
-    return transition(this.table, tenant, id, waiting ? 'wait' : 'sleep', now, {
+    const { kind } = suspension;
+    return transition(this.table, tenant, id, kind === 'sleep' ? 'sleep' : 'wait', now, {
       attempt,
       set: { wake_at: suspension.wakeAt, suspended_step: suspension.step, sweep_at: suspension.sweepAt },
       raw: {
@@ -52,12 +59,17 @@ export class TaskStepWrites implements Pick<TaskLifecycle, 'saveStep' | 'suspend
         names: {},
         values: { ':entry': suspension.entry },
       },
-      names: { '#steps': 'steps', '#step': suspension.step, ...(waiting ? { '#stepStatus': 'status' } : {}) },
-      // A cancellation requested while running wins; a token settled before the wait began needs no wait.
+      names: { '#steps': 'steps', '#step': suspension.step, ...(kind === 'sleep' ? {} : { '#stepStatus': 'status' }) },
+      // A cancellation requested while running wins; a token settled before the wait began needs no wait;
+      // a wait for children is new or goes on (never once it completed or timed out).
       condition:
         'attempts = :attempt AND (attribute_not_exists(cancel_requested) OR cancel_requested = :false)' +
-        (waiting ? ' AND #steps.#step.#stepStatus = :open' : ''),
-      conditionValues: { ':attempt': attempt, ':false': false, ...(waiting ? { ':open': 'open' } : {}) },
+        STEP_CONDITION[kind],
+      conditionValues: {
+        ':attempt': attempt,
+        ':false': false,
+        ...(kind === 'wait' ? { ':open': 'open' } : kind === 'children' ? { ':waitingStep': 'waiting' } : {}),
+      },
     });
   }
 

@@ -6,13 +6,15 @@ import {
   TokenFailedError,
   TokenTimeoutError,
 } from './errors';
+import { spawnChild, waitForChildren, type ChildJournal } from './child-steps';
 import type { Clock, TaskLifecycle, WriteResult } from './ports';
 import { STEP_LIMITS, unstorableStep } from './step-limits';
 import { newToken } from './step-tokens';
 import { STORABLE } from './storable-json';
 import { sweepAtForScheduled } from './sweep-policy';
 import type { Task } from './task';
-import type { DurableContext, StepEntry, StepKind } from './task-steps';
+import type { TaskServices } from './task-services';
+import type { ChildOutcome, DurableContext, SpawnOptions, StepEntry, StepKind } from './task-steps';
 import { toTaskError } from './task-storage';
 
 /** How a suspended run is to come back: at `wakeAt` (a sleep), or when a token is settled. */
@@ -20,27 +22,33 @@ export interface SuspendedRun {
   wakeAt?: string;
 }
 
-type Use = 'step' | 'sleep' | 'createToken' | 'waitForToken';
+type Use = 'step' | 'sleep' | 'createToken' | 'waitForToken' | 'spawn' | 'waitForChildren';
 
 /**
  * One run's view of the task's durable steps: replays what is stored, runs and stores what is not,
- * and suspends the run for sleeps and tokens. Every write is conditional on this attempt still
- * running (core/ports.ts TaskLifecycle.saveStep, suspend).
+ * and suspends the run for sleeps, tokens and children (core/child-steps.ts). Every write is
+ * conditional on this attempt still running (core/ports.ts TaskLifecycle.saveStep, suspend).
  */
-export class StepJournal implements DurableContext {
+export class StepJournal implements DurableContext, ChildJournal {
   private steps: Record<string, StepEntry>;
   /** What each name was used for in this run. */
   private readonly used = new Map<string, Set<Use>>();
+  /** Waits for children so far in this run (they are named by their order). */
+  private waits = 0;
   /** Set once the run suspended itself; every later call throws RunSuspended. */
   suspended?: SuspendedRun;
 
   constructor(
-    private readonly deps: { store: TaskLifecycle; clock: Clock },
-    private readonly task: Task,
+    private readonly deps: { store: TaskLifecycle; clock: Clock; services?: Pick<TaskServices, 'children'> },
+    readonly task: Task,
     private readonly attempt: number,
     private readonly signal: AbortSignal,
   ) {
     this.steps = { ...task.steps };
+  }
+
+  get children() {
+    return this.deps.services?.children;
   }
 
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -145,8 +153,25 @@ export class StepJournal implements DurableContext {
     return settledValue<T>(name, stored);
   }
 
+  spawn(name: string, type: string, payload: unknown, options?: SpawnOptions): Promise<string> {
+    return spawnChild(this, name, type, payload, options);
+  }
+
+  waitForChildren(names: readonly string[] | 'all', options?: { timeoutSeconds?: number }): Promise<ChildOutcome[]> {
+    return waitForChildren(this, names, options);
+  }
+
+  entries(): Readonly<Record<string, StepEntry>> {
+    return this.steps;
+  }
+
+  nextWaitName(): string {
+    this.waits += 1;
+    return `waitForChildren#${this.waits}`;
+  }
+
   /** Checks a call's name and kind against this run and the stored steps; returns the stored entry. */
-  private begin(name: string, kind: StepKind, use: Use): StepEntry | undefined {
+  begin(name: string, kind: StepKind, use: Use): StepEntry | undefined {
     if (this.suspended) throw new RunSuspended();
     this.signal.throwIfAborted();
     if (typeof name !== 'string' || name.length === 0 || name.length > STEP_LIMITS.nameChars) {
@@ -175,7 +200,7 @@ export class StepJournal implements DurableContext {
     return stored;
   }
 
-  private async save(name: string, entry: StepEntry): Promise<void> {
+  async save(name: string, entry: StepEntry): Promise<void> {
     const written = await this.deps.store.saveStep(
       this.task.tenant,
       this.task.id,
@@ -188,12 +213,21 @@ export class StepJournal implements DurableContext {
     this.steps[name] = entry;
   }
 
-  /** Suspends the run; for a wait whose token was settled meanwhile, returns the settled entry instead. */
-  private async suspend(name: string, suspension: Parameters<TaskLifecycle['suspend']>[3]): Promise<StepEntry> {
+  /**
+   * Suspends the run; for a wait whose token was settled meanwhile, returns the settled entry instead.
+   * `wakeNow`, given the task as the suspend left it, may make it due at once (its message is this one, deferred).
+   */
+  async suspend(
+    name: string,
+    suspension: Parameters<TaskLifecycle['suspend']>[3],
+    wakeNow?: (task: Task) => Promise<boolean>,
+  ): Promise<StepEntry> {
     const written = await this.deps.store.suspend(this.task.tenant, this.task.id, this.attempt, suspension, this.now());
     if (written.ok) {
       this.steps[name] = suspension.entry;
       this.suspended = { wakeAt: suspension.wakeAt };
+      // A wake that failed is the sweeper's to make (it looks at a waiting task until its timeout).
+      if (wakeNow && (await wakeNow(written.task).catch(() => false))) this.suspended = { wakeAt: this.now() };
       throw new RunSuspended();
     }
     const current = written.current?.steps?.[name];
@@ -212,11 +246,11 @@ export class StepJournal implements DurableContext {
     throw new StepWriteLostError(name);
   }
 
-  private nextIndex(): number {
+  nextIndex(): number {
     return Object.values(this.steps).reduce((max, entry) => Math.max(max, entry.index + 1), 0);
   }
 
-  private now(): string {
+  now(): string {
     return this.deps.clock.now().toISOString();
   }
 }

@@ -138,3 +138,11 @@ export class TokenTimeoutError extends PermanentTaskError {
     this.name = 'TokenTimeoutError';
   }
 }
+
+/** Children task code waited for had not all ended within the wait's timeout: thrown by ctx.waitForChildren. */
+export class ChildrenTimeoutError extends PermanentTaskError {
+  constructor(readonly step: string) {
+    super(`The children waited for by "${step}" did not all end within its timeout.`);
+    this.name = 'ChildrenTimeoutError';
+  }
+}

@@ -47,6 +47,14 @@ export function scheduledTaskId(tenant: string, scheduleId: string, fireAt: stri
   return derivedUuid(`${tenant}\u0000\u0001schedule\u0000${scheduleId}\u0000${fireAt}`);
 }
 
+/**
+ * The id of the child a task spawns under a step name (ctx.spawn): the same on every replay of the
+ * parent, so a replayed spawn finds its child instead of creating another.
+ */
+export function childTaskId(tenant: string, parentId: string, step: string): string {
+  return derivedUuid(`${tenant}\u0000\u0001child\u0000${parentId}\u0000${step}`);
+}
+
 /** SHA-256 of `name`, formatted as an RFC 9562 version-8 (custom) UUID. */
 function derivedUuid(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex').slice(0, 32).split('');

@@ -23,6 +23,8 @@ export function newPendingTask(input: {
   schedule_id?: string;
   rerun_of?: string;
   concurrency_key?: string;
+  parent_id?: string;
+  parent_step?: string;
 }): Task {
   const scheduled = input.run_at !== undefined && input.run_at > input.now;
   return {
@@ -50,5 +52,7 @@ export function newPendingTask(input: {
     idempotency_key: input.idempotency_key,
     request_fingerprint: input.request_fingerprint,
     source: input.source,
+    parent_id: input.parent_id,
+    parent_step: input.parent_step,
   };
 }

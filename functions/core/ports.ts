@@ -99,10 +99,10 @@ export interface TaskLifecycle {
   resume(tenant: string, id: string, resume: ResumeAttempt): Promise<WriteResult>;
 }
 
-/** A run suspending itself (ctx.sleep, ctx.waitForToken). */
+/** A run suspending itself (ctx.sleep, ctx.waitForToken, ctx.waitForChildren). */
 export interface Suspension {
-  kind: 'sleep' | 'wait';
-  /** The sleep's or token's name, and its entry as it is to be stored. */
+  kind: 'sleep' | 'wait' | 'children';
+  /** The sleep's, token's or wait's name, and its entry as it is to be stored. */
   step: string;
   entry: StepEntry;
   /** A sleep's wake time; a wait has none until its token is settled. */
@@ -139,6 +139,30 @@ export interface TokenRecords extends TaskReader {
   ): Promise<WriteResult>;
   /** Makes a task waiting on `step` due to resume now (its token is settled); once only. */
   wakeWaiting(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult>;
+}
+
+/** How a child ended, as its end records it on its parent's spawn step. */
+export interface ChildEnd {
+  status: 'completed' | 'failed' | 'canceled' | 'expired';
+  ended_at: string;
+  error?: Task['error'];
+}
+
+/** The parent's side of child tasks (core/child-fan-in.ts): a child's end marked on it, and its wake. */
+export interface ChildRecords extends TaskReader {
+  /** Marks the spawn step `step` of `parentId` ended, once (only while it is `running` for `childId`). */
+  markChildEnded(
+    tenant: string,
+    parentId: string,
+    step: string,
+    childId: string,
+    end: ChildEnd,
+    now: string,
+  ): Promise<WriteResult>;
+  /** Makes a task waiting on `step` due to resume now; once only. */
+  wakeWaiting(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult>;
+  /** Times out the wait `step` of a task waiting on it and makes the task due to resume now; once only. */
+  timeOutWait(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult>;
 }
 
 /** Creating, reading, listing and canceling tasks on a client's behalf (the API). */

@@ -1,6 +1,6 @@
 import type { TaskMetrics } from './metrics';
 import { noMetrics } from './metrics';
-import type { Clock, Log, SweepStore, TaskQueue, TokenRecords } from './ports';
+import type { ChildRecords, Clock, Log, SweepStore, TaskQueue, TokenRecords } from './ports';
 import {
   SWEEP,
   sweepAtForAttempt,
@@ -11,6 +11,7 @@ import {
 } from './sweep-policy';
 import { isPastStartBy, queueDelay } from './task-timing';
 import { sweepSuspended } from './task-resume';
+import { sweepChildrenWait } from './child-fan-in';
 import { webhookEventOf, type WebhookQueue } from './webhook-message';
 import type { Task } from './task';
 import type { TaskTypeDefinition } from './task-type';
@@ -26,6 +27,8 @@ export interface SweeperDeps {
   webhookQueue?: WebhookQueue;
   /** Times out the tokens of waiting tasks (core/task-resume.ts); without it they wait for their token. */
   tokens?: TokenRecords;
+  /** Marks children's ends and times out waits for children (core/child-fan-in.ts); without it parents wait for their children's ends. */
+  children?: ChildRecords;
 }
 
 export interface SweepReport {
@@ -42,6 +45,8 @@ export interface SweepReport {
   webhooksResent: number;
   /** Tokens of waiting tasks settled `timed_out`, their task woken to see it. */
   tokensTimedOut: number;
+  /** Waits for children past their timeout, timed out and their task woken to see it. */
+  childWaitsTimedOut: number;
 }
 
 export interface SweepOptions {
@@ -85,6 +90,7 @@ export async function sweep(deps: SweeperDeps, options: SweepOptions = {}): Prom
     skipped: 0,
     webhooksResent: 0,
     tokensTimedOut: 0,
+    childWaitsTimedOut: 0,
   };
   for (let shard = 0; shard < SWEEP.shards; shard++) {
     // Webhooks first: a task this run fails is owed its webhook by that write, not by a resend.
@@ -149,13 +155,37 @@ async function resendWebhooks(
   return resent;
 }
 
-type SweepAction = 'reenqueued' | 'handedOff' | 'expired' | 'failed' | 'skipped' | 'tokensTimedOut';
+type SweepAction =
+  | 'reenqueued'
+  | 'handedOff'
+  | 'expired'
+  | 'failed'
+  | 'skipped'
+  | 'tokensTimedOut'
+  | 'childWaitsTimedOut';
 
 async function sweepOne(deps: SweeperDeps, listed: Task, now: string): Promise<SweepAction> {
   const type = deps.findType(listed.type);
   if (!type || !listed.sweep_at) return 'skipped';
   // Suspended by ctx.sleep or ctx.waitForToken: no attempt is running, so none can be lost.
-  if (listed.status === 'sleeping' || listed.status === 'waiting') return sweepSuspended(deps, listed, now);
+  if (listed.status === 'sleeping' || listed.status === 'waiting') {
+    const { children } = deps;
+    const childWait = children
+      ? (task: Task, at: string) =>
+          sweepChildrenWait(
+            {
+              records: children,
+              queue: deps.queue,
+              log: deps.log,
+              claimSweep: async (next) =>
+                (await deps.store.claimSweep(task.tenant, task.id, task.sweep_at!, next, at)).ok,
+            },
+            task,
+            at,
+          )
+      : undefined;
+    return sweepSuspended({ ...deps, childWait }, listed, now);
+  }
   let task = listed;
   if (task.status === 'scheduled' || task.status === 'pending') {
     // The sweep index holds what every sweep needs, not run_at or start_by: read the record (only tasks

@@ -35,23 +35,28 @@ export interface SuspendedSweepDeps {
   log: Log;
   /** Times out tokens; without it waiting tasks are left to their token's settling. */
   tokens?: TokenRecords;
+  /** Looks at a task waiting for children (core/child-fan-in.ts sweepChildrenWait); without it they are left to their children's ends. */
+  childWait?: (task: Task, now: string) => Promise<'reenqueued' | 'childWaitsTimedOut' | 'skipped'>;
 }
 
 /**
  * The sweeper's part in sleeps and waits, for a sleeping or waiting task whose `sweep_at` came:
  * a sleep beyond a queue message's delay is handed to the queue when its wake time comes within it;
  * a token past its timeout is settled `timed_out` and the task woken; a task due to resume whose
- * message was lost gets a new one.
+ * message was lost gets a new one; a wait for children is looked at (ends not recorded, its timeout).
  */
 export async function sweepSuspended(
   deps: SuspendedSweepDeps,
   listed: Task,
   now: string,
-): Promise<'handedOff' | 'reenqueued' | 'tokensTimedOut' | 'skipped'> {
+): Promise<'handedOff' | 'reenqueued' | 'tokensTimedOut' | 'childWaitsTimedOut' | 'skipped'> {
   const task = await deps.store.get(listed.tenant, listed.id);
   if (!task || task.status !== listed.status || task.sweep_at !== listed.sweep_at || !task.sweep_at) return 'skipped';
   const step = task.suspended_step ?? '';
   const entry = task.steps?.[step];
+  if (task.status === 'waiting' && !task.wake_at && entry?.kind === 'children') {
+    return deps.childWait ? deps.childWait(task, now) : 'skipped';
+  }
   if (task.status === 'waiting' && !task.wake_at) {
     if (!deps.tokens || !entry?.token || !entry.timeout_at || entry.timeout_at > now) return 'skipped';
     const timedOut = await deps.tokens.settleToken(

@@ -111,6 +111,8 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
       sleep: (name, seconds) => journal.sleep(name, seconds),
       createToken: (name) => journal.createToken(name),
       waitForToken: (name, options) => journal.waitForToken(name, options),
+      spawn: (name, type, payload, options) => journal.spawn(name, type, payload, options),
+      waitForChildren: (names, options) => journal.waitForChildren(names, options),
       taskId: id,
       tenant,
       payload: parsed.data,

@@ -1,3 +1,4 @@
+import { cancelChildren } from './child-tasks';
 import { ConflictError, NotFoundError, RateLimitedError, ServiceUnavailableError, ValidationError } from './errors';
 import { TASK_ID_PATTERN, idempotentTaskId, newSortableId, requestFingerprint } from './ids';
 import { noMetrics, type TaskMetrics } from './metrics';
@@ -251,11 +252,15 @@ export class TaskService {
       const now = this.deps.clock.now().toISOString();
       if (task.status === 'running') {
         const requested = await this.deps.store.requestCancel(tenant, id, now);
-        if (requested.ok) return { task: requested.task, outcome: 'requested' };
+        if (requested.ok) {
+          await cancelChildren((t, child) => this.cancel(t, child), requested.task);
+          return { task: requested.task, outcome: 'requested' };
+        }
       } else {
         const canceled = await this.deps.store.cancelWaiting(tenant, id, now);
         if (canceled.ok) {
           (this.deps.metrics ?? noMetrics).count('canceled', task.type);
+          await cancelChildren((t, child) => this.cancel(t, child), canceled.task);
           return { task: canceled.task, outcome: 'canceled' };
         }
       }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { ListQuery, Page } from './ports';
+import type { ListQuery, Page, WriteResult } from './ports';
 import type { Task, TaskSource } from './task';
+import type { SpawnOptions } from './task-steps';
 import type { TaskTypeSettings } from './task-type-settings';
 
 /** One e-mail as task code hands it to the sender; addresses are already validated. */
@@ -80,10 +81,38 @@ export interface TaskActions {
   rerun(input: { tenant: string; id: string; idempotencyKey: string }): Promise<{ task: Task; replayed: boolean }>;
 }
 
+/** One ctx.spawn: the child's id is derived from the parent's and the step name (core/ids.ts childTaskId). */
+export interface ChildInput {
+  tenant: string;
+  parent_id: string;
+  step: string;
+  id: string;
+  type: string;
+  payload: unknown;
+  options?: SpawnOptions;
+}
+
+/**
+ * The tasks ctx.spawn creates and ctx.waitForChildren waits for (core/child-steps.ts), for types that
+ * use `create_tasks`. Refusals are PermanentTaskError: a spawn the API would refuse is a bug in the type.
+ */
+export interface ChildTasks {
+  /** Checks a spawn as POST /tasks checks a create (type, payload, options). */
+  check(input: ChildInput): void;
+  /** Creates the child unless it exists, and queues it (a child found still pending is queued again). */
+  create(input: ChildInput): Promise<void>;
+  /** A child's record, for its outcome. */
+  get(tenant: string, id: string): Promise<Task | undefined>;
+  /** Makes the task waiting on `step` due to resume now (its children ended before it suspended); once only. */
+  wakeWaiting(tenant: string, id: string, step: string, sweepAt: string, now: string): Promise<WriteResult>;
+}
+
 /** What task code may reach besides its payload: built once per worker from configuration. */
 export interface TaskServices {
   email: EmailSender;
   files: FileStore;
   tasks: TaskRecords;
   manage: TaskActions;
+  /** Used by ctx.spawn and ctx.waitForChildren rather than by task code itself. */
+  children: ChildTasks;
 }

@@ -91,6 +91,9 @@ export interface Task {
   wake_at?: string;
   /** The sleep or token a `sleeping` or `waiting` task is suspended on. */
   suspended_step?: string;
+  /** The task that spawned this one (ctx.spawn), and the name of the spawn step on it. */
+  parent_id?: string;
+  parent_step?: string;
 }
 
 /** The task that created this one, for tasks created in bulk (import): `line` is the CSV line of its row. */
@@ -147,6 +150,7 @@ export interface TaskView {
   source?: TaskSource;
   wake_at?: string;
   suspended_step?: string;
+  parent_id?: string;
   steps?: StepView[];
 }
 
@@ -178,6 +182,7 @@ export function toView(task: Task): TaskView {
     source: task.source,
     wake_at: task.wake_at,
     suspended_step: task.suspended_step,
+    parent_id: task.parent_id,
     steps: stepViews(task.steps),
   };
 }

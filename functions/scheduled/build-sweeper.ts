@@ -6,6 +6,7 @@ import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { DynamoTokenStore } from '../adapters/dynamo-token-store';
+import { DynamoChildRecords } from '../adapters/dynamo-child-records';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock, type Clock } from '../core/ports';
@@ -29,6 +30,7 @@ export function buildSweeper(
     webhookQueue: config.webhookQueueUrl ? new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) : undefined,
     metrics: options.metrics ?? noMetrics,
     tokens: new DynamoTokenStore(clients.dynamo, config.tableName, options.clock ?? systemClock),
+    children: new DynamoChildRecords(clients.dynamo, config.tableName, options.clock ?? systemClock),
   };
   return (_event?: ScheduledEvent) => sweep(deps, { everythingDue: options.everythingDue });
 }

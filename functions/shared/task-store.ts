@@ -1,6 +1,9 @@
 import type { AwsClients } from '../adapters/aws-clients';
 import { DynamoSweepStore } from '../adapters/dynamo-sweep-store';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
+import { DynamoChildRecords } from '../adapters/dynamo-child-records';
+import { SqsTaskQueue } from '../adapters/sqs-task-queue';
+import { recordChildEnd } from '../core/child-fan-in';
 import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import type { RuntimeConfig } from '../config';
 import {
@@ -15,7 +18,8 @@ import { NotifyingTaskStore } from '../webhooks/notifying-task-store';
 
 /**
  * The task store the API, the workers and the sweeper write through: DynamoDB and, when a webhook
- * queue is configured, the webhook step (NotifyingTaskStore) after every write that ends a task.
+ * queue is configured, the webhook step (NotifyingTaskStore) after every write that ends a task,
+ * with a child's end recorded on its parent (which may wake it: its queue is sent to).
  */
 export function createTaskStore(
   config: RuntimeConfig,
@@ -24,8 +28,15 @@ export function createTaskStore(
   clock: Clock = systemClock,
 ): TaskCatalog & TaskLifecycle {
   const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays, clock);
+  const fanIn = {
+    records: new DynamoChildRecords(clients.dynamo, config.tableName, clock),
+    queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+    log,
+  };
   return config.webhookQueueUrl
-    ? new NotifyingTaskStore(store, new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl), log)
+    ? new NotifyingTaskStore(store, new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl), log, (child, now) =>
+        recordChildEnd(fanIn, child, now),
+      )
     : store;
 }
 

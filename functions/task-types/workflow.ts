@@ -4,22 +4,31 @@ import { STEP_LIMITS } from '../core/step-limits';
 import { defineTaskType } from '../core/task-type';
 
 /**
- * The durable-steps walk-through (README: "Durable steps"): a step, a step that can fail its first
- * attempts, an optional sleep, an optional wait for a token, and a last step. With an empty payload
- * it runs straight through. Code between the steps is deterministic; the work is inside them.
+ * The durable-steps walk-through (README: "Durable steps"): a step, optional `generic` children, a
+ * step that can fail its first attempts, a wait for the children, an optional sleep, an optional
+ * wait for a token, and a last step. With an empty payload it runs straight through. Code between
+ * the steps is deterministic; the work is inside them.
  */
 export const workflow = defineTaskType({
   name: 'workflow',
   description:
-    'Durable steps: prepare, process (fails its first `fail_attempts` tries), optional sleep and token, finish.',
+    'Durable steps: prepare, optional `children` (generic tasks, waited for), process (fails its first `fail_attempts` tries), optional sleep and token, finish.',
   payloadSchema: z
     .object({
       fail_attempts: z.number().int().min(0).max(2).default(0),
       sleep_seconds: z.number().int().min(0).max(STEP_LIMITS.maxSuspendSeconds).default(0),
       /** Wait for a token named `approval` (its id is on the task's steps) up to this long. */
       token_timeout_seconds: z.number().int().min(1).max(STEP_LIMITS.maxSuspendSeconds).optional(),
+      /** Spawn this many `generic` children (one step of `child_ms` each) and wait for them. */
+      children: z.number().int().min(0).max(50).default(0),
+      child_ms: z.number().int().min(0).max(60_000).default(100),
+      /** The first this many children fail every attempt (their failure shows in the outcomes). */
+      failing_children: z.number().int().min(0).max(50).default(0),
+      children_timeout_seconds: z.number().int().min(1).max(STEP_LIMITS.maxSuspendSeconds).default(3600),
     })
     .strict(),
+  // ctx.spawn creates tasks: its worker may send to the children's queue.
+  uses: ['create_tasks'],
   settings: {
     timeoutSeconds: 60,
     maxAttempts: 3,
@@ -29,15 +38,24 @@ export const workflow = defineTaskType({
     memoryMb: 256,
   },
   async run(ctx) {
-    const { fail_attempts, sleep_seconds, token_timeout_seconds } = ctx.payload;
+    const { fail_attempts, sleep_seconds, token_timeout_seconds, children, child_ms, failing_children } = ctx.payload;
     // Runs once: every later attempt and resume reads the stored time back.
     const prepared = await ctx.step('prepare', async () => ({ prepared_at: new Date().toISOString() }));
+    // Spawned once each: a retry or resume finds the same children.
+    for (let i = 0; i < children; i++) {
+      const failing = i < failing_children;
+      await ctx.spawn(`child-${i + 1}`, 'generic', { steps: 1, step_ms: child_ms, fail_attempts: failing ? 100 : 0 });
+    }
     const processed = await ctx.step('process', async () => {
       if (ctx.attempt <= fail_attempts)
         throw new RetryableTaskError(`process fails on attempt ${ctx.attempt} on purpose`);
       return { processed_on_attempt: ctx.attempt };
     });
     await ctx.progress(50, 'processed');
+    const outcomes =
+      children > 0
+        ? await ctx.waitForChildren('all', { timeoutSeconds: ctx.payload.children_timeout_seconds })
+        : undefined;
     if (sleep_seconds > 0) await ctx.sleep('cool-down', sleep_seconds);
     let approval: unknown;
     if (token_timeout_seconds !== undefined) {
@@ -50,6 +68,12 @@ export const workflow = defineTaskType({
       approval = await ctx.waitForToken('approval', { timeoutSeconds: token_timeout_seconds });
     }
     const finished = await ctx.step('finish', async () => ({ finished_at: new Date().toISOString() }));
-    return { ...prepared, ...processed, ...finished, ...(approval === undefined ? {} : { approval }) };
+    return {
+      ...prepared,
+      ...processed,
+      ...finished,
+      ...(approval === undefined ? {} : { approval }),
+      ...(outcomes === undefined ? {} : { children: outcomes }),
+    };
   },
 });

@@ -16,7 +16,9 @@ import { webhookEventOf, type WebhookQueue } from '../core/webhook-message';
 
 /**
  * The task store with the webhook step: after each write that may end a task (complete, fail,
- * cancelRunning, cancelWaiting, expire) and did, a task with a webhook_url has its webhook queued. Whoever
+ * cancelRunning, cancelWaiting, expire) and did, a task with a webhook_url has its webhook queued,
+ * and a child task (ctx.spawn) has its end recorded on its parent (`childEnded`, core/child-fan-in.ts,
+ * whose lost calls the sweeper's look at the waiting parent makes up for). Whoever
  * wins the conditional terminal write sends it, so one delivery is owed per task. Should the send
  * fail or the process die first, nothing is lost: the same write put the task in the webhook sweep
  * (`webhook_sweep_at`, a grace period ahead), and the sweeper sends it. Every other write is the
@@ -27,10 +29,11 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     private readonly store: TaskCatalog & TaskLifecycle,
     private readonly webhooks: WebhookQueue,
     private readonly log: Log,
+    private readonly childEnded?: (child: Task, now: string) => Promise<void>,
   ) {}
 
   async complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
-    return this.queueWebhook(await this.store.complete(tenant, id, attempt, result, now));
+    return this.ended(await this.store.complete(tenant, id, attempt, result, now), now);
   }
 
   async fail(
@@ -40,19 +43,19 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     error: Task['error'],
     now: string,
   ): Promise<WriteResult> {
-    return this.queueWebhook(await this.store.fail(tenant, id, attempt, error, now));
+    return this.ended(await this.store.fail(tenant, id, attempt, error, now), now);
   }
 
   async cancelRunning(tenant: string, id: string, attempt: number, now: string): Promise<WriteResult> {
-    return this.queueWebhook(await this.store.cancelRunning(tenant, id, attempt, now));
+    return this.ended(await this.store.cancelRunning(tenant, id, attempt, now), now);
   }
 
   async expire(tenant: string, id: string, now: string): Promise<WriteResult> {
-    return this.queueWebhook(await this.store.expire(tenant, id, now));
+    return this.ended(await this.store.expire(tenant, id, now), now);
   }
 
   async cancelWaiting(tenant: string, id: string, now: string): Promise<WriteResult> {
-    return this.queueWebhook(await this.store.cancelWaiting(tenant, id, now));
+    return this.ended(await this.store.cancelWaiting(tenant, id, now), now);
   }
 
   create(task: Task): Promise<WriteResult> {
@@ -119,6 +122,21 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
 
   resume(tenant: string, id: string, resume: ResumeAttempt): Promise<WriteResult> {
     return this.store.resume(tenant, id, resume);
+  }
+
+  /** What follows a write that may have ended a task: its webhook, and its parent's record of it. */
+  private async ended(result: WriteResult, now: string): Promise<WriteResult> {
+    await this.queueWebhook(result);
+    if (result.ok && result.task.parent_id && this.childEnded) {
+      await this.childEnded(result.task, now).catch((error: unknown) =>
+        this.log.warn('recording the end on the parent failed; the sweeper will', {
+          task_id: result.task.id,
+          parent_id: result.task.parent_id,
+          error: String(error),
+        }),
+      );
+    }
+    return result;
   }
 
   /** Queues the webhook of a task this write ended; a failed send is left to the sweeper. */

@@ -14,6 +14,8 @@ import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { TaskService } from '../core/task-service';
 import { checkWebhookUrl } from '../webhooks/target-guard';
+import { ChildTaskCreator } from '../core/child-tasks';
+import { DynamoChildRecords } from '../adapters/dynamo-child-records';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -57,10 +59,22 @@ export function buildWorker(
         checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
       })
     : undefined;
+  // A type that creates tasks may spawn children (ctx.spawn) of any type, with the API's rules.
+  const children = type.uses?.includes('create_tasks')
+    ? new ChildTaskCreator({
+        store,
+        records: new DynamoChildRecords(clients.dynamo, config.tableName, systemClock),
+        types: taskTypes,
+        queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+        clock: systemClock,
+        metrics,
+        checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
+      })
+    : undefined;
   return createSqsWorker({
     type,
     store,
-    services: createTaskServices(config, store, clients, metrics, actions),
+    services: createTaskServices(config, store, clients, metrics, actions, children),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,

@@ -17,6 +17,8 @@ export interface RuntimeEnvironmentProps {
   deadLetterQueues: ReadonlyMap<string, IQueue>;
   /** The webhook delivery queue: every function that can end a task sends to it. */
   webhookQueue: IQueue;
+  /** Types that may spawn children (they use `create_tasks`): a child's end wakes its parent through their queue. */
+  parentTypes: readonly string[];
   /** Where task types that use files write them (exports/). */
   files: IBucket;
   config: TasklaneConfig;
@@ -144,6 +146,12 @@ export class RuntimeEnvironment {
       },
     };
     for (const use of type.uses ?? []) grants[use](fn);
+    // A worker that ends a child task wakes its waiting parent (core/child-fan-in.ts); a type that
+    // creates or manages tasks has every other queue already.
+    if (!type.uses?.some((use) => use === 'create_tasks' || use === 'manage_tasks')) {
+      for (const name of this.props.parentTypes)
+        if (name !== type.name) this.props.queues.get(name)?.grantSendMessages(fn);
+    }
   }
 
   /** SendEmail from the configured sender only: its address identity or its domain's, whichever is verified. */

@@ -136,6 +136,7 @@ describe('sweep', () => {
       skipped: 0,
       webhooksResent: 0,
       tokensTimedOut: 0,
+      childWaitsTimedOut: 0,
     });
     expect(sent.toSorted((a, b) => a.task_id.localeCompare(b.task_id))).toEqual(
       tasks.map((t) => ({ tenant: 'acme', task_id: t.id, attempt_base: 1 })),

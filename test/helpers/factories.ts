@@ -138,6 +138,14 @@ export function taskServices(overrides: Partial<TaskServices> = {}): TaskService
     files: { upload: unused('files.upload'), downloadUrl: unused('files.downloadUrl'), read: unused('files.read') },
     tasks: { list: unused('tasks.list'), createMany: unused('tasks.createMany') },
     manage: { get: unused('manage.get'), cancel: unused('manage.cancel'), rerun: unused('manage.rerun') },
+    children: {
+      check: () => {
+        throw new Error('test did not expect ctx.services.children.check');
+      },
+      create: unused('children.create'),
+      get: unused('children.get'),
+      wakeWaiting: unused('children.wakeWaiting'),
+    },
     ...overrides,
   };
 }
@@ -148,4 +156,6 @@ export const noDurableSteps: DurableContext = {
   sleep: () => Promise.reject(new Error('ctx.sleep is not expected in this test')),
   createToken: () => Promise.reject(new Error('ctx.createToken is not expected in this test')),
   waitForToken: () => Promise.reject(new Error('ctx.waitForToken is not expected in this test')),
+  spawn: () => Promise.reject(new Error('ctx.spawn is not expected in this test')),
+  waitForChildren: () => Promise.reject(new Error('ctx.waitForChildren is not expected in this test')),
 };

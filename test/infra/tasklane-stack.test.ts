@@ -98,7 +98,7 @@ describe('TasklaneStack', () => {
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
     });
 
-    it('lets the worker consume its own queue only, and send to it (deferrals), to the webhook queue (and, if it creates tasks, every other type’s queue) only', () => {
+    it('lets the worker consume its own queue only, and send to it (deferrals), to the webhook queue, to the queues of types that spawn children (a child’s end wakes its parent) and, if it creates tasks, every other type’s queue, only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
       const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);
       const sendsTo = [
@@ -107,7 +107,10 @@ describe('TasklaneStack', () => {
         queueId,
         ...(type.uses?.includes('create_tasks') || type.uses?.includes('manage_tasks')
           ? TASK_TYPES.filter((t) => t.name !== name).map((t) => taskTypeResources(synth.template, t.name).queueId)
-          : []),
+          : // A child's end wakes its parent: the queues of the types that may spawn children.
+            TASK_TYPES.filter((t) => t.name !== name && t.uses?.includes('create_tasks')).map(
+              (t) => taskTypeResources(synth.template, t.name).queueId,
+            )),
       ];
 
       const sqsStatements = statementsOfFunction(synth.template, worker).filter((s) =>

@@ -253,6 +253,7 @@ describe('sweeper (local stack)', () => {
       skipped: 0,
       webhooksResent: 0,
       tokensTimedOut: 0,
+      childWaitsTimedOut: 0,
     });
   });
 });

@@ -53,7 +53,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * The public REST API: explicit routes proxied to the API function, a REQUEST authorizer resolving
- * API keys to tenants on every route but GET /health, request validation, logs, tracing, throttling.
+ * API keys to tenants on every route but the public ones (GET /health, the dashboard page and the API
+ * reference), request validation, logs, tracing, throttling.
  */
 export class TasklaneApi extends Construct {
   readonly restApi: RestApi;
@@ -132,12 +133,12 @@ export class TasklaneApi extends Construct {
       {
         id: 'AwsSolutions-COG4',
         reason:
-          'Callers are programs holding tenant API keys, not users signing in: the REQUEST authorizer on every method but GET /health resolves the key to a tenant. A Cognito user pool would add nothing but another credential to manage.',
+          'Callers are programs holding tenant API keys, not users signing in: the REQUEST authorizer on every method but the public ones (GET /health, the dashboard page, the API reference) resolves the key to a tenant. A Cognito user pool would add nothing but another credential to manage.',
       },
       {
         id: 'AwsSolutions-APIG3',
         reason:
-          'No WAF web ACL by default (about $5/month plus per-request fees per stage): the stage is throttled, every route but /health needs an API key, and tasks are rate-limited per tenant. Associate a web ACL with the stage where an account requires one.',
+          'No WAF web ACL by default (about $5/month plus per-request fees per stage): the stage is throttled, every route but /health, the dashboard page and the API reference needs an API key, and tasks are rate-limited per tenant. Associate a web ACL with the stage where an account requires one.',
       },
     );
 

@@ -366,4 +366,128 @@ describe('dashboard (GET /) in Chromium', () => {
     expect(await page.isHidden('#schedules-more')).toBe(true);
     expect(browserErrors).toEqual([]);
   });
+
+  /** The workflow the deep-link test created, shared by the filter tests below (they run in order). */
+  let workflowId: string;
+  const shownTypes = () => page.locator('tr[data-task-id] .type').allTextContents();
+
+  it("opens a task's page from its URL, with its timeline, its steps and links to its children and back", async () => {
+    // Prepare: a finished workflow that spawned two children.
+    const { body: workflow } = await api.request('POST', '/tasks', { type: 'workflow', payload: { children: 2 } });
+    workflowId = workflow.task_id;
+    await expect.poll(async () => (await fetchTask(workflowId)).status, { timeout: 60_000 }).toBe('completed');
+    const children = (await fetchTask(workflowId)).steps.filter((step: { kind: string }) => step.kind === 'child');
+
+    // Act: a fresh load of the task's URL, as from a link someone sent; then its first child's link.
+    await page.goto('about:blank');
+    await page.goto(`${stack.apiUrl}/#/tasks/${workflowId}`);
+    await page.waitForSelector('aside.open [data-timeline] li');
+    const timeline = await page
+      .locator('aside.open [data-timeline] li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-status')));
+    const times = await page.locator('aside.open [data-timeline] time').count();
+    const childStep = await page.locator('aside.open tr[data-step="child-1"] td').allTextContents();
+    await page.screenshot({ path: `${RESULTS}/dashboard-task-page.png`, fullPage: true });
+    await page.click(`aside.open tr[data-step="child-1"] a[data-task-link="${children[0].task_id}"]`);
+    await page.waitForSelector(`aside.open a[data-task-link="${workflowId}"]`);
+
+    // Assess
+    expect(children).toHaveLength(2);
+    expect(timeline[0]).toBe('pending');
+    expect(timeline.at(-1)).toBe('completed');
+    expect(times).toBe(timeline.length);
+    expect(childStep.slice(1, 4)).toEqual(['child', 'completed', '1']);
+    expect(childStep[0]).toContain(children[0].task_id);
+    expect(page.url()).toBe(`${stack.apiUrl}/#/tasks/${children[0].task_id}`);
+    expect(await page.textContent('aside.open h2')).toContain('generic');
+    expect(await page.textContent('aside.open dt:text-is("Parent") + dd')).toBe(workflowId);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('cancels the selected tasks with one bulk action, and says what it did', async () => {
+    // Prepare: back to the list; three tasks delayed ten minutes, two of them selected.
+    await page.keyboard.press('Escape');
+    const delayed = async () =>
+      (
+        await api.request('POST', '/tasks', {
+          type: 'generic',
+          payload: { steps: 1, step_ms: 0 },
+          delay_seconds: 600,
+        })
+      ).body.task_id as string;
+    const [first, second, bystander] = [await delayed(), await delayed(), await delayed()] as [string, string, string];
+    await expect
+      .poll(() => Promise.all([first, second, bystander].map((id) => row(id).count())), { timeout: 15_000 })
+      .toEqual([1, 1, 1]);
+    await row(first).locator('input[data-action=select]').check();
+    await row(second).locator('input[data-action=select]').check();
+
+    // Act
+    await page.click('#bulk-cancel');
+
+    // Assess
+    await expect
+      .poll(() => page.textContent('#banner'), { timeout: 30_000 })
+      .toBe('Bulk cancel completed: matched 2, applied 2, skipped 0.');
+    await expect
+      .poll(() => Promise.all([first, second].map(statusOf)), { timeout: 15_000 })
+      .toEqual(['canceled', 'canceled']);
+    expect((await fetchTask(first)).status).toBe('canceled');
+    expect((await fetchTask(second)).status).toBe('canceled');
+    expect((await fetchTask(bystander)).status).toBe('scheduled');
+    expect(await statusOf(bystander)).toBe('scheduled');
+    expect(await page.isDisabled('#bulk-cancel')).toBe(true);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('filters the list by type', async () => {
+    // Prepare: the list shows several types (generic, workflow, bulk).
+    expect(new Set(await shownTypes()).size).toBeGreaterThan(1);
+
+    // Act
+    await page.selectOption('#type-filter', 'workflow');
+
+    // Assess: the one workflow of this run, and nothing else.
+    await expect.poll(shownTypes).toEqual(['workflow']);
+    expect(await row(workflowId).count()).toBe(1);
+  });
+
+  /** The workflow's creation time moved by `offsetMs`, as the browser's local time (a datetime-local value). */
+  async function localTime(offsetMs: number): Promise<string> {
+    const created = (await row(workflowId).locator('td[title]').getAttribute('title'))!;
+    return page.evaluate(
+      ({ iso, offset }) => {
+        const at = new Date(Date.parse(iso) + offset);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+      },
+      { iso: created, offset: offsetMs },
+    );
+  }
+
+  it('keeps a task created within the time range', async () => {
+    // Prepare: a minute before to two minutes after the workflow's creation (the inputs count minutes).
+    const after = await localTime(-60_000);
+    const before = await localTime(120_000);
+
+    // Act
+    await page.fill('#created-after', after);
+    await page.fill('#created-before', before);
+
+    // Assess
+    await expect.poll(shownTypes).toEqual(['workflow']);
+  });
+
+  it('hides a task created before the time range', async () => {
+    // Prepare
+    const after = await localTime(60_000);
+
+    // Act
+    await page.fill('#created-after', after);
+
+    // Assess
+    await expect.poll(() => page.locator('tr[data-task-id]').count()).toBe(0);
+    expect(await page.isVisible('#empty')).toBe(true);
+    expect(browserErrors).toEqual([]);
+  });
 });

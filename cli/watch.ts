@@ -40,8 +40,9 @@ export async function watchTask(client: Tasklane, id: string | undefined, out: W
   }
   try {
     // The stream ends after the final status (or at once, 204, when the task ended in between).
+    // The bar and its lines follow status and progress; a task's steps are in `tasklane get`.
     for await (const event of client.tasks.watch(start.task_id))
-      render(out, event.event, event.data, start.max_attempts);
+      if (event.event !== 'step') render(out, event.event, event.data, start.max_attempts);
   } catch (error) {
     // The API answered something other than a stream (401, 404): the task went away after the read.
     if (error instanceof TasklaneApiError)

@@ -4,7 +4,7 @@
  */
 import type { ScheduleRun, ScheduleView } from '../../functions/core/schedule';
 import type { TaskError, TaskSource, TaskStatus, TaskView, WebhookDeliveryState } from '../../functions/core/task';
-import type { TaskEvent, TaskEventData } from '../../functions/core/task-events';
+import type { StepEventData, TaskEvent, TaskEventData } from '../../functions/core/task-events';
 import type { TaskRedriveReport } from '../../functions/core/task-redrive';
 import type { StepView } from '../../functions/core/task-steps';
 import type { SettledToken } from '../../functions/core/token-service';
@@ -14,6 +14,7 @@ export type {
   ScheduleRun,
   ScheduleView as Schedule,
   SettledToken,
+  StepEventData,
   StepView as TaskStep,
   TaskError,
   TaskEvent,

@@ -41,6 +41,7 @@ export class DynamoChildRecords implements ChildRecords {
       // Once per child; the step exists before its child does (a parent that expired is not recreated).
       condition: '#steps.#step.#taskId = :child AND #steps.#step.#status = :running',
       conditionValues: { ':child': childId, ':running': 'running' },
+      feed: { kind: 'step', step },
     });
   }
 
@@ -60,6 +61,7 @@ export class DynamoChildRecords implements ChildRecords {
       condition:
         '#status = :waiting AND suspended_step = :step AND attribute_not_exists(wake_at) AND #steps.#step.#stepStatus = :waitingStep',
       conditionValues: { ':waiting': 'waiting', ':step': step, ':waitingStep': 'waiting' },
+      feed: { kind: 'step', step },
     });
   }
 }

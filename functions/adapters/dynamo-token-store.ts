@@ -47,6 +47,7 @@ export class DynamoTokenStore implements TokenRecords {
       names: { '#steps': 'steps', '#step': step, '#stepStatus': 'status', '#token': 'token' },
       condition: `#steps.#step.#token = :token AND #steps.#step.#stepStatus IN (:open, :waiting) AND NOT ${NOT_ENDED.condition}`,
       conditionValues: { ':token': token, ':open': 'open', ':waiting': 'waiting', ...NOT_ENDED.values },
+      feed: { kind: 'step', step },
     });
   }
 

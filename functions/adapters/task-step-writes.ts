@@ -1,17 +1,18 @@
 import type { ResumeAttempt, Suspension, TaskLifecycle, WriteResult } from '../core/ports';
 import type { StepEntry } from '../core/task-steps';
+import { STEP_SEQS_MAP } from './task-feed-attributes';
 import type { TaskTable } from './task-table';
 import { transition } from './task-transitions';
 import type { RawSetClauses } from './update-expression';
 
 /**
- * Added to an attempt's start: the durable steps map, so that each step can be written alone
- * (`steps.<name>`) without a read.
+ * Added to an attempt's start: the durable steps map, and the map of their seqs in the task's feed,
+ * so that each step can be written alone (`steps.<name>`) without a read.
  */
 export const STEPS_MAP: RawSetClauses = {
-  sets: ['#steps = if_not_exists(#steps, :noSteps)'],
-  names: { '#steps': 'steps' },
-  values: { ':noSteps': {} },
+  sets: ['#steps = if_not_exists(#steps, :noSteps)', ...STEP_SEQS_MAP.sets],
+  names: { '#steps': 'steps', ...STEP_SEQS_MAP.names },
+  values: { ':noSteps': {}, ...STEP_SEQS_MAP.values },
 };
 
 /** What a suspension requires of its own step entry. */
@@ -46,6 +47,7 @@ export class TaskStepWrites implements Pick<TaskLifecycle, 'saveStep' | 'suspend
       },
       condition: '#status = :running AND attempts = :attempt',
       conditionValues: { ':running': 'running', ':attempt': attempt },
+      feed: { kind: 'step', step: name },
     });
   }
 
@@ -53,6 +55,7 @@ export class TaskStepWrites implements Pick<TaskLifecycle, 'saveStep' | 'suspend
     const { kind } = suspension;
     return transition(this.table, tenant, id, kind === 'sleep' ? 'sleep' : 'wait', now, {
       attempt,
+      step: suspension.step,
       set: { wake_at: suspension.wakeAt, suspended_step: suspension.step, sweep_at: suspension.sweepAt },
       raw: {
         sets: ['#steps.#step = :entry'],
@@ -77,6 +80,7 @@ export class TaskStepWrites implements Pick<TaskLifecycle, 'saveStep' | 'suspend
     const sleep = resume.endsSleep;
     return transition(this.table, tenant, id, 'resume', resume.now, {
       attempt: resume.attempt,
+      step: sleep,
       // Progress stays: the attempt goes on (the replayed run's lower reports are refused until it passes it).
       set: { attempts: resume.attempt, sweep_at: resume.sweepAt },
       remove: ['wake_at', 'suspended_step'],

@@ -16,7 +16,7 @@ export interface TaskUpdate {
   conditionValues?: Record<string, unknown>;
   /** Extra attribute names the condition uses (`#status` and `#pk` are always there). */
   names?: Record<string, string>;
-  /** What the write adds to the task's change feed (status and progress writes only). */
+  /** What the write adds to the task's change feed (status, progress and step writes only). */
   feed?: FeedChange;
   /** SET clauses written out by the caller: nested paths (`steps.<name>`) and `if_not_exists`. */
   raw?: RawSetClauses;

@@ -12,6 +12,8 @@ import { INDEXES, TABLE_KEY, taskKey, tenantStatusPk } from './table-schema';
 export interface TransitionSpec extends Omit<TaskUpdate, 'feed'> {
   /** The attempt a status change belongs to, for its history entry; unknown (and so the task's) when unset. */
   attempt?: number;
+  /** The durable step the same write changes (`steps.<name>`), for the task's feed. */
+  step?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function transition(
     raw: spec.raw,
     feed: {
       kind: 'status',
+      step: spec.step,
       entry: {
         status: to,
         at: now,

@@ -1,4 +1,5 @@
 import { isTerminal, type StatusChange, type Task, type TaskStatus } from './task';
+import type { StepKind, StepStatus } from './task-steps';
 
 /** The payload of a stream event: the task's state as of that event. */
 export interface TaskEventData {
@@ -11,12 +12,23 @@ export interface TaskEventData {
   attempt: number;
 }
 
-/** One Server-Sent Event: `event:` is its name, `id:` its seq (the client's Last-Event-ID on reconnect). */
-export interface TaskEvent {
-  event: 'status' | 'progress';
-  id: number;
-  data: TaskEventData;
+/** The payload of a `step` event: a durable step's new status (README: "Durable steps"). */
+export interface StepEventData {
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  attempts: number;
+  /** When the step ended, for an ended status; when it started otherwise. */
+  at: string;
 }
+
+/** One Server-Sent Event: `event:` is its name, `id:` its seq (the client's Last-Event-ID on reconnect). */
+export type TaskEvent =
+  | { event: 'status' | 'progress'; id: number; data: TaskEventData }
+  | { event: 'step'; id: number; data: StepEventData };
+
+/** The step statuses that begin a step or keep it going; the others end it (its `ended_at`). */
+const UNENDED_STEP: ReadonlySet<StepStatus> = new Set<StepStatus>(['open', 'waiting', 'sleeping', 'running']);
 
 /** The event a fresh stream starts with: the task as it is now. */
 export function currentStateEvent(task: Task): TaskEvent {
@@ -32,10 +44,12 @@ export function currentStateEvent(task: Task): TaskEvent {
 }
 
 /**
- * The events a client that has seen everything up to seq `after` has missed, oldest first: one
- * status event per status change since (so a quick `retrying` between two `running` shows), then
- * the current progress if it moved after the last change. `lastProgress` is the progress the
- * caller last sent, for a superseded status change that did not record its own.
+ * The events a client that has seen everything up to seq `after` has missed, in seq order: one
+ * status event per status change since (so a quick `retrying` between two `running` shows), one
+ * step event per durable step that changed since (with its latest status), and the current progress
+ * if it moved after the last status change. `lastProgress` is the progress the caller last sent, for
+ * a superseded status change that did not record its own. Nothing follows a terminal status event:
+ * a child that ends after its parent marks its spawn step, but the parent's stream has ended.
  */
 export function eventsAfter(task: Task, after: number, lastProgress = 0): TaskEvent[] {
   const seq = task.seq ?? 0;
@@ -44,13 +58,16 @@ export function eventsAfter(task: Task, after: number, lastProgress = 0): TaskEv
   const latest = history.at(-1);
   // A task written before the feed existed: all we know is its current state.
   if (!latest) return [currentStateEvent(task)];
-  const events = history
+  const events: TaskEvent[] = history
     .filter((change) => change.seq > after)
     .map((change) => statusEvent(task, change, change === latest, lastProgress));
-  if (seq > latest.seq && task.status === 'running') {
+  events.push(...stepEvents(task, after));
+  // Items written before progress writes kept their own seq: the latest write was progress.
+  const progressSeq = task.progress_seq ?? seq;
+  if (progressSeq > latest.seq && progressSeq > after && task.status === 'running') {
     events.push({
       event: 'progress',
-      id: seq,
+      id: progressSeq,
       data: {
         task_id: task.id,
         status: task.status,
@@ -60,7 +77,24 @@ export function eventsAfter(task: Task, after: number, lastProgress = 0): TaskEv
       },
     });
   }
-  return events;
+  const ordered = events.sort((a, b) => a.id - b.id);
+  return isTerminal(task.status) ? ordered.filter((event) => event.id <= latest.seq) : ordered;
+}
+
+/** A step event for each durable step whose latest change has a seq after `after`. */
+function stepEvents(task: Task, after: number): TaskEvent[] {
+  return Object.entries(task.step_seqs ?? {}).flatMap(([name, stepSeq]): TaskEvent[] => {
+    const entry = task.steps?.[name];
+    if (!entry || stepSeq <= after) return [];
+    const at = UNENDED_STEP.has(entry.status) ? entry.started_at : (entry.ended_at ?? entry.started_at);
+    return [
+      {
+        event: 'step',
+        id: stepSeq,
+        data: { name, kind: entry.kind, status: entry.status, attempts: entry.attempts, at },
+      },
+    ];
+  });
 }
 
 /** Whether `event` is the last one the task will ever have. */

@@ -74,7 +74,7 @@ export class TaskWatch {
     cursor: number,
   ) {
     this.cursor = cursor;
-    this.lastProgress = initial.at(-1)?.data.progress ?? 0;
+    this.lastProgress = lastProgressOf(initial, 0);
     this.done = initial.some(isFinalEvent);
   }
 
@@ -126,7 +126,7 @@ export class TaskWatch {
       const events = eventsAfter(task, this.cursor, this.lastProgress);
       this.cursor = Math.max(this.cursor, task.seq ?? 0);
       for (const event of events) {
-        this.lastProgress = event.data.progress;
+        this.lastProgress = lastProgressOf([event], this.lastProgress);
         this.done ||= isFinalEvent(event);
         yield { kind: 'event', event };
       }
@@ -138,4 +138,10 @@ export class TaskWatch {
       }
     }
   }
+}
+
+/** The progress of the last status or progress event among `events`; `otherwise` if none has one. */
+function lastProgressOf(events: readonly TaskEvent[], otherwise: number): number {
+  for (const event of [...events].reverse()) if (event.event !== 'step') return event.data.progress;
+  return otherwise;
 }

@@ -76,12 +76,16 @@ export interface Task {
   /** Epoch seconds after which a finished task is deleted (DynamoDB TTL); reads ignore expired tasks. */
   expires_at?: number;
   /**
-   * Change-feed position: grows with every write that changes status or progress, so a stream can
+   * Change-feed position: grows with every write that changes status, progress or a step, so a stream can
    * tell what a client has not seen yet (see adapters/task-feed-attributes.ts).
    */
   seq?: number;
   /** The latest status changes, oldest first (bounded), each with the seq it happened at. */
   status_history?: StatusChange[];
+  /** The seq of the latest progress write. */
+  progress_seq?: number;
+  /** The seq of each durable step's latest change, by step name. */
+  step_seqs?: Record<string, number>;
   /** Durable steps by name (core/task-steps.ts); an empty map once an attempt started. */
   steps?: Record<string, StepEntry>;
   /**

@@ -46,6 +46,63 @@ describe('DynamoTaskStore change feed (emulator)', () => {
     ]);
   });
 
+  it('gives each step change the next seq, one past the status change that made it', async () => {
+    // Prepare
+    const id = '01JNK8Z6S4Y5Q3W2E1R0T9P8A3';
+    await store.create(taskItem({ id }));
+    const prepare = {
+      kind: 'step',
+      index: 0,
+      status: 'completed',
+      attempts: 1,
+      started_at: at(2),
+      ended_at: at(3),
+    } as const;
+    const coolDown = {
+      kind: 'sleep',
+      index: 1,
+      status: 'sleeping',
+      attempts: 1,
+      started_at: at(4),
+      wake_at: at(5),
+    } as const;
+
+    // Act
+    await store.startAttempt('acme', id, { attempt: 1, now: at(1), sweepAt: at(99) });
+    await store.progress('acme', id, 1, 30, 'a', at(2));
+    await store.saveStep('acme', id, 1, 'prepare', prepare, at(3));
+    await store.suspend(
+      'acme',
+      id,
+      1,
+      { kind: 'sleep', step: 'cool-down', entry: coolDown, wakeAt: at(5), sweepAt: at(99) },
+      at(4),
+    );
+    const sleeping = await store.get('acme', id);
+    await store.resume('acme', id, {
+      attempt: 1,
+      now: at(5),
+      sweepAt: at(99),
+      wakeUpTo: at(6),
+      endsSleep: 'cool-down',
+    });
+    await store.progress('acme', id, 1, 60, 'b', at(6));
+    const task = await store.get('acme', id);
+
+    // Assess
+    expect(sleeping!.step_seqs).toEqual({ prepare: STATUS_STEP + 2, 'cool-down': 2 * STATUS_STEP + 1 });
+    expect(sleeping!.seq).toBe(2 * STATUS_STEP + 1);
+    expect(task!.status_history!.map((c) => [c.seq, c.status])).toEqual([
+      [0, 'pending'],
+      [STATUS_STEP, 'running'],
+      [2 * STATUS_STEP, 'sleeping'],
+      [3 * STATUS_STEP, 'running'],
+    ]);
+    expect(task!.step_seqs).toEqual({ prepare: STATUS_STEP + 2, 'cool-down': 3 * STATUS_STEP + 1 });
+    expect(task!.steps!['cool-down']).toMatchObject({ status: 'completed', ended_at: at(5) });
+    expect([task!.progress_seq, task!.seq]).toEqual([3 * STATUS_STEP + 2, 3 * STATUS_STEP + 2]);
+  });
+
   it(`keeps the last ${HISTORY_LIMIT} status changes, their seqs intact`, async () => {
     // Prepare
     const id = '01JNK8Z6S4Y5Q3W2E1R0T9P8A2';

@@ -111,15 +111,15 @@ describe('tasks.watch (local stack)', () => {
       task.task_id,
     );
     const history = (stored?.status_history ?? []).map((c) => `${c.seq} ${c.status} ${c.attempt}`);
-    const statuses = events
-      .filter((e) => e.event === 'status')
-      .map((e) => `${e.id} ${e.data.status} ${e.data.attempt}`);
+    const statuses = events.flatMap((e) =>
+      e.event === 'status' ? [`${e.id} ${e.data.status} ${e.data.attempt}`] : [],
+    );
     expect(history.map((h) => h.split(' ')[1])).toEqual(['scheduled', 'running', 'retrying', 'running', 'completed']);
     expect(statuses).toEqual(history);
     const ids = events.map((e) => e.id);
     expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b));
     // The second attempt's progress climbs to the end.
-    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data);
+    const progress = events.flatMap((e) => (e.event === 'progress' ? [e.data] : []));
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.attempt === 2)).toBe(true);
     expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((a, b) => a - b));

@@ -148,6 +148,117 @@ describe('eventsAfter', () => {
   });
 });
 
+describe('eventsAfter with durable steps', () => {
+  const t = (second: number) => new Date(Date.UTC(2025, 2, 4, 5, 0, second)).toISOString();
+  /**
+   * A workflow run: `prepare` stored on attempt 1, `process` failed it, attempt 2 stored `process`
+   * and reported progress, then `cool-down` suspended the task (its step change one past the status change's).
+   */
+  function sleepingWorkflow() {
+    const history: StatusChange[] = [
+      { seq: 0, status: 'pending', attempt: 0, at: t(0), progress: 0 },
+      { seq: M, status: 'running', attempt: 1, at: t(1), progress: 0 },
+      { seq: 2 * M, status: 'retrying', attempt: 1, at: t(3) },
+      { seq: 3 * M, status: 'running', attempt: 2, at: t(4), progress: 0 },
+      { seq: 4 * M, status: 'sleeping', attempt: 2, at: t(6) },
+    ];
+    return taskItem({
+      status: 'sleeping',
+      attempts: 2,
+      progress: 50,
+      seq: 4 * M + 1,
+      progress_seq: 3 * M + 2,
+      status_history: history,
+      steps: {
+        prepare: { kind: 'step', index: 0, status: 'completed', attempts: 1, started_at: t(1), ended_at: t(2) },
+        process: { kind: 'step', index: 1, status: 'completed', attempts: 2, started_at: t(4), ended_at: t(5) },
+        'cool-down': { kind: 'sleep', index: 2, status: 'sleeping', attempts: 1, started_at: t(6), wake_at: t(66) },
+      },
+      step_seqs: { 'cool-down': 4 * M + 1, process: 3 * M + 1, prepare: M + 1 },
+    });
+  }
+
+  it('interleaves step events with status events in seq order, each step with its latest status', () => {
+    // Act
+    const events = eventsAfter(sleepingWorkflow(), M, 0);
+
+    // Assess
+    expect(events.map((e) => [e.id, e.event, e.event === 'step' ? e.data.name : e.data.status])).toEqual([
+      [M + 1, 'step', 'prepare'],
+      [2 * M, 'status', 'retrying'],
+      [3 * M, 'status', 'running'],
+      [3 * M + 1, 'step', 'process'],
+      [4 * M, 'status', 'sleeping'],
+      [4 * M + 1, 'step', 'cool-down'],
+    ]);
+    expect(events[3]).toEqual({
+      event: 'step',
+      id: 3 * M + 1,
+      data: { name: 'process', kind: 'step', status: 'completed', attempts: 2, at: t(5) },
+    });
+    expect(events[5]!.data).toEqual({ name: 'cool-down', kind: 'sleep', status: 'sleeping', attempts: 1, at: t(6) });
+  });
+
+  it.each([
+    ['a step event', 3 * M + 1, [4 * M, 4 * M + 1]],
+    ['a status event', 4 * M, [4 * M + 1]],
+    ['the last event', 4 * M + 1, []],
+  ])('resumes after %s with exactly the later events', (_, after, ids) => {
+    expect(eventsAfter(sleepingWorkflow(), after).map((e) => e.id)).toEqual(ids);
+  });
+
+  it('does not send the progress again when a step was stored after it', () => {
+    // Prepare: running attempt 2 with progress at 3M+2 and `finish` stored at 3M+3.
+    const task = {
+      ...sleepingWorkflow(),
+      status: 'running' as const,
+      seq: 3 * M + 3,
+      status_history: sleepingWorkflow().status_history!.slice(0, 4),
+      step_seqs: { finish: 3 * M + 3 },
+      steps: {
+        finish: {
+          kind: 'step' as const,
+          index: 3,
+          status: 'completed' as const,
+          attempts: 1,
+          started_at: t(7),
+          ended_at: t(8),
+        },
+      },
+    };
+
+    // Act
+    const events = eventsAfter(task, 3 * M + 2);
+
+    // Assess
+    expect(events.map((e) => [e.id, e.event])).toEqual([[3 * M + 3, 'step']]);
+  });
+
+  it('sends nothing after the final status event, though a child marked its spawn step later', () => {
+    // Prepare: the parent completed at 2M; its child ended afterwards (seq 2M + 1).
+    const task = taskItem({
+      status: 'completed',
+      attempts: 1,
+      progress: 100,
+      seq: 2 * M + 1,
+      status_history: [
+        { seq: M, status: 'running', attempt: 1, at: t(1), progress: 0 },
+        { seq: 2 * M, status: 'completed', attempt: 1, at: t(3), progress: 100 },
+      ],
+      steps: { child: { kind: 'child', index: 0, status: 'completed', attempts: 1, started_at: t(2), ended_at: t(9) } },
+      step_seqs: { child: 2 * M + 1 },
+    });
+
+    // Act
+    const events = eventsAfter(task, M);
+    const afterFinal = eventsAfter(task, 2 * M);
+
+    // Assess
+    expect(events.map((e) => e.id)).toEqual([2 * M]);
+    expect(afterFinal).toEqual([]);
+  });
+});
+
 describe('parseLastEventId', () => {
   it.each([
     ['3000002', 3000002],

@@ -67,9 +67,15 @@ describe('TaskWatch', () => {
     const items = await drain(watch);
 
     // Assess
-    expect(watch.initial.map((e) => [e.event, e.id, e.data.progress])).toEqual([['status', M + 1, 20]]);
+    expect(watch.initial.map((e) => [e.event, e.id, e.event === 'step' ? e.data.name : e.data.progress])).toEqual([
+      ['status', M + 1, 20],
+    ]);
     expect(
-      items.map((i) => (i.kind === 'event' ? [i.event.event, i.event.id, i.event.data.progress] : i.kind)),
+      items.map((i) =>
+        i.kind !== 'event'
+          ? i.kind
+          : [i.event.event, i.event.id, i.event.event === 'step' ? i.event.data.name : i.event.data.progress],
+      ),
     ).toEqual([
       ['progress', M + 3, 60],
       ['status', 2 * M, 100],
@@ -91,6 +97,54 @@ describe('TaskWatch', () => {
       TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', '../../etc'),
     ).rejects.toBeInstanceOf(NotFoundError);
     expect(reader.reads).toHaveLength(1);
+  });
+
+  it('follows step events between status events, and a superseded status change keeps the last progress sent', async () => {
+    // Prepare: `prepare` stored at M + 2 (after progress 20 at M + 1); then attempt 1 retried and attempt 2 started.
+    const withStep = (task: Task, status: 'completed' | 'failed', stepSeq: number): Task => ({
+      ...task,
+      seq: Math.max(task.seq ?? 0, stepSeq),
+      progress_seq: M + 1,
+      steps: { prepare: { kind: 'step', index: 0, status, attempts: 1, started_at: at, ended_at: at } },
+      step_seqs: { prepare: stepSeq },
+    });
+    const retried: Task = {
+      ...running(0, 0),
+      attempts: 2,
+      seq: 3 * M,
+      status_history: [
+        ...running(0, 0).status_history!,
+        { seq: 2 * M, status: 'retrying', attempt: 1, at },
+        { seq: 3 * M, status: 'running', attempt: 2, at, progress: 0 },
+      ],
+    };
+    const done: Task = {
+      ...retried,
+      status: 'completed',
+      progress: 100,
+      seq: 4 * M,
+      status_history: [...retried.status_history!, { seq: 4 * M, status: 'completed', attempt: 2, at, progress: 100 }],
+    };
+    const reader = scripted(
+      running(20, 1),
+      withStep(running(20, 1), 'completed', M + 2),
+      withStep(retried, 'completed', M + 2),
+      withStep(done, 'completed', M + 2),
+    );
+
+    // Act
+    const watch = await TaskWatch.open({ reader, clock: systemClock, settings: FAST }, 'acme', 'T1');
+    const events = (await drain(watch)).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
+
+    // Assess
+    expect(
+      events.map((e) => [e.event, e.id, e.event === 'step' ? `${e.data.name} ${e.data.status}` : e.data.progress]),
+    ).toEqual([
+      ['step', M + 2, 'prepare completed'],
+      ['status', 2 * M, 20],
+      ['status', 3 * M, 0],
+      ['status', 4 * M, 100],
+    ]);
   });
 
   it('resumes after Last-Event-ID with what the client missed', async () => {

@@ -2,7 +2,7 @@ import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-pa
 import { TasklaneApiError } from '../errors';
 import { sleep } from '../retry';
 import { retryDelayMs, type OpenResponse, type Transport } from '../transport';
-import type { TaskEventData, TaskStatus, TaskStreamEvent } from '../types';
+import type { StepEventData, TaskEventData, TaskStatus, TaskStreamEvent } from '../types';
 
 export interface WatchOptions {
   /** Stops watching: the iterator rejects with the signal's reason and the connection closes. */
@@ -112,11 +112,11 @@ export async function* watchTask(
   }
 }
 
-/** A `status` or `progress` event; other event names (none today) are skipped. */
+/** A `status`, `progress` or `step` event; other event names (none today) are skipped. */
 function toTaskEvent(message: EventSourceMessage, response: Response): TaskStreamEvent | undefined {
-  if (message.event !== 'status' && message.event !== 'progress') return undefined;
+  if (message.event !== 'status' && message.event !== 'progress' && message.event !== 'step') return undefined;
   const id = Number(message.id);
-  const data = parseJson(message.data) as TaskEventData | undefined;
+  const data = parseJson(message.data) as TaskStreamEvent['data'] | undefined;
   if (!Number.isSafeInteger(id) || typeof data?.status !== 'string')
     throw new TasklaneApiError(
       response.status,
@@ -125,7 +125,9 @@ function toTaskEvent(message: EventSourceMessage, response: Response): TaskStrea
       undefined,
       response.headers,
     );
-  return { event: message.event, id, data };
+  return message.event === 'step'
+    ? { event: 'step', id, data: data as StepEventData }
+    : { event: message.event, id, data: data as TaskEventData };
 }
 
 function parseJson(text: string): unknown {

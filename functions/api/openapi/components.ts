@@ -65,6 +65,7 @@ function schemas(types: TaskTypes): Record<string, Json> {
     [views.rotatedSecret, 'RotatedSecret'],
     [views.health, 'Health'],
     [views.taskEventData, 'TaskEventData'],
+    [views.stepEventData, 'StepEventData'],
   ];
   for (const [schema, id] of responses) registry.add(schema, { id });
 

@@ -28,9 +28,11 @@ export const errorResponse = z.object({
 
 const taskError = z.object({ name: z.string(), message: z.string() });
 
+const stepKind = z.enum(['step', 'sleep', 'token', 'child', 'children']);
+
 const step = z.object({
   name: z.string(),
-  kind: z.enum(['step', 'sleep', 'token', 'child', 'children']),
+  kind: stepKind,
   status: z.string(),
   attempts: z.int(),
   started_at: instant,
@@ -189,4 +191,13 @@ export const taskEventData = z.object({
   progress: z.int().min(0).max(100),
   message: z.string().optional(),
   attempt: z.int(),
+});
+
+/** The `data:` of a `step` event of GET /tasks/{id}/stream: a durable step's new status. */
+export const stepEventData = z.object({
+  name: z.string(),
+  kind: stepKind,
+  status: z.string(),
+  attempts: z.int(),
+  at: instant.meta({ description: 'When the step ended, for an ended status; when it started otherwise.' }),
 });

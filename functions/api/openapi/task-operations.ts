@@ -121,7 +121,7 @@ export function taskOperations(): Record<string, Json> {
       tags: ['tasks'],
       summary: 'Watch a task (Server-Sent Events)',
       description:
-        'Events `status` and `progress`, each with `id:` (its sequence number) and `data:` a TaskEventData JSON object; `: heartbeat` comments keep the connection open. It starts with the task as it is, ends after the final status event (or after 14 minutes: reconnect with `Last-Event-ID`).',
+        'Events `status` and `progress`, each with `id:` (its sequence number) and `data:` a TaskEventData JSON object, and `step` (a durable step changed status) with a StepEventData object; `: heartbeat` comments keep the connection open. It starts with the task as it is, ends after the final status event (or after 14 minutes: reconnect with `Last-Event-ID`).',
       parameters: [
         TASK_ID,
         {
@@ -136,7 +136,8 @@ export function taskOperations(): Record<string, Json> {
       ],
       responses: {
         200: {
-          description: 'The stream; each event’s `data` is a TaskEventData object.',
+          description:
+            'The stream; each `status` and `progress` event’s `data` is a TaskEventData object, each `step` event’s a StepEventData object.',
           content: {
             'text/event-stream': {
               schema: { type: 'string' },

@@ -39,7 +39,10 @@ function stream(chunks: string[], then: 'end' | 'break' | 'hang' = 'end'): Step 
 
 async function collect(events: AsyncIterable<TaskStreamEvent>): Promise<string[]> {
   const seen: string[] = [];
-  for await (const e of events) seen.push(`${e.id} ${e.event} ${e.data.status} ${e.data.progress}`);
+  for await (const e of events)
+    seen.push(
+      `${e.id} ${e.event} ${e.event === 'step' ? e.data.name : ''}${e.data.status} ${e.event === 'step' ? e.data.attempts : e.data.progress}`,
+    );
   return seen;
 }
 
@@ -74,6 +77,39 @@ describe('tasks.watch', () => {
     expect(events).toEqual(['1000000 status running 0', '1000001 progress running 50', '2000000 status completed 100']);
     expect(seen[0]?.url).toBe(`http://127.0.0.1:3000/tasks/${ID}/stream`);
     expect(seen[0]?.headers['last-event-id']).toBeUndefined();
+  });
+
+  it('yields step events with their data, and resumes after one', async () => {
+    // Prepare
+    const step = (id: number, name: string, status: string) =>
+      `event: step\ndata: ${JSON.stringify({ name, kind: 'sleep', status, attempts: 1, at: '2026-12-02T00:00:00.000Z' })}\nid: ${id}\n\n`;
+    const { tasklane, seen } = client([
+      stream(['retry: 5\n\n', sse('status', 1000000, 'running', 0), step(2000001, 'cool-down', 'sleeping')], 'end'),
+      stream([
+        sse('status', 3000000, 'running', 0),
+        step(3000001, 'cool-down', 'completed'),
+        sse('status', 4000000, 'completed', 100),
+      ]),
+    ]);
+
+    // Act
+    const events: TaskStreamEvent[] = [];
+    for await (const event of tasklane.tasks.watch(ID)) events.push(event);
+
+    // Assess
+    expect(events[1]).toEqual({
+      event: 'step',
+      id: 2000001,
+      data: { name: 'cool-down', kind: 'sleep', status: 'sleeping', attempts: 1, at: '2026-12-02T00:00:00.000Z' },
+    });
+    expect(events.map((e) => `${e.id} ${e.event} ${e.data.status}`)).toEqual([
+      '1000000 status running',
+      '2000001 step sleeping',
+      '3000000 status running',
+      '3000001 step completed',
+      '4000000 status completed',
+    ]);
+    expect(seen.map((r) => r.headers['last-event-id'])).toEqual([undefined, '2000001']);
   });
 
   it('resumes a dropped connection with Last-Event-ID, never yielding the event cut off mid-way', async () => {

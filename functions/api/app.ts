@@ -4,7 +4,7 @@ import { PayloadTooLargeError } from '../core/errors';
 import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';
 import { systemClock, type Clock, type Log } from '../core/ports';
-import { toView } from '../core/task';
+import { toDetailView, toView } from '../core/task';
 import type { TaskService } from '../core/task-service';
 import type { TaskTypes } from '../core/task-types';
 import type { AppEnv, TenantResolver } from './context';
@@ -110,7 +110,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     return c.json({ items: page.items.map(toView), next_cursor: page.nextCursor ?? null });
   });
 
-  app.get('/tasks/:id', async (c) => c.json(toView(await deps.tasks.get(c.get('tenant'), c.req.param('id')))));
+  app.get('/tasks/:id', async (c) => c.json(toDetailView(await deps.tasks.get(c.get('tenant'), c.req.param('id')))));
 
   app.post('/tasks/:id/rerun', async (c) => {
     const { payload } = parseOrThrow(rerunBody, await readOptionalJson(c.req.raw), 'request body');

@@ -158,6 +158,18 @@ export interface TaskView {
   steps?: StepView[];
 }
 
+/** One task as GET /tasks/{id} shows it: the view and its status changes, oldest first (at most 50 kept). */
+export interface TaskDetailView extends TaskView {
+  status_history: Array<Omit<StatusChange, 'seq'>>;
+}
+
+export function toDetailView(task: Task): TaskDetailView {
+  return {
+    ...toView(task),
+    status_history: (task.status_history ?? []).map(({ seq: _seq, ...change }) => change),
+  };
+}
+
 export function toView(task: Task): TaskView {
   return {
     task_id: task.id,

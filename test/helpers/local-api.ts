@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { expect, vi } from 'vitest';
 import type { BackoffSettings } from '../../functions/core/retry-policy';
-import type { TaskView } from '../../functions/core/task';
+import type { TaskDetailView, TaskView } from '../../functions/core/task';
 
 /** A task as the API returns it, or the API's JSON error. */
-type TaskBody = TaskView & { error?: any };
+type TaskBody = TaskView & Partial<Pick<TaskDetailView, 'status_history'>> & { error?: any };
 
 export interface ApiResponse<T = any> {
   status: number;

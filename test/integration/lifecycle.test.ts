@@ -76,6 +76,28 @@ describe('task lifecycle (local stack)', () => {
     expect(task.error).toBeUndefined();
   });
 
+  it('shows every status change of a task on GET /tasks/{id}, and keeps the list light', async () => {
+    // Prepare
+    const created = await api.create('generic', { steps: 1, step_ms: 0, fail_attempts: 1 });
+    await api.waitFor(created.body.task_id, isTerminalView);
+
+    // Act
+    const { body } = await api.get(created.body.task_id);
+    const listed = (await api.list('?limit=5')).body.items.find((t) => t.task_id === created.body.task_id);
+
+    // Assess
+    expect(body.status_history!.map((c) => [c.status, c.attempt])).toEqual([
+      ['pending', 0],
+      ['running', 1],
+      ['retrying', 1],
+      ['running', 2],
+      ['completed', 2],
+    ]);
+    expect(body.status_history!.every((c) => !Number.isNaN(Date.parse(c.at)))).toBe(true);
+    expect(listed).toBeDefined();
+    expect(listed).not.toHaveProperty('status_history');
+  });
+
   it('marks a task failed after its last attempt and leaves the message in the DLQ', async () => {
     // Prepare
     const queue = stack.queues.find((q) => q.type.name === 'generic')!;

@@ -83,6 +83,10 @@ export const task = z.object({
   suspended_step: z.string().optional(),
   parent_id: z.string().optional(),
   steps: z.array(step).optional(),
+  status_history: z
+    .array(z.object({ status, attempt: z.int(), at: instant, progress: z.int().optional() }))
+    .optional()
+    .meta({ description: 'GET /tasks/{id} only: every status change, oldest first (the last 50 kept).' }),
 });
 
 const page = <T extends z.ZodType>(item: T) =>

@@ -1,24 +1,25 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DeadLetter, TaskDeadLetters } from '../core/task-redrive';
+import { SqsQueueDepths } from './sqs-queue-depths';
 
 /** The task types' dead-letter queues on SQS, by type. */
 export class SqsTaskDeadLetters implements TaskDeadLetters {
+  private readonly depths: SqsQueueDepths;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly dlqUrls: Record<string, string>,
-  ) {}
+  ) {
+    this.depths = new SqsQueueDepths(sqs, dlqUrls);
+  }
 
-  async depth(type: string): Promise<number> {
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.url(type), AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+  depth(type: string): Promise<number> {
+    return this.depths.depth(type);
   }
 
   async receive(type: string, hideSeconds: number): Promise<DeadLetter[]> {

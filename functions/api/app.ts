@@ -22,6 +22,7 @@ import { registerTaskTypeRoutes } from './task-type-routes';
 import { registerTokenRoutes } from './token-routes';
 import type { TokenService } from '../core/token-service';
 import type { TaskDeadLetters } from '../core/task-redrive';
+import type { QueueDepths } from '../core/queue-depths';
 import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson, readOptionalJson } from './json-body';
 import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   types: TaskTypes;
   /** The types' dead-letter queues: GET /task-types shows their depth, POST /task-types/{type}/redrive empties them. */
   deadLetters?: TaskDeadLetters;
+  /** The types' queues: GET /task-types shows their depth. */
+  queueDepths?: QueueDepths;
   resolveTenant: TenantResolver;
   log: Log;
   /** The tenant's webhook signing secret (GET /webhooks/secret, POST /webhooks/secret/rotate). */
@@ -84,6 +87,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     log: deps.log,
     clock: deps.clock ?? systemClock,
     deadLetters: deps.deadLetters,
+    queueDepths: deps.queueDepths,
   });
 
   if (deps.events) registerEventRoutes(app, deps.events);

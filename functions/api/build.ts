@@ -18,6 +18,7 @@ import { unlimited } from '../core/rate-limiter';
 import { TaskService } from '../core/task-service';
 import { DynamoScheduleStore } from '../adapters/dynamo-schedule-store';
 import { SqsTaskDeadLetters } from '../adapters/sqs-dead-letters';
+import { SqsQueueDepths } from '../adapters/sqs-queue-depths';
 import { ScheduleService } from '../core/schedule-service';
 import { TokenService } from '../core/token-service';
 import { DynamoTokenStore } from '../adapters/dynamo-token-store';
@@ -119,6 +120,7 @@ export function buildApi(
     uploads,
     schedules,
     tokens,
+    queueDepths: new SqsQueueDepths(clients.sqs, config.queueUrls),
     // Every type's DLQ or none: a redrive route that knows half the types would surprise its caller.
     deadLetters:
       Object.keys(config.dlqUrls).length > 0 && taskTypeNames().every((type) => config.dlqUrls[type])

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import * as z from 'zod';
 import { NotFoundError } from '../core/errors';
 import type { Clock, Log } from '../core/ports';
+import type { QueueDepths } from '../core/queue-depths';
 import { redriveTaskDeadLetters, type TaskDeadLetters } from '../core/task-redrive';
 import type { TaskService } from '../core/task-service';
 import type { TaskTypes } from '../core/task-types';
@@ -14,15 +15,16 @@ export interface TaskTypeRouteDeps {
   clock: Clock;
   /** The types' dead-letter queues: `dlq_depth` and the redrive route exist only with them. */
   deadLetters?: TaskDeadLetters;
+  /** The types' queues: `queue_depth` exists only with them. */
+  queueDepths?: QueueDepths;
 }
 
-/** GET /task-types (with each type's DLQ depth) and POST /task-types/{type}/redrive. */
+/** GET /task-types (with each type's queue and DLQ depth) and POST /task-types/{type}/redrive. */
 export function registerTaskTypeRoutes(app: Hono<AppEnv>, deps: TaskTypeRouteDeps): void {
   app.get('/task-types', async (c) => {
     const types = deps.types.list();
-    const depths = deps.deadLetters
-      ? await Promise.all(types.map((t) => deps.deadLetters!.depth(t.name)))
-      : types.map(() => undefined);
+    const depthsOf = (queues: QueueDepths | undefined) => Promise.all(types.map((t) => queues?.depth(t.name)));
+    const [queueDepths, dlqDepths] = await Promise.all([depthsOf(deps.queueDepths), depthsOf(deps.deadLetters)]);
     return c.json({
       items: types.map((t, i) => ({
         name: t.name,
@@ -30,7 +32,8 @@ export function registerTaskTypeRoutes(app: Hono<AppEnv>, deps: TaskTypeRouteDep
         payload_schema: z.toJSONSchema(t.payloadSchema, { io: 'input', unrepresentable: 'any' }),
         max_attempts: t.settings.maxAttempts,
         timeout_seconds: t.settings.timeoutSeconds,
-        ...(depths[i] === undefined ? {} : { dlq_depth: depths[i] }),
+        ...(queueDepths[i] === undefined ? {} : { queue_depth: queueDepths[i] }),
+        ...(dlqDepths[i] === undefined ? {} : { dlq_depth: dlqDepths[i] }),
       })),
     });
   });

@@ -1,5 +1,6 @@
 import { NotFoundError, RateLimitedError } from './errors';
 import type { Clock, Log, TaskMessage } from './ports';
+import type { QueueDepths } from './queue-depths';
 import { isTerminal } from './task';
 import type { TaskService } from './task-service';
 
@@ -11,9 +12,7 @@ export interface DeadLetter {
 }
 
 /** The dead-letter queues of the task types (SQS: one DLQ per type). */
-export interface TaskDeadLetters {
-  /** Messages waiting in the type's DLQ (approximate, as SQS counts them). */
-  depth(type: string): Promise<number>;
+export interface TaskDeadLetters extends QueueDepths {
   /** Up to 10 messages, hidden from other receivers for `hideSeconds`. */
   receive(type: string, hideSeconds: number): Promise<DeadLetter[]>;
   delete(type: string, receiptHandle: string): Promise<void>;

@@ -60,6 +60,9 @@ export class RuntimeEnvironment {
     );
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
+    // GET /task-types shows each type's queue depth (URLs set with the task writer's environment). CDK's
+    // grantSendMessages includes this action today; granted by name so the depth does not rest on that.
+    for (const queue of this.props.queues.values()) queue.grant(fn, 'sqs:GetQueueAttributes');
     // GET /task-types shows each DLQ's depth; POST /task-types/{type}/redrive receives and deletes its messages.
     for (const [type, dlq] of this.props.deadLetterQueues) {
       fn.addEnvironment(dlqUrlEnvName(type), dlq.queueUrl);

@@ -185,7 +185,7 @@ describe('dashboard (GET /) in Chromium', () => {
     await page.keyboard.press('Escape');
     const failing = await createFromForm({ steps: 1, step_ms: 0, fail_attempts: 5 });
     await expect.poll(() => statusOf(failing), { timeout: 60_000 }).toBe('failed');
-    const redrive = page.locator('#dlqs tr:has(td:text-is("generic")) button');
+    const redrive = page.locator('#task-types tr[data-type="generic"] button');
     await expect
       .poll(
         async () => {
@@ -204,6 +204,54 @@ describe('dashboard (GET /) in Chromium', () => {
       .poll(() => page.textContent('#banner'), { timeout: 30_000 })
       .toContain('Redrove 1 generic task(s) into reruns');
     await expect.poll(() => redrive.count(), { timeout: 10_000 }).toBe(0);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it("shows each type's queue depth, the last hour's waits and run times, a chart of finished tasks, and event batches", async () => {
+    // Prepare: a few generic tasks that complete (the DLQ test above left one that failed), and a full batch of events.
+    const ids = await Promise.all(
+      Array.from(
+        { length: 3 },
+        async () => (await api.create('generic', { steps: 1, step_ms: 0 })).body.task_id as string,
+      ),
+    );
+    await expect
+      .poll(async () => (await Promise.all(ids.map(fetchTask))).map((t) => t.status), { timeout: 30_000 })
+      .toEqual(['completed', 'completed', 'completed']);
+    await api.request(
+      'POST',
+      '/events',
+      Array.from({ length: 10 }, (_, n) => ({ n })),
+    );
+    const generic = page.locator('#task-types tr[data-type="generic"]');
+    const bars = (outcome: string) => generic.locator(`svg[data-chart="finished"] rect[data-outcome="${outcome}"]`);
+
+    // Act
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await generic.locator('svg[data-chart="finished"]').waitFor({ timeout: 10_000 });
+          return (await bars('completed').count()) > 0 && (await page.locator('#batches tr').count()) > 0;
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe(true);
+
+    // Assess
+    expect(await bars('failed').count()).toBeGreaterThan(0);
+    const completedTitles = await bars('completed').evaluateAll((rects) => rects.map((r) => r.textContent ?? ''));
+    const completed = completedTitles.reduce((sum, title) => sum + Number.parseInt(title, 10), 0);
+    expect(completed).toBeGreaterThanOrEqual(3);
+    for (const stat of ['wait-p50', 'wait-p95', 'run-p50', 'run-p95']) {
+      expect(await generic.locator(`[data-stat="${stat}"]`).textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
+    }
+    const queueDepths = await page.locator('#task-types [data-stat="queue-depth"]').allTextContents();
+    expect(queueDepths.length).toBeGreaterThan(1);
+    for (const depth of queueDepths) expect(depth).toMatch(/^\d+$/);
+    expect(await page.locator('#batches tr').first().locator('td').nth(1).textContent()).toBe('10');
+    await page.locator('#task-types').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${RESULTS}/dashboard-stats.png`, fullPage: true });
     expect(browserErrors).toEqual([]);
   });
 
@@ -394,6 +442,8 @@ describe('dashboard (GET /) in Chromium', () => {
     // Assess
     expect(children).toHaveLength(2);
     expect(timeline[0]).toBe('pending');
+    // The full status_history of GET /tasks/{id}: the wait for the children shows, not only start and end.
+    expect(timeline).toContain('waiting');
     expect(timeline.at(-1)).toBe('completed');
     expect(times).toBe(timeline.length);
     expect(childStep.slice(1, 4)).toEqual(['child', 'completed', '1']);

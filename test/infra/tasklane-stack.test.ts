@@ -377,6 +377,23 @@ describe('TasklaneStack', () => {
       }
     });
 
+    it("lets the API read each type's queue attributes (queue depth)", () => {
+      const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+        f.Properties.Description?.includes('HTTP API'),
+      )!;
+      const statements = statementsOfFunction(synth.template, fn);
+
+      for (const type of TASK_TYPES) {
+        const { queueId } = taskTypeResources(synth.template, type.name);
+        expect(referencedId(fn.Properties.Environment.Variables[queueUrlEnvName(type.name)])).toBe(queueId);
+        expect(statements).toContainEqual({
+          Effect: 'Allow',
+          Action: 'sqs:GetQueueAttributes',
+          Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        });
+      }
+    });
+
     it('lets the authorizer read single items and nothing else', () => {
       const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
         f.Properties.Description?.includes('authorizer'),

@@ -33,6 +33,17 @@ describe('task DLQ redrive (local stack)', () => {
   const failing = async (client: ReturnType<typeof apiClient>) =>
     (await client.create('generic', { steps: 1, step_ms: 0, fail_attempts: 5 })).body.task_id as string;
 
+  it("shows each type's queue depth next to its DLQ depth", async () => {
+    // Act
+    const { status, body } = await api.request('GET', '/task-types');
+
+    // Assess
+    expect(status).toBe(200);
+    for (const type of body.items) {
+      expect(type).toMatchObject({ queue_depth: expect.any(Number), dlq_depth: expect.any(Number) });
+    }
+  });
+
   it("shows each type's DLQ depth and turns the tenant's dead-lettered tasks into reruns, once", async () => {
     // Prepare
     const [theirs, ...ours] = await Promise.all([failing(other), failing(api), failing(api)]);

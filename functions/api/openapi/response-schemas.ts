@@ -105,7 +105,14 @@ export const taskTypeList = z.object({
       payload_schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the payload.' }),
       max_attempts: z.int(),
       timeout_seconds: z.int(),
-      dlq_depth: z.int().optional(),
+      queue_depth: z
+        .int()
+        .optional()
+        .meta({ description: 'Messages waiting in the type’s queue (SQS ApproximateNumberOfMessages).' }),
+      dlq_depth: z
+        .int()
+        .optional()
+        .meta({ description: 'Messages in the type’s dead-letter queue (SQS ApproximateNumberOfMessages).' }),
     }),
   ),
 });

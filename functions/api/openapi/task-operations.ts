@@ -154,7 +154,7 @@ export function taskOperations(): Record<string, Json> {
       tags: ['task types'],
       summary: 'List the task types',
       description:
-        'Each type with its payload’s JSON Schema, attempts, timeout and (with dead-letter queues) `dlq_depth`.',
+        'Each type with its payload’s JSON Schema, attempts, timeout, `queue_depth` and (with dead-letter queues) `dlq_depth`.',
       responses: {
         200: jsonResponse('The registered types.', schemaRef('TaskTypeList'), {
           items: [
@@ -165,6 +165,7 @@ export function taskOperations(): Record<string, Json> {
               payload_schema: { type: 'object' },
               max_attempts: 5,
               timeout_seconds: 900,
+              queue_depth: 0,
               dlq_depth: 0,
             },
           ],

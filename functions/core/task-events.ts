@@ -62,9 +62,10 @@ export function eventsAfter(task: Task, after: number, lastProgress = 0): TaskEv
     .filter((change) => change.seq > after)
     .map((change) => statusEvent(task, change, change === latest, lastProgress));
   events.push(...stepEvents(task, after));
-  // Items written before progress writes kept their own seq: the latest write was progress.
-  const progressSeq = task.progress_seq ?? seq;
-  if (progressSeq > latest.seq && progressSeq > after && task.status === 'running') {
+  // Items written before progress writes kept their own seq (they have no step seqs either): the latest write
+  // was progress. Newer items without progress_seq had no progress write: their seq may be a step's.
+  const progressSeq = task.progress_seq ?? (task.step_seqs ? undefined : seq);
+  if (progressSeq !== undefined && progressSeq > latest.seq && progressSeq > after && task.status === 'running') {
     events.push({
       event: 'progress',
       id: progressSeq,

@@ -234,6 +234,26 @@ describe('eventsAfter with durable steps', () => {
     expect(events.map((e) => [e.id, e.event])).toEqual([[3 * M + 3, 'step']]);
   });
 
+  it('sends a stored step once, not also as progress, in an attempt that reported no progress', () => {
+    // Prepare: attempt 1 running, `prepare` stored at M+1 and `process` at M+2; no progress write yet.
+    const { progress_seq: _none, ...withoutProgressSeq } = sleepingWorkflow();
+    const task = {
+      ...withoutProgressSeq,
+      status: 'running' as const,
+      attempts: 1,
+      progress: 0,
+      seq: M + 2,
+      status_history: sleepingWorkflow().status_history!.slice(0, 2),
+      step_seqs: { prepare: M + 1, process: M + 2 },
+    };
+
+    // Act
+    const events = eventsAfter(task, M + 1);
+
+    // Assess
+    expect(events.map((e) => [e.id, e.event])).toEqual([[M + 2, 'step']]);
+  });
+
   it('sends nothing after the final status event, though a child marked its spawn step later', () => {
     // Prepare: the parent completed at 2M; its child ended afterwards (seq 2M + 1).
     const task = taskItem({

@@ -2,7 +2,7 @@ import { allChildrenEnded, nextChildCheck } from './child-fan-in';
 import { ChildrenTimeoutError, PermanentTaskError } from './errors';
 import { childTaskId } from './ids';
 import type { Suspension } from './ports';
-import { unstorableStep, STEP_LIMITS } from './step-limits';
+import { jsonBytes, unstorableStep, STEP_LIMITS } from './step-limits';
 import { sweepAtForPending } from './sweep-policy';
 import type { Task } from './task';
 import type { ChildTasks } from './task-services';
@@ -117,7 +117,7 @@ export async function waitForChildren(
     status: 'completed',
     ended_at: journal.now(),
     result: outcomes,
-    result_bytes: Buffer.byteLength(JSON.stringify(outcomes), 'utf8'),
+    result_bytes: jsonBytes(outcomes),
   };
   const unstorable = unstorableStep({ payload: journal.task.payload, steps: journal.entries() }, name, completed);
   if (unstorable) {

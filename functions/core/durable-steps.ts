@@ -8,7 +8,7 @@ import {
 } from './errors';
 import { spawnChild, waitForChildren, type ChildJournal } from './child-steps';
 import type { Clock, TaskLifecycle, WriteResult } from './ports';
-import { STEP_LIMITS, unstorableStep } from './step-limits';
+import { jsonBytes, STEP_LIMITS, unstorableStep } from './step-limits';
 import { newToken } from './step-tokens';
 import { STORABLE } from './storable-json';
 import { sweepAtForScheduled } from './sweep-policy';
@@ -277,8 +277,4 @@ function checkSeconds(what: string, seconds: unknown): void {
       `${what}: a number of seconds from 1 to ${STEP_LIMITS.maxSuspendSeconds} (one year) is required; got ${String(seconds)}.`,
     );
   }
-}
-
-function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
 }

@@ -31,3 +31,8 @@ export function unstorableStep(task: Pick<Task, 'payload' | 'steps'>, name: stri
     )
   );
 }
+
+/** A step result's `result_bytes`: its JSON size in UTF-8 (0 for no result). */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
+}

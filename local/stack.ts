@@ -5,6 +5,7 @@ import { DynamoApiKeyStore } from '../functions/adapters/dynamo-api-key-store';
 import { buildApi } from '../functions/api/build';
 import type { WatchSettings } from '../functions/core/task-watch';
 import type { BackoffSettings } from '../functions/core/retry-policy';
+import { buildBrowserBundle } from '../client/browser-bundle';
 import { loadDashboardHtml } from '../functions/dashboard/page';
 import type { TenantResolver } from '../functions/api/context';
 import { DEFAULTS, type RuntimeConfig } from '../functions/config';
@@ -155,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       flushTrigger,
       stream: options.stream,
       // Loopback only, for the local tenant: the dashboard opens ready to use.
-      dashboard: { html: loadDashboardHtml(), apiKey },
+      dashboard: { html: loadDashboardHtml(), apiKey, clientScript: buildBrowserBundle },
     });
     const server = createLocalServer({ fetch: app.fetch, port: options.port ?? 3000, hostname: '127.0.0.1' });
     await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,12 @@ export interface DashboardOptions {
    * and only a page asked for by a loopback name gets it; a deployed dashboard asks for one.
    */
   apiKey?: string;
+  /**
+   * The browser build of @tasklane/client (client/browser-bundle.ts), served at GET /client.js for
+   * the page to import: the dashboard calls the API through the same client as everyone else.
+   * Asked for once, on the first request.
+   */
+  clientScript?: () => Promise<string> | string;
 }
 
 /**
@@ -34,8 +40,9 @@ export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions):
     : keyless;
   const policy = [
     "default-src 'none'",
-    // The preset key is a meta tag, not a script or style: both pages have the same hashes.
-    `script-src ${inlineHashes(keyless, 'script')}`,
+    // The preset key is a meta tag, not a script or style: both pages have the same hashes. 'self'
+    // is the client module the page imports (GET /client.js).
+    `script-src 'self' ${inlineHashes(keyless, 'script')}`,
     `style-src ${inlineHashes(keyless, 'style')}`,
     "connect-src 'self'",
     "img-src 'self' data:",
@@ -51,11 +58,29 @@ export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions):
     c.header('Cache-Control', 'no-store');
     return c.html(LOOPBACK_HOST.test(c.req.header('host') ?? '') ? withKey : keyless);
   });
+
+  const { clientScript } = options;
+  if (!clientScript) return;
+  let script: Promise<string> | undefined;
+  app.get('/client.js', async (c) => {
+    // A failed read is not kept: the next request tries again.
+    script ??= Promise.resolve(clientScript()).catch((error: unknown) => {
+      script = undefined;
+      throw error;
+    });
+    c.header('Content-Type', 'text/javascript; charset=utf-8');
+    c.header('X-Content-Type-Options', 'nosniff');
+    // The page is never cached (no-store); its module may be for a few minutes.
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.body(await script);
+  });
 }
 
 /** CSP sources allowing exactly the page's inline <script> or <style> blocks. */
 function inlineHashes(page: string, tag: 'script' | 'style'): string {
-  const blocks = [...page.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1] ?? '');
+  const blocks = [...page.matchAll(new RegExp(`<${tag}(?: type="module")?>([\\s\\S]*?)</${tag}>`, 'g'))].map(
+    (m) => m[1] ?? '',
+  );
   return (
     blocks.map((block) => `'sha256-${createHash('sha256').update(block, 'utf8').digest('base64')}'`).join(' ') ||
     "'none'"

@@ -1,7 +1,8 @@
 /** Lambda entry of the API: API Gateway REST proxy events into the one Hono app. */
 import { handle } from 'hono/aws-lambda';
+import { readBundledClientScript } from '../dashboard/client-script';
 import html from '../dashboard/index.html';
 import { buildApiFromEnv } from './build';
 
 // No preset key: a deployed dashboard asks its user for one.
-export const handler = handle(buildApiFromEnv(process.env, { html }));
+export const handler = handle(buildApiFromEnv(process.env, { html, clientScript: readBundledClientScript }));

@@ -18,8 +18,12 @@ import {
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { browserBundleCommand } from '../../client/browser-bundle';
 import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
+import { CLIENT_SCRIPT_FILE } from '../../functions/dashboard/client-script';
 import type { TasklaneConfig } from '../config';
+import { PROJECT_ROOT } from '../paths';
 import { thresholdAlarm } from './alarm';
 import { ApiGatewayAccount } from './api-gateway-account';
 import { addJsonGatewayResponses } from './gateway-responses';
@@ -78,6 +82,8 @@ export class TasklaneApi extends Construct {
       memoryMb: 512,
       logRetention: config.logRetentionDays,
       noDeadLetterQueueBecause: synchronousOnly,
+      // GET /client.js: the client's browser build, which the dashboard imports.
+      afterBundling: (outputDir) => [browserBundleCommand(PROJECT_ROOT, join(outputDir, CLIENT_SCRIPT_FILE))],
     });
     this.authorizerFunction = new TasklaneFunction(this, 'Authorizer', {
       entry: 'functions/auth/authorizer.ts',
@@ -196,6 +202,14 @@ export class TasklaneApi extends Construct {
       id: 'AwsSolutions-APIG4',
       reason:
         'GET / is the dashboard page: static HTML with no data and no key in it. The page asks the user for an API key and calls the authorized routes with it.',
+    });
+    const clientModule = api.root
+      .addResource('client.js')
+      .addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
+    Validations.of(clientModule).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /client.js is the browser build of the open-source client that the dashboard page imports: static code, no data.',
     });
     const health = api.root
       .addResource('health')

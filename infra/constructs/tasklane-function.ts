@@ -18,6 +18,8 @@ export interface TasklaneFunctionProps {
    * invocations, and no Tasklane function is invoked asynchronously.
    */
   noDeadLetterQueueBecause: string;
+  /** Shell commands that add files to the bundle's folder after esbuild wrote it (the API's client module). */
+  afterBundling?: (outputDir: string) => string[];
 }
 
 /**
@@ -73,6 +75,13 @@ export class TasklaneFunction extends Construct {
         logLevel: LogLevel.WARNING,
         // The dashboard page is imported as a string (functions/api/handler.ts): no file to read at run time.
         loader: { '.html': 'text' },
+        ...(props.afterBundling && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => props.afterBundling?.(outputDir) ?? [],
+          },
+        }),
       },
     });
 

@@ -38,7 +38,7 @@ describe('GET / (dashboard)', () => {
 
   it('allows exactly its own inline script and style, and talks to its own origin only', async () => {
     // Prepare
-    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)![1]!;
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
 
     // Act
@@ -46,7 +46,8 @@ describe('GET / (dashboard)', () => {
 
     // Assess
     const policy = page.headers.get('content-security-policy')!;
-    expect(policy).toContain(`script-src ${sha256(script)}`);
+    // 'self': the client module the page imports (GET /client.js).
+    expect(policy).toContain(`script-src 'self' ${sha256(script)}`);
     expect(policy).toContain(`style-src ${sha256(style)}`);
     expect(policy).toContain("connect-src 'self'");
     expect(policy).toContain("default-src 'none'");
@@ -111,5 +112,60 @@ describe('GET / (dashboard)', () => {
     expect(() => appWith({ html: '<html></html>' })).toThrow(
       'The dashboard page lacks <meta name="tasklane-api-key" content="">.',
     );
+  });
+});
+
+describe('GET /client.js', () => {
+  it('serves the client module, built once however many ask', async () => {
+    // Prepare
+    let builds = 0;
+    const app = appWith({
+      html,
+      clientScript: async () => {
+        builds++;
+        return 'export class Tasklane {}';
+      },
+    });
+
+    // Act
+    const [first, second] = await Promise.all([app.request('/client.js'), app.request('/client.js')]);
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(first.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await first.text()).toBe('export class Tasklane {}');
+    expect(await second.text()).toBe('export class Tasklane {}');
+    expect(builds).toBe(1);
+  });
+
+  it('tries again after a failed build instead of keeping the failure', async () => {
+    // Prepare
+    let builds = 0;
+    const app = appWith({
+      html,
+      clientScript: async () => {
+        builds++;
+        if (builds === 1) throw new Error('esbuild failed');
+        return 'export {}';
+      },
+    });
+
+    // Act
+    const failed = await app.request('/client.js');
+    const retried = await app.request('/client.js');
+
+    // Assess
+    expect(failed.status).toBe(500);
+    expect(retried.status).toBe(200);
+    expect(builds).toBe(2);
+  });
+
+  it('is not served without a client script', async () => {
+    // Act
+    const response = await appWith({ html }).request('/client.js');
+
+    // Assess
+    expect(response.status).toBe(401);
   });
 });

@@ -29,7 +29,7 @@ function fullApp(types: TaskTypes = taskTypes) {
     webhookSecrets: unused,
     events: unused,
     stream: { reader: unused },
-    dashboard: { html: `<html>${KEY_PLACEHOLDER}</html>` },
+    dashboard: { html: `<html>${KEY_PLACEHOLDER}</html>`, clientScript: () => 'export {};' },
     uploads: unused,
     schedules: unused,
     tokens: unused,
@@ -208,7 +208,7 @@ describe('GET /openapi.json', () => {
       bearer: { type: 'http', scheme: 'bearer' },
       apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
     });
-    expect(open.sort()).toEqual(['GET /', 'GET /docs', 'GET /health', 'GET /openapi.json']);
+    expect(open.sort()).toEqual(['GET /', 'GET /client.js', 'GET /docs', 'GET /health', 'GET /openapi.json']);
   });
 
   it('documents the stream as text/event-stream', async () => {

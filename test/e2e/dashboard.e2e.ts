@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { apiClient, ONE_SECOND_RETRIES } from '../helpers/local-api';
@@ -108,8 +108,17 @@ describe('dashboard (GET /) in Chromium', () => {
   });
 
   it('creates a task and moves its bar forward live until 100 %', async () => {
+    // Prepare: the page calls the API through @tasklane/client, which keys every create.
+    const creates: Array<string | undefined> = [];
+    const onRequest = (request: Request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/tasks')
+        creates.push(request.headers()['idempotency-key']);
+    };
+    page.on('request', onRequest);
+
     // Act
     const id = await createFromForm({ steps: 5, step_ms: 400 });
+    page.off('request', onRequest);
     const seen: number[] = [];
     await expect
       .poll(
@@ -125,6 +134,7 @@ describe('dashboard (GET /) in Chromium', () => {
     expect(await progressOf(id)).toBe(100);
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(creates).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
   });
 
   it('cancels a running task from its row', async () => {

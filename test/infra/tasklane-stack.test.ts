@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GSI_DEFINITIONS, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/adapters/table-schema';
@@ -5,6 +7,7 @@ import { dlqUrlEnvName, ENV, queueUrlEnvName } from '../../functions/config';
 import { buildApiFromEnv } from '../../functions/api/build';
 import { KEY_PLACEHOLDER } from '../../functions/api/dashboard-route';
 import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
+import { CLIENT_SCRIPT_FILE } from '../../functions/dashboard/client-script';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import {
@@ -21,7 +24,7 @@ import {
 let synth: SynthesizedStack;
 
 /** Methods without the authorizer: the liveness probe, the dashboard page and the API reference (static, no data). */
-const OPEN_ROUTES = ['GET /health', 'GET /', 'GET /openapi.json', 'GET /docs'];
+const OPEN_ROUTES = ['GET /health', 'GET /', 'GET /client.js', 'GET /openapi.json', 'GET /docs'];
 const STREAM_ROUTE = 'GET /tasks/{id}/stream';
 
 beforeAll(() => {
@@ -41,6 +44,22 @@ describe('TasklaneStack', () => {
     expect(functions.length).toBeGreaterThanOrEqual(TASK_TYPES.length + 5);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
     expect(new Set(keys).size).toBeGreaterThan(1);
+  });
+
+  it("puts the client's browser module beside the API's bundle, for GET /client.js", () => {
+    // Prepare
+    const [api] = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Description === 'Tasklane HTTP API',
+    );
+    const assetDir = join(synth.app.outdir, `asset.${String(api!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+
+    // Act
+    const script = readFileSync(join(assetDir, CLIENT_SCRIPT_FILE), 'utf8');
+
+    // Assess: an ES module exporting the client, with nothing left for a browser to resolve.
+    expect(readdirSync(assetDir)).toContain('index.js');
+    expect(script).toMatch(/export\s*\{[^}]*\bTasklane\b/);
+    expect(script).not.toMatch(/\bimport\s*[{"'*\w]|\brequire\(/);
   });
 
   describe.each(TASK_TYPES.map((type) => [type.name, type] as const))('task type %s', (name, type) => {
@@ -242,7 +261,8 @@ describe('TasklaneStack', () => {
         AWS_REGION: 'us-east-1',
         ...Object.fromEntries(Object.entries(deployed).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`])),
       };
-      const app = buildApiFromEnv(env, { html: `<html>${KEY_PLACEHOLDER}</html>` });
+      // As functions/api/handler.ts builds it: with the page and the client module.
+      const app = buildApiFromEnv(env, { html: `<html>${KEY_PLACEHOLDER}</html>`, clientScript: () => '' });
       const served = app.routes
         .filter((r) => r.method !== 'ALL')
         .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);

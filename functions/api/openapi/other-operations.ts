@@ -42,7 +42,7 @@ const SCHEDULE_LOCATION = {
   Location: { description: 'The new schedule: `/schedules/{id}`.', schema: { type: 'string' } },
 };
 
-/** The routes without a key: health, the dashboard, this document and its page. */
+/** The routes without a key: health, the dashboard and its client module, this document and its page. */
 export function publicOperations(): Record<string, Json> {
   const html = (description: string): Json => ({
     description,
@@ -61,6 +61,16 @@ export function publicOperations(): Record<string, Json> {
       summary: 'The dashboard page',
       description: 'Static HTML with no data in it; it asks for an API key and calls the routes with it.',
       responses: { 200: html('The page.') },
+    },
+    'GET /client.js': {
+      ...PUBLIC,
+      tags: ['meta'],
+      summary: 'The typed client as a browser module',
+      description:
+        'The browser build of `@tasklane/client` (one ES module, no dependencies) that the dashboard imports: `import { Tasklane } from "<base URL>/client.js"`.',
+      responses: {
+        200: { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } },
+      },
     },
     'GET /openapi.json': {
       ...PUBLIC,

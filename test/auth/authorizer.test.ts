@@ -53,6 +53,7 @@ function eventV2(headers: Record<string, string>): APIGatewayRequestAuthorizerEv
     routeKey: 'GET /tasks/{id}',
     rawPath: '/tasks/01J0000000000000000000000',
     rawQueryString: '',
+    cookies: [],
     headers: lower,
     pathParameters: { id: '01J0000000000000000000000' },
     requestContext: {

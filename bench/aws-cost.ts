@@ -207,7 +207,7 @@ export function price(
   const gbSeconds = lambda.reduce((s, l) => s + l.gbSeconds, 0);
   const million = 1_000_000;
   const lines = [
-    { item: 'API Gateway REST requests', usd: perTask.apiGatewayRequests * PRICES.apiGatewayRestPerMillion.usd },
+    { item: 'API Gateway HTTP API requests', usd: perTask.apiGatewayRequests * PRICES.apiGatewayHttpPerMillion.usd },
     { item: 'Lambda requests', usd: lambdaRequests * PRICES.lambdaRequestsPerMillion.usd },
     { item: 'Lambda duration (Arm)', usd: gbSeconds * PRICES.lambdaArmGbSecond.usd * million },
     { item: 'SQS requests', usd: perTask.sqsRequests * PRICES.sqsStandardPerMillion.usd },
@@ -228,7 +228,7 @@ export function price(
       l.function,
       l.invocations * PRICES.lambdaRequestsPerMillion.usd + l.gbSeconds * PRICES.lambdaArmGbSecond.usd * million,
     );
-  add(API_ORIGIN, perTask.apiGatewayRequests * PRICES.apiGatewayRestPerMillion.usd);
+  add(API_ORIGIN, perTask.apiGatewayRequests * PRICES.apiGatewayHttpPerMillion.usd);
   for (const who of Object.keys(byFunction)) byFunction[who] = round(byFunction[who]!, 2);
   const keysOnlyDelta = (dynamo.wruKeysOnly - dynamo.wru) * PRICES.dynamoWritePerMillion.usd;
   return {

@@ -7,9 +7,9 @@
 export const PRICES_RECORDED = '2025 (us-east-1, on demand, first tier, no free tier)';
 
 export const PRICES = {
-  apiGatewayRestPerMillion: {
-    usd: 3.5,
-    what: 'API Gateway REST API, per million requests (first 333 million a month)',
+  apiGatewayHttpPerMillion: {
+    usd: 1,
+    what: 'API Gateway HTTP API, per million requests (first 300 million a month; metered in 512 KB increments). REST APIs: $3.50',
     source: 'https://aws.amazon.com/api-gateway/pricing/',
   },
   lambdaRequestsPerMillion: {

@@ -18,7 +18,7 @@ export function cliErrorFrom(error: unknown, baseUrl: URL): unknown {
   if (error instanceof TasklaneConnectionError) return unreachable(baseUrl, error.cause);
   if (error instanceof UnauthorizedError)
     return new CliError(
-      'The API refused the key (401): check --api-key / TASKLANE_API_KEY. A local stack makes a new key on every start unless TASKLANE_API_KEY is set.',
+      `The API refused the key (${error.status}): check --api-key / TASKLANE_API_KEY. A local stack makes a new key on every start unless TASKLANE_API_KEY is set.`,
     );
   if (!(error instanceof TasklaneApiError)) return error;
   if (error.code === 'unexpected_response')

@@ -58,6 +58,8 @@ Schedules (over the HTTP API; one task per firing of a 5-field cron expression):
 
 Target (task and schedules commands):
   --api-url <url>    the API's base URL, e.g. the stack's ApiUrl output (or TASKLANE_API_URL)
+  --stream-url <url> the task stream's base URL, the stack's StreamUrl output (or TASKLANE_STREAM_URL);
+                     by default the API's, as locally
   --api-key <key>    an API key (or TASKLANE_API_KEY)
   --local            the running local stack (npm start in this folder): its URL and key
 
@@ -122,6 +124,7 @@ async function dispatch(argv: string[], io: CliIo, session: Session): Promise<nu
     allowPositionals: true,
     options: {
       'api-url': { type: 'string' },
+      'stream-url': { type: 'string' },
       'api-key': { type: 'string' },
       payload: { type: 'string' },
       'webhook-url': { type: 'string' },
@@ -186,7 +189,12 @@ async function dispatch(argv: string[], io: CliIo, session: Session): Promise<nu
   }
   const api = () => {
     session.target = resolveTarget(
-      { apiUrl: values['api-url'], apiKey: values['api-key'], local: values.local ?? false },
+      {
+        apiUrl: values['api-url'],
+        streamUrl: values['stream-url'],
+        apiKey: values['api-key'],
+        local: values.local ?? false,
+      },
       io.env,
       io.cwd,
     );

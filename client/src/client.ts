@@ -11,8 +11,14 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { Transport, type FetchLike } from './transport';
 
 export interface TasklaneOptions {
-  /** The API's base URL: the stack's `ApiUrl` output (`https://…/prod/`), or `http://127.0.0.1:3000` locally. */
+  /** The API's base URL: the stack's `ApiUrl` output (`https://….execute-api.….amazonaws.com/`), or `http://127.0.0.1:3000` locally. */
   baseUrl: string | URL;
+  /**
+   * Base URL of GET tasks/{id}/stream (`tasks.watch`): the stack's `StreamUrl` output (`https://…/prod/`),
+   * a REST API of its own because only REST APIs stream responses. By default `baseUrl`, as locally,
+   * where one server serves every route.
+   */
+  streamBaseUrl?: string | URL;
   /** A key of the tenant to act for (`tl_…`). */
   apiKey: string;
   /** The fetch to send requests with; the global one by default (a proxy agent, instrumentation, tests). */
@@ -43,7 +49,8 @@ export class Tasklane<Types extends TaskTypeMap = AnyTaskTypes> {
 
   constructor(options: TasklaneOptions) {
     const transport = new Transport({
-      baseUrl: baseUrlOf(options.baseUrl),
+      baseUrl: baseUrlOf(options.baseUrl, 'baseUrl'),
+      streamBaseUrl: baseUrlOf(options.streamBaseUrl ?? options.baseUrl, 'streamBaseUrl'),
       apiKey: requireApiKey(options.apiKey),
       // Looked up at each call, so a fetch patched later (instrumentation) is used too.
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -62,15 +69,15 @@ export class Tasklane<Types extends TaskTypeMap = AnyTaskTypes> {
 }
 
 /** The base URL with a trailing `/`, so that a stage path (`…/prod/`) is kept when paths are joined. */
-function baseUrlOf(value: string | URL): URL {
+function baseUrlOf(value: string | URL, option: 'baseUrl' | 'streamBaseUrl'): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TasklaneError(`baseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:3000 (got "${value}").`);
+    throw new TasklaneError(`${option} must be an absolute http(s) URL, e.g. http://127.0.0.1:3000 (got "${value}").`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TasklaneError(`baseUrl must be an http(s) URL (got "${value}").`);
+    throw new TasklaneError(`${option} must be an http(s) URL (got "${value}").`);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }

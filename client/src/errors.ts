@@ -61,7 +61,11 @@ export class ValidationError extends TasklaneApiError {
   declare readonly details: FieldIssue[];
 }
 
-/** 401: the API key is missing, unknown or revoked. */
+/**
+ * 401: the API key is missing, unknown or revoked. Also API Gateway's own answers of the HTTP API
+ * (ApiUrl) to such a key, which it does not let us shape: 401 `{"message":"Unauthorized"}` (no
+ * Authorization header) and 403 `{"message":"Forbidden"}` (the authorizer denied the key).
+ */
 export class UnauthorizedError extends TasklaneApiError {}
 
 /** 404: no such task, schedule, batch or task type for this key's tenant (another tenant's looks the same). */
@@ -120,12 +124,27 @@ const BY_STATUS: Record<number, ApiErrorClass> = {
  */
 export function apiErrorFrom(response: Response, bodyText: string, url = response.url || undefined): TasklaneApiError {
   const body = parseErrorBody(bodyText);
+  const gateway = body ? undefined : gatewayMessage(bodyText);
+  if (gateway !== undefined && (response.status === 401 || response.status === 403)) {
+    const message = `The API refused the key (API Gateway: ${response.status} ${gateway}): send a valid one as "Authorization: Bearer <key>".`;
+    return new UnauthorizedError(response.status, 'unauthorized', message, undefined, response.headers, url);
+  }
   const ErrorClass = BY_STATUS[response.status] ?? (response.status >= 500 ? ServerError : TasklaneApiError);
   if (!body) {
     const message = `${url ?? 'The API'} answered ${response.status} ${response.statusText} without a Tasklane error body.`;
     return new ErrorClass(response.status, 'unexpected_response', message, undefined, response.headers, url);
   }
   return new ErrorClass(response.status, body.code, body.message, body.details, response.headers, url);
+}
+
+/** The `message` of API Gateway's own JSON answer, `{"message": "…"}`; undefined for any other body. */
+function gatewayMessage(text: string): string | undefined {
+  try {
+    const { message } = JSON.parse(text) as { message?: unknown };
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseErrorBody(text: string): { code: string; message: string; details?: unknown } | undefined {

@@ -44,6 +44,8 @@ export interface ApiResponse<T> {
 
 export interface TransportSettings {
   baseUrl: URL;
+  /** Where `open` (the task stream) goes: in AWS a REST API of its own (StreamUrl), locally `baseUrl`. */
+  streamBaseUrl: URL;
   apiKey: string;
   fetch: FetchLike;
   timeoutMs: number;
@@ -80,10 +82,10 @@ export class Transport {
 
   /**
    * One try that resolves as soon as a 2xx answer's headers are in, for a body read as it comes
-   * (Server-Sent Events). The timeout covers the wait for the headers; the caller disposes the deadline.
+   * (Server-Sent Events), at the stream base URL. The timeout covers the wait for the headers; the caller disposes the deadline.
    */
   async open(request: ApiRequest, options: CallOptions = {}): Promise<OpenResponse> {
-    const url = this.url(request);
+    const url = this.url(request, this.settings.streamBaseUrl);
     const deadline = new Deadline(options.signal);
     deadline.arm(options.timeoutMs ?? this.settings.timeoutMs);
     try {
@@ -113,8 +115,8 @@ export class Transport {
     }
   }
 
-  private url(request: ApiRequest): URL {
-    const url = new URL(request.path, this.settings.baseUrl);
+  private url(request: ApiRequest, base = this.settings.baseUrl): URL {
+    const url = new URL(request.path, base);
     for (const [name, value] of Object.entries(request.query ?? {}))
       if (value !== undefined) url.searchParams.set(name, String(value));
     return url;

@@ -1,4 +1,4 @@
-/** Lambda entry of the API: API Gateway REST proxy events into the one Hono app. */
+/** Lambda entry of the API: HTTP API proxy events (payload format 2.0) into the one Hono app. */
 import { handle } from 'hono/aws-lambda';
 import { readBundledClientScript } from '../dashboard/client-script';
 import html from '../dashboard/index.html';

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, extractApiKey, type ApiKeyStore } from '../core/api-keys';
 import { UnauthorizedError } from '../core/errors';
@@ -14,13 +13,19 @@ export function requireTenant(resolveTenant: TenantResolver): MiddlewareHandler<
   };
 }
 
+/** Where API Gateway puts an authorizer's context: `authorizer.lambda` on the HTTP API, `authorizer` on REST. */
+interface AuthorizedEvent {
+  requestContext?: { authorizer?: { tenant?: unknown; lambda?: { tenant?: unknown } } };
+}
+
 /**
- * In AWS the REST API's Lambda authorizer has already checked the key; the API trusts only the
- * tenant it put in the request context.
+ * In AWS the Lambda authorizer has already checked the key; the API trusts only the tenant it put
+ * in the request context: of an HTTP API event (payload 2.0, the API function) or of a REST API
+ * event (the stream function).
  */
 export const tenantFromAuthorizer: TenantResolver = async (c) => {
-  const event = (c.env as { event?: APIGatewayProxyEvent } | undefined)?.event;
-  const tenant = event?.requestContext?.authorizer?.tenant;
+  const authorizer = (c.env as { event?: AuthorizedEvent } | undefined)?.event?.requestContext?.authorizer;
+  const tenant = authorizer?.lambda?.tenant ?? authorizer?.tenant;
   return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
 };
 

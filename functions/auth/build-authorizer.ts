@@ -1,20 +1,55 @@
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { createAwsClients } from '../adapters/aws-clients';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { ENV } from '../config';
 import { authenticate, extractApiKey, type ApiKeyStore } from '../core/api-keys';
 import { createLogger } from '../shared/logger';
 
+/** What the authorizer hands the API: the tenant the key belongs to. */
+type TenantContext = { tenant: string };
+
+/** The HTTP API's event (payload 2.0) or the stream REST API's request-authorizer event. */
+export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayRequestAuthorizerEvent;
+export type AuthorizerResult =
+  | APIGatewaySimpleAuthorizerWithContextResult<TenantContext>
+  | APIGatewaySimpleAuthorizerResult
+  | APIGatewayAuthorizerResult;
+
+/** The answer follows the event: a simple response to the HTTP API, a policy to the REST API. */
+export interface Authorizer {
+  (
+    event: APIGatewayRequestAuthorizerEventV2,
+  ): Promise<APIGatewaySimpleAuthorizerWithContextResult<TenantContext> | APIGatewaySimpleAuthorizerResult>;
+  (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult>;
+  (event: AuthorizerEvent): Promise<AuthorizerResult>;
+}
+
+function isHttpApiEvent(event: AuthorizerEvent): event is APIGatewayRequestAuthorizerEventV2 {
+  return 'routeArn' in event;
+}
+
 /**
- * A REQUEST authorizer: API key → tenant. The policy allows every method of the stage, because
- * API Gateway caches it per identity source for all routes. An unknown key throws "Unauthorized",
- * which API Gateway answers with 401 (the gateway response formats it as our JSON error).
+ * API key → tenant, for both APIs of the stack. The HTTP API gets a simple response: `isAuthorized`
+ * and the tenant as context; a denial is answered 403 `{"message":"Forbidden"}` by API Gateway.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+ * The stream's REST API gets a policy allowing every method of the stage, because API Gateway caches
+ * it per identity source for all routes; an unknown key throws "Unauthorized", which API Gateway
+ * answers with 401 (the gateway response formats it as our JSON error).
  */
-export function createAuthorizer(store: ApiKeyStore) {
-  return async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const headers = event.headers ?? {};
+export function createAuthorizer(store: ApiKeyStore): Authorizer {
+  return (async (event: AuthorizerEvent): Promise<AuthorizerResult> => {
+    const headers: Record<string, string | undefined> = event.headers ?? {};
     const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? undefined;
     const tenant = await authenticate(store, extractApiKey(header));
+    if (isHttpApiEvent(event)) {
+      return tenant ? { isAuthorized: true, context: { tenant } } : { isAuthorized: false };
+    }
     if (!tenant) throw new Error('Unauthorized');
     // arn:aws:execute-api:region:account:api-id/stage/METHOD/path → allow api-id/stage/*
     const [arnPrefix, stage] = event.methodArn.split('/');
@@ -26,7 +61,7 @@ export function createAuthorizer(store: ApiKeyStore) {
       },
       context: { tenant },
     };
-  };
+  }) as Authorizer;
 }
 
 export function buildAuthorizerFromEnv(env: NodeJS.ProcessEnv = process.env) {
@@ -35,11 +70,16 @@ export function buildAuthorizerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const clients = createAwsClients({ region: env.AWS_REGION ?? 'us-east-1' });
   const logger = createLogger('tasklane-authorizer');
   const authorize = createAuthorizer(new DynamoApiKeyStore(clients.dynamo, tableName));
-  return async (event: APIGatewayRequestAuthorizerEvent) => {
+  return async (event: AuthorizerEvent) => {
+    const request = isHttpApiEvent(event)
+      ? { path: event.rawPath, method: event.requestContext.http.method }
+      : { path: event.path, method: event.httpMethod };
     try {
-      return await authorize(event);
+      const result = await authorize(event);
+      if ('isAuthorized' in result && !result.isAuthorized) logger.info('request denied', request);
+      return result;
     } catch (error) {
-      logger.info('request denied', { path: event.path, method: event.httpMethod });
+      logger.info('request denied', request);
       throw error;
     }
   };

@@ -1,20 +1,15 @@
-import { type CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  AccessLogField,
-  AccessLogFormat,
-  AuthorizationType,
-  EndpointType,
-  IdentitySource,
-  JsonSchemaType,
-  JsonSchemaVersion,
-  LambdaIntegration,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
   LogGroupLogDestination,
-  MethodLoggingLevel,
-  type MethodOptions,
-  RequestAuthorizer,
-  ResponseTransferMode,
-  RestApi,
-} from 'aws-cdk-lib/aws-apigateway';
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,8 +20,7 @@ import { CLIENT_SCRIPT_FILE } from '../../functions/dashboard/client-script';
 import type { TasklaneConfig } from '../config';
 import { PROJECT_ROOT } from '../paths';
 import { thresholdAlarm } from './alarm';
-import { ApiGatewayAccount } from './api-gateway-account';
-import { addJsonGatewayResponses } from './gateway-responses';
+import { TasklaneStreamApi } from './stream-api';
 import { TasklaneFunction } from './tasklane-function';
 
 export interface TasklaneApiProps {
@@ -34,7 +28,11 @@ export interface TasklaneApiProps {
   alarmAction: IAlarmAction;
 }
 
-/** One line of JSON per request, with the tenant the authorizer resolved. */
+/**
+ * One line of JSON per request, with the tenant the authorizer resolved: the fields of the stream
+ * API's REST access log that HTTP APIs have (no resource path: the route key; no X-Ray: HTTP APIs do
+ * not trace). https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+ */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
     requestId: AccessLogField.contextRequestId(),
@@ -42,7 +40,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     ip: AccessLogField.contextIdentitySourceIp(),
     userAgent: AccessLogField.contextIdentityUserAgent(),
     httpMethod: AccessLogField.contextHttpMethod(),
-    resourcePath: AccessLogField.contextResourcePath(),
+    routeKey: '$context.routeKey',
     path: AccessLogField.contextPath(),
     status: AccessLogField.contextStatus(),
     responseLength: AccessLogField.contextResponseLength(),
@@ -51,21 +49,74 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     tenant: AccessLogField.contextAuthorizer('tenant'),
     authorizerError: AccessLogField.contextAuthorizerError(),
     errorType: AccessLogField.contextErrorResponseType(),
-    xrayTraceId: AccessLogField.contextXrayTraceId(),
+    integrationError: '$context.integrationErrorMessage',
   }),
 );
 
+/** A route of the HTTP API: method, path, and whether it is open to callers without a key. */
+type Route = readonly [HttpMethod, string, 'public'?];
+
+const { GET, POST, PATCH, DELETE } = HttpMethod;
+
 /**
- * The public REST API: explicit routes proxied to the API function, a REQUEST authorizer resolving
- * API keys to tenants on every route but the public ones (GET /health, the dashboard page and the API
- * reference), request validation, logs, tracing, throttling.
+ * Every route the API function serves, GET /tasks/{id}/stream aside (TasklaneStreamApi). The Hono
+ * app is the source of truth; test/infra holds this table against it.
+ */
+const ROUTES: readonly Route[] = [
+  // The dashboard page: static HTML with no data and no key in it; it asks its user for a key.
+  [GET, '/', 'public'],
+  // The browser build of the open-source client that the page imports: static code, no data.
+  [GET, '/client.js', 'public'],
+  // The liveness probe for load balancers and uptime checks, which hold no API key.
+  [GET, '/health', 'public'],
+  // The API's own description, public like any API reference: built from the code, no tenant data.
+  [GET, '/openapi.json', 'public'],
+  [GET, '/docs', 'public'],
+  [GET, '/tasks'],
+  [POST, '/tasks'],
+  // A static segment beside {id}: API Gateway matches it first, so /tasks/bulk is never read as an id.
+  [POST, '/tasks/bulk'],
+  [GET, '/tasks/{id}'],
+  [DELETE, '/tasks/{id}'],
+  [POST, '/tasks/{id}/rerun'],
+  [GET, '/task-types'],
+  [POST, '/task-types/{type}/redrive'],
+  [POST, '/send-email'],
+  // A presigned PUT URL for a CSV that an import task then reads; the request has no body.
+  [POST, '/uploads'],
+  // Batched events and their batches.
+  [POST, '/events'],
+  [GET, '/events/stats'],
+  [GET, '/batches'],
+  [GET, '/batches/{id}'],
+  // Cron schedules.
+  [GET, '/schedules'],
+  [POST, '/schedules'],
+  [GET, '/schedules/{id}'],
+  [PATCH, '/schedules/{id}'],
+  [DELETE, '/schedules/{id}'],
+  // Settling a token a waiting task handed out (durable steps).
+  [POST, '/tokens/{token}/complete'],
+  [POST, '/tokens/{token}/fail'],
+  // The tenant's webhook signing secret.
+  [GET, '/webhooks/secret'],
+  [POST, '/webhooks/secret/rotate'],
+];
+
+/**
+ * The public API: an HTTP API ($1.00 per million requests against REST's $3.50) with explicit routes
+ * proxied to the API function, a Lambda authorizer resolving API keys to tenants on every route but the
+ * public ones, access logs, throttling; and the task stream on a REST API of its own (TasklaneStreamApi).
+ * https://aws.amazon.com/api-gateway/pricing/
  */
 export class TasklaneApi extends Construct {
-  readonly restApi: RestApi;
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
   readonly handler: TasklaneFunction;
   readonly authorizerFunction: TasklaneFunction;
   /** Serves GET /tasks/{id}/stream with response streaming. */
   readonly streamFunction: TasklaneFunction;
+  readonly streamApi: TasklaneStreamApi;
 
   constructor(scope: Construct, id: string, props: TasklaneApiProps) {
     super(scope, id);
@@ -76,8 +127,8 @@ export class TasklaneApi extends Construct {
     this.handler = new TasklaneFunction(this, 'Handler', {
       entry: 'functions/api/handler.ts',
       description: 'Tasklane HTTP API',
-      // API Gateway gives up after 29 s; running longer would only cost money.
-      // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+      // API Gateway gives up after 30 s (HTTP APIs) or 29 s (REST); running longer would only cost money.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
       timeout: Duration.seconds(29),
       memoryMb: 512,
       logRetention: config.logRetentionDays,
@@ -106,198 +157,71 @@ export class TasklaneApi extends Construct {
       noDeadLetterQueueBecause: synchronousOnly,
     });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
-    this.restApi = new RestApi(this, 'RestApi', {
-      // Named by stage so that two stages in one account keep their metrics (dimension ApiName) apart.
-      restApiName: `tasklane-${config.stage}`,
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      // Named by stage so that two stages in one account are told apart in the console.
+      apiName: `tasklane-${config.stage}`,
       description: `Tasklane task API (${config.stage})`,
-      // Clients call from the region; EDGE would put an unconfigured CloudFront distribution in front.
-      endpointTypes: [EndpointType.REGIONAL],
-      // Set below by ApiGatewayAccount with an inline policy instead of an AWS managed one.
-      cloudWatchRole: false,
-      deployOptions: {
-        stageName: config.stage,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: ACCESS_LOG_FORMAT,
-        // Errors only: INFO logs every request twice over (access logs already have one line each).
-        loggingLevel: MethodLoggingLevel.ERROR,
-        // Full request/response logging would copy task payloads and results into the logs.
-        dataTraceEnabled: false,
-        metricsEnabled: true,
-        tracingEnabled: true,
-        throttlingRateLimit: config.apiThrottle.rateLimit,
-        throttlingBurstLimit: config.apiThrottle.burstLimit,
-      },
+      // The stage below carries the throttling and access logs, which a default stage cannot take.
+      createDefaultStage: false,
     });
-    // The output the RestApi creates anyway, under a readable name.
-    (this.restApi.node.findChild('Endpoint') as CfnOutput).overrideLogicalId('ApiUrl');
-    if (config.manageApiGatewayAccount) {
-      this.restApi.deploymentStage.node.addDependency(new ApiGatewayAccount(this, 'GatewayAccount'));
-    }
-    addJsonGatewayResponses(this.restApi);
-    Validations.of(this.restApi).acknowledge(
-      {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers are programs holding tenant API keys, not users signing in: the REQUEST authorizer on every method but the public ones (GET /health, the dashboard page, the API reference) resolves the key to a tenant. A Cognito user pool would add nothing but another credential to manage.',
-      },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'No WAF web ACL by default (about $5/month plus per-request fees per stage): the stage is throttled, every route but /health, the dashboard page and the API reference needs an API key, and tasks are rate-limited per tenant. Associate a web ACL with the stage where an account requires one.',
-      },
-    );
+    // $default: served at the API's root, so the function sees paths without a stage prefix (rawPath).
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
+    this.stage = new HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+      throttle: { rateLimit: config.apiThrottle.rateLimit, burstLimit: config.apiThrottle.burstLimit },
+    });
+    new CfnOutput(this, 'Url', {
+      value: this.stage.url,
+      description: 'Base URL of the API (every route but GET tasks/{id}/stream, which is at StreamUrl)',
+    }).overrideLogicalId('ApiUrl');
 
-    this.addRoutes(config);
+    const authorizer = new HttpLambdaAuthorizer('Authorizer', this.authorizerFunction.fn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // A cached decision needs an identity source, and API Gateway rejects a request lacking it
+      // (401) before the authorizer runs: with caching on, keys travel in Authorization only. With the
+      // cache TTL at 0 there is no identity source, and `x-api-key` works as it does locally.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+      identitySource: config.authorizerCacheTtlSeconds > 0 ? ['$request.header.Authorization'] : [],
+      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+    });
+    this.addRoutes(authorizer);
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET / and GET /client.js (the dashboard page, static HTML with no data, and the client module it imports), GET /health (the liveness probe, a constant) and GET /openapi.json and /docs (the API reference, generated from the code) are public; every other route has the Lambda authorizer.',
+    });
+
+    this.streamApi = new TasklaneStreamApi(this, 'StreamApi', {
+      config,
+      streamFunction: this.streamFunction.fn,
+      authorizerFunction: this.authorizerFunction.fn,
+    });
     this.addAlarms(alarmAction);
   }
 
-  private addRoutes(config: TasklaneConfig): void {
-    const api = this.restApi;
-    // One permission for the whole API rather than one per method, keeping the function policy small.
-    const integration = new LambdaIntegration(this.handler.fn, { scopePermissionToMethod: false });
-    const authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
-      handler: this.authorizerFunction.fn,
-      // A cached decision needs an identity source, and API Gateway rejects a request lacking it
-      // before the authorizer runs: with caching on, keys travel in Authorization only. With the
-      // cache TTL at 0 there is no identity source, and `x-api-key` works as it does locally.
-      // https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
-      identitySources: config.authorizerCacheTtlSeconds > 0 ? [IdentitySource.header('Authorization')] : [],
-      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
-    });
-    const validator = api.addRequestValidator('RequestValidator', {
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-    const secured: MethodOptions = {
-      authorizer,
-      authorizationType: AuthorizationType.CUSTOM,
-      requestValidator: validator,
-    };
-    const withId: MethodOptions = { ...secured, requestParameters: { 'method.request.path.id': true } };
-    // The shape only; the API itself checks the details and answers with field-level messages.
-    const createTaskModel = api.addModel('CreateTaskModel', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'CreateTask',
-        type: JsonSchemaType.OBJECT,
-        required: ['type'],
-        properties: { type: { type: JsonSchemaType.STRING, minLength: 1 } },
-      },
-    });
-
-    const sendEmailModel = api.addModel('SendEmailModel', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'SendEmail',
-        type: JsonSchemaType.OBJECT,
-        required: ['to', 'subject', 'body'],
-      },
-    });
-
-    const dashboard = api.root.addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
-    Validations.of(dashboard).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'GET / is the dashboard page: static HTML with no data and no key in it. The page asks the user for an API key and calls the authorized routes with it.',
-    });
-    const clientModule = api.root
-      .addResource('client.js')
-      .addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
-    Validations.of(clientModule).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'GET /client.js is the browser build of the open-source client that the dashboard page imports: static code, no data.',
-    });
-    const health = api.root
-      .addResource('health')
-      .addMethod('GET', integration, { authorizationType: AuthorizationType.NONE });
-    Validations.of(health).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'GET /health is the liveness probe for load balancers and uptime checks, which hold no API key; it returns a constant and reads no data.',
-    });
-    // The API's own description, public like any API reference: it is built from the code and holds no data.
-    const reference = [
-      api.root.addResource('openapi.json').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE }),
-      api.root.addResource('docs').addMethod('GET', integration, { authorizationType: AuthorizationType.NONE }),
-    ];
-    for (const method of reference) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'GET /openapi.json and GET /docs are the OpenAPI document and its reference page, generated from the code: routes, schemas and limits, no tenant data. Users and code generators read them before they hold a key.',
-      });
+  private addRoutes(authorizer: IHttpRouteAuthorizer): void {
+    // One permission for the whole API rather than one per route, keeping the function policy small.
+    const integration = new HttpLambdaIntegration('Integration', this.handler.fn, { scopePermissionToRoute: false });
+    const open = new HttpNoneAuthorizer();
+    for (const [method, path, access] of ROUTES) {
+      this.httpApi.addRoutes({ path, methods: [method], integration, authorizer: access ? open : authorizer });
     }
-
-    const tasks = api.root.addResource('tasks');
-    tasks.addMethod('GET', integration, secured);
-    tasks.addMethod('POST', integration, { ...secured, requestModels: { 'application/json': createTaskModel } });
-    const task = tasks.addResource('{id}');
-    task.addMethod('GET', integration, withId);
-    task.addMethod('DELETE', integration, withId);
-    task.addResource('rerun').addMethod('POST', integration, withId);
-    // A static segment beside {id}: API Gateway matches it first, so /tasks/bulk is never read as an id.
-    tasks.addResource('bulk').addMethod('POST', integration, secured);
-    const streaming = new LambdaIntegration(this.streamFunction.fn, {
-      scopePermissionToMethod: false,
-      // Events are passed on as the function writes them, for up to 15 minutes (29 s when buffered):
-      // https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
-      responseTransferMode: ResponseTransferMode.STREAM,
-      timeout: Duration.minutes(15),
-    });
-    task.addResource('stream').addMethod('GET', streaming, withId);
-    const taskTypes = api.root.addResource('task-types');
-    taskTypes.addMethod('GET', integration, secured);
-    taskTypes
-      .addResource('{type}')
-      .addResource('redrive')
-      .addMethod('POST', integration, {
-        ...secured,
-        requestParameters: { 'method.request.path.type': true },
-      });
-    api.root
-      .addResource('send-email')
-      .addMethod('POST', integration, { ...secured, requestModels: { 'application/json': sendEmailModel } });
-    // A presigned PUT URL for a CSV that an import task then reads; the request has no body.
-    api.root.addResource('uploads').addMethod('POST', integration, secured);
-
-    // Batched events and their batches.
-    const events = api.root.addResource('events');
-    events.addMethod('POST', integration, secured);
-    events.addResource('stats').addMethod('GET', integration, secured);
-    const batches = api.root.addResource('batches');
-    batches.addMethod('GET', integration, secured);
-    batches.addResource('{id}').addMethod('GET', integration, withId);
-
-    // Cron schedules.
-    const schedules = api.root.addResource('schedules');
-    schedules.addMethod('GET', integration, secured);
-    schedules.addMethod('POST', integration, secured);
-    const schedule = schedules.addResource('{id}');
-    schedule.addMethod('GET', integration, withId);
-    schedule.addMethod('PATCH', integration, withId);
-    schedule.addMethod('DELETE', integration, withId);
-
-    // Settling a token a waiting task handed out (durable steps).
-    const token = api.root.addResource('tokens').addResource('{token}');
-    const withToken = { ...secured, requestParameters: { 'method.request.path.token': true } };
-    token.addResource('complete').addMethod('POST', integration, withToken);
-    token.addResource('fail').addMethod('POST', integration, withToken);
-
-    // The tenant's webhook signing secret.
-    const secret = api.root.addResource('webhooks').addResource('secret');
-    secret.addMethod('GET', integration, secured);
-    secret.addResource('rotate').addMethod('POST', integration, secured);
   }
 
   private addAlarms(action: IAlarmAction): void {
     thresholdAlarm(this, 'ServerErrorsAlarm', {
-      metric: this.restApi.metricServerError({ statistic: 'Sum' }),
+      metric: this.httpApi.metricServerError({ statistic: 'Sum' }),
       threshold: 1,
       description: 'The Tasklane API answered with 5xx.',
+      action,
+    });
+    thresholdAlarm(this, 'StreamServerErrorsAlarm', {
+      metric: this.streamApi.restApi.metricServerError({ statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The Tasklane task stream API answered with 5xx.',
       action,
     });
     thresholdAlarm(this, 'HandlerErrorsAlarm', {
@@ -325,7 +249,7 @@ export class TasklaneApi extends Construct {
       description: 'The Tasklane task stream function was throttled: open streams used up the account concurrency.',
       action,
     });
-    // No alarm on the authorizer's Errors: a denied key is a thrown "Unauthorized", which Lambda counts
-    // as an error. A broken authorizer shows as API 5xx (AUTHORIZER_FAILURE) above.
+    // No alarm on the authorizer's Errors: the REST authorizer denies a key by throwing "Unauthorized",
+    // which Lambda counts as an error. A broken authorizer shows as API 5xx above.
   }
 }

@@ -48,15 +48,15 @@ export class TasklaneDashboard extends Construct {
 }
 
 function apiRow(api: TasklaneApi): IWidget[] {
-  const { restApi, handler } = api;
+  const { httpApi, handler } = api;
   return [
     new TextWidget({ markdown: '## API', width: 24, height: 1 }),
-    graph('Requests', [restApi.metricCount({ statistic: 'Sum' })]),
-    graph('Errors', [restApi.metricClientError({ statistic: 'Sum' }), restApi.metricServerError({ statistic: 'Sum' })]),
+    graph('Requests', [httpApi.metricCount({ statistic: 'Sum' })]),
+    graph('Errors', [httpApi.metricClientError({ statistic: 'Sum' }), httpApi.metricServerError({ statistic: 'Sum' })]),
     graph(
       'Latency (p50, p99)',
-      [restApi.metricLatency({ statistic: 'p50' }), restApi.metricLatency({ statistic: 'p99' })],
-      [restApi.metricIntegrationLatency({ statistic: 'p99' })],
+      [httpApi.metricLatency({ statistic: 'p50' }), httpApi.metricLatency({ statistic: 'p99' })],
+      [httpApi.metricIntegrationLatency({ statistic: 'p99' })],
     ),
     graph('API function errors and throttles', [
       handler.fn.metricErrors({ statistic: 'Sum' }),

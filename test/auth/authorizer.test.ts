@@ -1,4 +1,4 @@
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../functions/auth/build-authorizer';
 import { hashApiKey, type ApiKeyRecord, type ApiKeyStore } from '../../functions/core/api-keys';
@@ -42,7 +42,68 @@ function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEven
   };
 }
 
-describe('createAuthorizer', () => {
+/** The HTTP API's Lambda authorizer event, payload format 2.0 (simple responses), with lower-case headers. */
+function eventV2(headers: Record<string, string>): APIGatewayRequestAuthorizerEventV2 {
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/$default/GET/tasks/01J0000000000000000000000',
+    identitySource: lower.authorization ? [lower.authorization] : [],
+    routeKey: 'GET /tasks/{id}',
+    rawPath: '/tasks/01J0000000000000000000000',
+    rawQueryString: '',
+    cookies: [],
+    headers: lower,
+    pathParameters: { id: '01J0000000000000000000000' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      domainName: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'a1b2c3d4e5',
+      http: {
+        method: 'GET',
+        path: '/tasks/01J0000000000000000000000',
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.7',
+        userAgent: 'curl/8.5.0',
+      },
+      requestId: 'req-1',
+      routeKey: 'GET /tasks/{id}',
+      stage: '$default',
+      time: '04/Mar/2025:05:06:07 +0000',
+      timeEpoch: 1_741_064_767_000,
+    },
+  };
+}
+
+describe('createAuthorizer, HTTP API event (simple response)', () => {
+  it.each([
+    ['Authorization: Bearer', { Authorization: `Bearer ${KEY}` }],
+    ['x-api-key', { 'X-Api-Key': KEY }],
+  ])('authorizes a valid key in %s and passes the tenant on', async (_, headers) => {
+    // Act
+    const result = await createAuthorizer(store())(eventV2(headers));
+
+    // Assess
+    expect(result).toEqual({ isAuthorized: true, context: { tenant: 'acme' } });
+  });
+
+  it.each([
+    ['no key', {}],
+    ['an unknown key', { Authorization: 'Bearer tl_unknown0_0123456789012345678901234567890123456789012' }],
+    ['a revoked key', { Authorization: `Bearer ${REVOKED}` }],
+    ['another scheme', { Authorization: `Basic ${KEY}` }],
+  ])('denies %s (API Gateway answers 403) without a tenant', async (_, headers: Record<string, string>) => {
+    // Act
+    const result = await createAuthorizer(store())(eventV2(headers));
+
+    // Assess
+    expect(result).toEqual({ isAuthorized: false });
+  });
+});
+
+describe('createAuthorizer, REST API request-authorizer event (the stream)', () => {
   it.each([
     ['Authorization: Bearer', { Authorization: `Bearer ${KEY}` }],
     ['lower-case authorization', { authorization: `bearer ${KEY}` }],

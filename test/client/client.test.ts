@@ -14,6 +14,10 @@ describe('Tasklane', () => {
       options: { baseUrl: '/api', apiKey: 'k' },
       message: /baseUrl must be an absolute http\(s\) URL.*\(got "\/api"\)/,
     },
+    {
+      options: { baseUrl: 'http://127.0.0.1:3000', streamBaseUrl: 'ftp://example.com/', apiKey: 'k' },
+      message: /streamBaseUrl must be an http\(s\) URL \(got "ftp:\/\/example.com\/"\)/,
+    },
     { options: { baseUrl: 'http://127.0.0.1:3000', apiKey: ' ' }, message: /apiKey is required/ },
     {
       options: { baseUrl: 'http://127.0.0.1:3000', apiKey: 'k', retries: -1 },

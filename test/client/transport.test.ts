@@ -225,6 +225,40 @@ describe('errors by class', () => {
     },
   );
 
+  it.each([
+    { status: 401, message: 'Unauthorized' },
+    { status: 403, message: 'Forbidden' },
+  ])(
+    'turns the HTTP API authorizer’s own $status {"message":"$message"} into UnauthorizedError',
+    async ({ status, message }) => {
+      // Prepare
+      const { tasklane } = client([json(status, { message })], { retries: 0 });
+
+      // Act
+      const error = await tasklane.tasks.get(TASK.task_id).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(error).toMatchObject({
+        status,
+        code: 'unauthorized',
+        message: expect.stringContaining(`API Gateway: ${status} ${message}`),
+      });
+    },
+  );
+
+  it('keeps a 403 that is not API Gateway’s own answer a plain API error', async () => {
+    // Prepare
+    const { tasklane } = client([new Response('<html>Forbidden</html>', { status: 403 })], { retries: 0 });
+
+    // Act
+    const error = await tasklane.tasks.get(TASK.task_id).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).not.toBeInstanceOf(UnauthorizedError);
+    expect(error).toMatchObject({ status: 403, code: 'unexpected_response' });
+  });
+
   it('names the status of an answer that is not the API’s JSON error', async () => {
     // Prepare
     const { tasklane } = client(

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TaskMessage } from '../../functions/core/ports';
 import type { Task } from '../../functions/core/task';
 import type { TaskServices } from '../../functions/core/task-services';
@@ -128,6 +128,44 @@ export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProx
       stage: 'prod',
     },
   };
+}
+
+/**
+ * An HTTP API event (payload format 2.0) as the $default stage sends it: lower-case headers, the path
+ * without a stage, the Lambda authorizer's simple-response context under `authorizer.lambda`.
+ */
+export function apiGatewayEventV2(options: ApiGatewayEventOptions & { query?: string }): APIGatewayProxyEventV2 {
+  const method = options.method ?? 'GET';
+  const headers = Object.fromEntries(
+    Object.entries({
+      host: 'abc123.execute-api.us-east-1.amazonaws.com',
+      'user-agent': 'curl/8.5.0',
+      ...options.headers,
+    }).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const route = `${method} ${options.path.replace(/^\/tasks\/[^/]+/, '/tasks/{id}')}`;
+  const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda: Record<string, string> } } } = {
+    version: '2.0',
+    routeKey: route,
+    rawPath: options.path,
+    rawQueryString: options.query ?? '',
+    headers,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: AWS_ACCOUNT,
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'curl/8.5.0' },
+      requestId: randomUUID(),
+      routeKey: route,
+      stage: '$default',
+      time: '04/Mar/2025:05:06:07 +0000',
+      timeEpoch: FIXED_NOW.getTime(),
+      ...(options.tenant ? { authorizer: { lambda: { tenant: options.tenant } } } : {}),
+    },
+  };
+  return event;
 }
 
 /** Task services for unit tests: each member fails loudly unless the test provides it. */

@@ -62,17 +62,27 @@ describe('TasklaneStack options', () => {
     }
   });
 
-  it('names the API Gateway stage after the stage setting', () => {
+  it("names both APIs, and the stream API's stage, after the stage setting", () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'tasklane-staging' });
     synth.template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'staging' });
-    synth.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'tasklane-staging' });
+    synth.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'tasklane-stream-staging' });
   });
 
   it('applies the configured log retention, authorizer cache and throttling', () => {
     for (const group of Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup')))
       expect(group.Properties.RetentionInDays).toBe(7);
-    synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     // Without caching there is no identity source, so a key in x-api-key reaches the authorizer too.
-    synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', { IdentitySource: '' });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: [],
+    });
+    synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: '',
+    });
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 }),
+    });
     synth.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 })],
     });

@@ -12,6 +12,7 @@ import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import {
   asArray,
+  httpRoutesOf,
   policyStatements,
   referencedId,
   resourcesOf,
@@ -249,9 +250,9 @@ describe('TasklaneStack', () => {
     });
   });
 
-  describe('REST API', () => {
-    it('deploys exactly the routes the API app serves, with no catch-all proxy', () => {
-      // The Hono app is the source of truth: a route it serves but API Gateway lacks would 403 in AWS.
+  describe('HTTP API', () => {
+    it('deploys exactly the routes the API app serves, with no catch-all proxy: the stream on the REST API, every other on the HTTP API', () => {
+      // The Hono app is the source of truth: a route it serves but API Gateway lacks would 404 in AWS.
       // The API function's own environment (references stand in as text), so routes that depend on configuration count too.
       const [, apiFunction] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
         ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
@@ -266,99 +267,86 @@ describe('TasklaneStack', () => {
       const served = app.routes
         .filter((r) => r.method !== 'ALL')
         .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+      const httpRoutes = [...httpRoutesOf(synth.template).keys()];
 
-      expect([...routesOf(synth.template).keys()].sort()).toEqual([...new Set(served)].sort());
-      expect(served).toContain('GET /tasks/{id}/stream');
+      expect([...httpRoutes, ...routesOf(synth.template).keys()].sort()).toEqual([...new Set(served)].sort());
+      expect([...routesOf(synth.template).keys()]).toEqual([STREAM_ROUTE]);
+      expect(httpRoutes).not.toContain(STREAM_ROUTE);
+      expect(httpRoutes).not.toContain('$default');
     });
 
-    it('requires the authorizer on every method except GET /health, the dashboard page and the API reference', () => {
-      const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'));
+    it('requires the Lambda authorizer on every route except GET /health, the dashboard page and the API reference', () => {
+      const [authorizerId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Authorizer'));
 
-      for (const [route, method] of routesOf(synth.template)) {
+      for (const [route, { Properties }] of httpRoutesOf(synth.template)) {
         const expected = OPEN_ROUTES.includes(route)
           ? { AuthorizationType: 'NONE' }
           : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } };
-        expect({ route, ...method.Properties }).toMatchObject({ route, ...expected });
+        expect({ route, ...Properties }).toMatchObject({ route, ...expected });
+        if (OPEN_ROUTES.includes(route)) expect(Properties.AuthorizerId).toBeUndefined();
       }
     });
 
-    it('authorizes by the Authorization header with the configured cache TTL', () => {
-      synth.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-        Type: 'REQUEST',
-        IdentitySource: 'method.request.header.Authorization',
+    it('authorizes by the Authorization header with the configured cache TTL, by simple responses of the key-check function', () => {
+      const [authorizerFunctionId] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Description?.includes('authorizer'),
+      )!;
+      const [authorizer] = Object.values(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Authorizer'));
+
+      expect(authorizer!.Properties).toMatchObject({
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization'],
         AuthorizerResultTtlInSeconds: synth.config.authorizerCacheTtlSeconds,
       });
+      expect(JSON.stringify(authorizer!.Properties.AuthorizerUri)).toContain(authorizerFunctionId);
     });
 
-    it('validates parameters and bodies of every authorized method', () => {
-      const [validatorId, validator] = Object.entries(
-        resourcesOf(synth.template, 'AWS::ApiGateway::RequestValidator'),
-      )[0]!;
-
-      expect(validator.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
-      for (const [route, method] of routesOf(synth.template)) {
-        if (!OPEN_ROUTES.includes(route))
-          expect({ route, id: method.Properties.RequestValidatorId }).toEqual({ route, id: { Ref: validatorId } });
-      }
-    });
-
-    it('proxies every route but the stream to the API function', () => {
+    it('proxies every route to the API function with payload format 2.0', () => {
       const apiFunctionId = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
         f.Properties.Description?.includes('HTTP API'),
       )![0];
+      const integrations = resourcesOf(synth.template, 'AWS::ApiGatewayV2::Integration');
 
-      for (const [route, method] of routesOf(synth.template)) {
-        if (route === STREAM_ROUTE) continue;
-        expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
-        expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(apiFunctionId);
+      for (const [route, { Properties }] of httpRoutesOf(synth.template)) {
+        const integrationId = JSON.stringify(Properties.Target).match(/"Ref":"([^"]+)"/)![1]!;
+        expect({ route, ...integrations[integrationId]!.Properties }).toMatchObject({
+          route,
+          IntegrationType: 'AWS_PROXY',
+          PayloadFormatVersion: '2.0',
+          IntegrationUri: { 'Fn::GetAtt': [apiFunctionId, 'Arn'] },
+        });
       }
     });
 
-    it('writes JSON access logs, error execution logs, metrics and X-Ray traces on the stage, throttled as configured', () => {
-      const [stage] = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::Stage'));
+    it('serves the $default stage (paths without a stage prefix) with JSON access logs, throttled as configured', () => {
+      const [stage] = Object.values(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Stage'));
 
       expect(stage!.Properties).toMatchObject({
-        StageName: 'test',
-        TracingEnabled: true,
-        AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
-        MethodSettings: [
-          {
-            HttpMethod: '*',
-            ResourcePath: '/*',
-            LoggingLevel: 'ERROR',
-            DataTraceEnabled: false,
-            MetricsEnabled: true,
-            ThrottlingRateLimit: synth.config.apiThrottle.rateLimit,
-            ThrottlingBurstLimit: synth.config.apiThrottle.burstLimit,
-          },
-        ],
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: synth.config.apiThrottle.rateLimit,
+          ThrottlingBurstLimit: synth.config.apiThrottle.burstLimit,
+        },
       });
-      expect(JSON.parse(stage!.Properties.AccessLogSetting.Format)).toMatchObject({
+      expect(JSON.parse(stage!.Properties.AccessLogSettings.Format)).toMatchObject({
         requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
         tenant: '$context.authorizer.tenant',
       });
     });
 
-    it('sets the region-wide API Gateway CloudWatch role before the stage is deployed', () => {
-      const [accountId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Account'));
+    it('outputs ApiUrl, the root of the $default stage', () => {
+      const [apiId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Api'));
 
-      synth.template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.arrayWith([accountId]) });
+      synth.template.hasOutput('ApiUrl', {
+        Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: apiId }, '/'])] },
+      });
     });
-
-    it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'THROTTLED'])(
-      'answers %s with the JSON error shape',
-      (type) => {
-        const response = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::GatewayResponse')).find(
-          (r) => r.Properties.ResponseType === type,
-        );
-        const sample = response!.Properties.ResponseTemplates['application/json'].replace(
-          '$context.error.messageString',
-          '"some message"',
-        );
-
-        expect(JSON.parse(sample)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
-      },
-    );
 
     it('gives the API function every variable functions/config.ts reads, and its grants', () => {
       const [, fn] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
@@ -428,9 +416,12 @@ describe('TasklaneStack', () => {
     });
 
     it('alarms on 5xx answers and on API function errors and throttles', () => {
+      const [apiId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Api'));
+
       synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/ApiGateway',
-        MetricName: '5XXError',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }],
         Statistic: 'Sum',
       });
       for (const metric of ['Errors', 'Throttles']) {
@@ -442,7 +433,7 @@ describe('TasklaneStack', () => {
     });
   });
 
-  describe('task stream', () => {
+  describe('task stream (REST API)', () => {
     const streamFunction = () =>
       Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
         f.Properties.Description?.includes('event stream'),
@@ -461,6 +452,96 @@ describe('TasklaneStack', () => {
       expect(uri).toContain('/response-streaming-invocations');
       expect(uri).toContain(functionId);
       expect(method.Properties.RequestParameters).toEqual({ 'method.request.path.id': true });
+    });
+
+    it('requires the same key-check function as a REQUEST authorizer, by the Authorization header with the configured cache TTL', () => {
+      const [authorizerId, authorizer] = Object.entries(resourcesOf(synth.template, 'AWS::ApiGateway::Authorizer'))[0]!;
+      const [authorizerFunctionId] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Description?.includes('authorizer'),
+      )!;
+
+      expect(routesOf(synth.template).get(STREAM_ROUTE)!.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: authorizerId },
+      });
+      expect(authorizer.Properties).toMatchObject({
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: synth.config.authorizerCacheTtlSeconds,
+      });
+      expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(authorizerFunctionId);
+    });
+
+    it('validates the request parameters of the stream route', () => {
+      const [validatorId, validator] = Object.entries(
+        resourcesOf(synth.template, 'AWS::ApiGateway::RequestValidator'),
+      )[0]!;
+
+      expect(validator.Properties).toMatchObject({ ValidateRequestParameters: true });
+      expect(routesOf(synth.template).get(STREAM_ROUTE)!.Properties.RequestValidatorId).toEqual({ Ref: validatorId });
+    });
+
+    it('writes JSON access logs, error execution logs, metrics and X-Ray traces on the stage, throttled as configured', () => {
+      const [stage] = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::Stage'));
+
+      expect(stage!.Properties).toMatchObject({
+        StageName: 'test',
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+        MethodSettings: [
+          {
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            MetricsEnabled: true,
+            ThrottlingRateLimit: synth.config.apiThrottle.rateLimit,
+            ThrottlingBurstLimit: synth.config.apiThrottle.burstLimit,
+          },
+        ],
+      });
+      expect(JSON.parse(stage!.Properties.AccessLogSetting.Format)).toMatchObject({
+        requestId: '$context.requestId',
+        tenant: '$context.authorizer.tenant',
+      });
+    });
+
+    it('sets the region-wide API Gateway CloudWatch role before the stage is deployed', () => {
+      const [accountId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::Account'));
+
+      synth.template.hasResource('AWS::ApiGateway::Stage', { DependsOn: Match.arrayWith([accountId]) });
+    });
+
+    it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'THROTTLED'])(
+      'answers %s with the JSON error shape',
+      (type) => {
+        const response = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::GatewayResponse')).find(
+          (r) => r.Properties.ResponseType === type,
+        );
+        const sample = response!.Properties.ResponseTemplates['application/json'].replace(
+          '$context.error.messageString',
+          '"some message"',
+        );
+
+        expect(JSON.parse(sample)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+      },
+    );
+
+    it('alarms on 5xx answers of the stream API', () => {
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Dimensions: [{ Name: 'ApiName', Value: 'tasklane-stream-test' }],
+        Statistic: 'Sum',
+      });
+    });
+
+    it('outputs StreamUrl, the REST stage URL', () => {
+      const [restApiId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGateway::RestApi'));
+
+      synth.template.hasOutput('StreamUrl', {
+        Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: restApiId }])] },
+      });
     });
 
     it('lets the function run past the longest stream, which ends itself before the 15-minute cap', () => {
@@ -528,8 +609,8 @@ describe('TasklaneStack', () => {
       const groups = Object.values(resourcesOf(synth.template, 'AWS::Logs::LogGroup'));
 
       // A log group per function (API, authorizer, stream, sweeper, scheduler, flush, webhook worker, one worker per
-      // type) plus the access logs.
-      expect(groups).toHaveLength(8 + TASK_TYPES.length);
+      // type) plus the access logs of the HTTP API and of the stream's REST API.
+      expect(groups).toHaveLength(9 + TASK_TYPES.length);
       for (const group of groups) expect(group.Properties.RetentionInDays).toBe(synth.config.logRetentionDays);
     });
 
@@ -564,7 +645,7 @@ describe('TasklaneStack', () => {
       },
     );
 
-    it.each(['ApiUrl', 'TableName', 'DashboardUrl', 'AlarmTopicArn'])('outputs %s', (name) => {
+    it.each(['ApiUrl', 'StreamUrl', 'TableName', 'DashboardUrl', 'AlarmTopicArn'])('outputs %s', (name) => {
       synth.template.hasOutput(name, {});
     });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError, Tasklane, type TaskStreamEvent } from '../../../client/src';
 import { FINAL_STATUSES } from '../../../client/src/resources/task-stream';
 import { TERMINAL_STATUSES } from '../../../functions/core/task';
-import { apiError, networkError, scriptedFetch, type Step } from '../fake-fetch';
+import { apiError, json, networkError, scriptedFetch, type Step } from '../fake-fetch';
 
 const ID = '01M8FY5NV93GG21R5RB1Y3Z26C';
 
@@ -77,6 +77,35 @@ describe('tasks.watch', () => {
     expect(events).toEqual(['1000000 status running 0', '1000001 progress running 50', '2000000 status completed 100']);
     expect(seen[0]?.url).toBe(`http://127.0.0.1:3000/tasks/${ID}/stream`);
     expect(seen[0]?.headers['last-event-id']).toBeUndefined();
+  });
+
+  it('opens the stream at streamBaseUrl (the StreamUrl output) while every other request goes to baseUrl', async () => {
+    // Prepare
+    const fake = scriptedFetch(
+      [
+        json(200, { task_id: ID, type: 'generic', status: 'running' }),
+        stream([sse('status', 2000000, 'completed', 100)]),
+      ],
+      () => Promise.reject(new Error('no more requests were expected')),
+    );
+    const tasklane = new Tasklane({
+      baseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      streamBaseUrl: 'https://def456.execute-api.eu-west-1.amazonaws.com/prod',
+      apiKey: 'k',
+      fetch: fake.fetch,
+    });
+
+    // Act
+    await tasklane.tasks.get(ID);
+    const events = await collect(tasklane.tasks.watch(ID));
+
+    // Assess
+    expect(events).toEqual(['2000000 status completed 100']);
+    expect(fake.seen.map((r) => r.url)).toEqual([
+      `https://abc123.execute-api.eu-west-1.amazonaws.com/tasks/${ID}`,
+      `https://def456.execute-api.eu-west-1.amazonaws.com/prod/tasks/${ID}/stream`,
+    ]);
+    expect(fake.seen[1]?.headers.authorization).toBe('Bearer k');
   });
 
   it('yields step events with their data, and resumes after one', async () => {

@@ -59,7 +59,14 @@ export function taskTypeResources(template: Template, typeName: string) {
   return { workerId, worker, mappingId, mapping, queueId, queue, dlqId, dlq: queues[dlqId]! };
 }
 
-/** Every route of the REST API as "METHOD /path", built from the Resource tree. */
+/** Every route of the HTTP API by its route key, "METHOD /path". */
+export function httpRoutesOf(template: Template): Map<string, CfnResource> {
+  return new Map(
+    Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route]),
+  );
+}
+
+/** Every route of the REST API (the stream's) as "METHOD /path", built from the Resource tree. */
 export function routesOf(template: Template): Map<string, CfnResource> {
   const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
   const pathOf = (id: string | undefined): string => {

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { projectPath } from '../infra/paths';
 import { elapsedSeconds, progress } from './progress';
 import { PRICES, PRICES_RECORDED } from './prices';
@@ -16,7 +17,10 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: projectPath('.'), encoding: 'utf8' }).trim();
+const load = () => Math.round(os.loadavg()[0]! * 100) / 100;
+const loadAtStart = load();
 const workflow = await measureWorkflow();
+const loadAverage = { start: loadAtStart, end: load() };
 const target = workflowTarget(workflow);
 const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain').length > 0 ? ' + uncommitted changes' : ''}`;
 const name = QUICK ? 'workflow-quick' : 'workflow';
@@ -24,14 +28,14 @@ const dir = projectPath('bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   `${dir}/${name}.json`,
-  `${JSON.stringify({ date: new Date().toISOString(), commit, node: process.version, settings: WORKFLOW_SETTINGS, workflow, target }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), commit, node: process.version, cpus: os.cpus().length, loadAverage, settings: WORKFLOW_SETTINGS, workflow, target }, null, 2)}\n`,
 );
 const prices = [PRICES.stepFunctionsStandardPerThousandTransitions, PRICES.inngestPerMillionExecutions]
   .map((p) => `${p.what} $${p.usd} (${p.source})`)
   .join('; ');
 const markdown = `# Durable steps benchmarks${QUICK ? ' (QUICK run: small counts, not figures to quote)' : ''} — ${new Date().toISOString().slice(0, 10)}
 
-\`npm run bench:workflow\` on Node ${process.version}, commit ${commit}, ${Math.round(elapsedSeconds())} s. Target: ${target.target}: ${target.value}, ${target.met ? 'met' : '**missed**'}.
+\`npm run bench:workflow\` on Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage.start} → ${loadAverage.end}, commit ${commit}, ${Math.round(elapsedSeconds())} s. Target: ${target.target}: ${target.value}, ${target.met ? 'met' : '**missed**'}.
 
 ${renderWorkflow(workflow)}
 Prices: ${PRICES_RECORDED}, bench/prices.ts; the alternatives: ${prices}.

@@ -22,7 +22,8 @@ const loadAtStart = load();
 const workflow = await measureWorkflow();
 const loadAverage = { start: loadAtStart, end: load() };
 const target = workflowTarget(workflow);
-const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain').length > 0 ? ' + uncommitted changes' : ''}`;
+// The results this writes are not changes to the code measured.
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', '.', ':!bench/results').length > 0 ? ' + uncommitted changes' : ''}`;
 const name = QUICK ? 'workflow-quick' : 'workflow';
 const dir = projectPath('bench/results');
 mkdirSync(dir, { recursive: true });

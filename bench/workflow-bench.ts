@@ -61,7 +61,7 @@ export function renderWorkflow({ cost: c, resume: r }: WorkflowResult): string {
   return `## Durable steps: cost of a ${WORKFLOW_STEPS}-step workflow
 
 ${c.runs} runs of \`${JSON.stringify(c.task)}\` through the embedded stack, one at a time, every AWS call
-counted and priced as the generic task above (Lambda durations from ${c.timedRuns} more runs, uncounted). One run:
+counted and priced as the generic task is (bench/aws-cost.ts; Lambda durations from ${c.timedRuns} more runs, uncounted). One run:
 ${c.does}.
 
 Per run: ${p.apiGatewayRequests} API Gateway request; ${lambda}; SQS ${p.sqsRequests} requests; DynamoDB ${p.dynamo.wru} WRU

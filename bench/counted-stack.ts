@@ -9,6 +9,12 @@ import { SdkCallLog, timeHandlers, type CallRecord, type Invocation } from './in
 
 /** The task priced: 10 steps, no work, every progress update written (as if they came ≥ 1 s apart). */
 export const COST_PAYLOAD = { steps: 10, step_ms: 0 };
+/** What a pass creates: a task type and its payload (generic tasks of COST_PAYLOAD unless told). */
+export interface TaskBody {
+  type: string;
+  payload: unknown;
+}
+const GENERIC: TaskBody = { type: 'generic', payload: COST_PAYLOAD };
 /** The pollers delete messages after the handler returns (as the event source mapping does): wait for the last deletes. */
 const SETTLE_MS = 1500;
 
@@ -35,10 +41,13 @@ export interface CountedStack {
   webhookUrl: string | undefined;
   notes: string[];
   /**
-   * Runs generic tasks one at a time; with `count` false the calls pass uncounted (and faster).
-   * `onTask` hears of each completed task (for progress lines).
+   * Runs tasks one at a time (generic unless `task` says otherwise, with a webhook unless `webhook` is false);
+   * with `count` false the calls pass uncounted (and faster). `onTask` hears of each completed task (for progress lines).
    */
-  run(tasks: number, options?: { count?: boolean; onTask?: (done: number) => void }): Promise<Pass>;
+  run(
+    tasks: number,
+    options?: { count?: boolean; onTask?: (done: number) => void; task?: TaskBody; webhook?: boolean },
+  ): Promise<Pass>;
   stop(): Promise<void>;
 }
 
@@ -79,14 +88,14 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 async function createTask(
   stack: LocalStack,
   webhookUrl: string | undefined,
+  task: TaskBody = GENERIC,
 ): Promise<{ status: number; id?: string; ms: number; error?: string }> {
   const t0 = performance.now();
   const res = await fetch(`${stack.apiUrl}/tasks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      type: 'generic',
-      payload: COST_PAYLOAD,
+      ...task,
       ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
     }),
   });
@@ -164,7 +173,8 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
     await sleep(SETTLE_MS);
 
     /** Tasks run one at a time, so each invocation has one record and its duration is not shared with others, as in Lambda. */
-    const run: CountedStack['run'] = async (tasks, { count = true, onTask } = {}) => {
+    const run: CountedStack['run'] = async (tasks, { count = true, onTask, task = GENERIC, webhook = true } = {}) => {
+      const hook = webhook ? webhookUrl : undefined;
       log.enabled = count;
       log.reset();
       handlers.invocations.length = 0;
@@ -172,7 +182,7 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
       const postMs: number[] = [];
       for (let i = 0; i < tasks; i++) {
         const webhooks = receiver.received();
-        const out = await createTask(stack, webhookUrl);
+        const out = await createTask(stack, hook, task);
         if (out.status !== 202 || !out.id) throw new Error(`POST /tasks answered ${out.status}: ${out.error}`);
         postMs.push(out.ms);
         await until(
@@ -180,7 +190,7 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
           30_000,
           `task ${out.id} to complete`,
         );
-        if (webhookUrl) await until(() => receiver.received() > webhooks, 10_000, `the webhook of task ${out.id}`);
+        if (hook) await until(() => receiver.received() > webhooks, 10_000, `the webhook of task ${out.id}`);
         onTask?.(i + 1);
       }
       await sleep(SETTLE_MS);

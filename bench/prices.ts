@@ -53,6 +53,12 @@ export const PRICES = {
     what: 'Step Functions Standard workflows, per 1,000 state transitions',
     source: 'https://aws.amazon.com/step-functions/pricing/',
   },
+  inngestPerMillionExecutions: {
+    usd: 50,
+    what: 'Inngest, per million executions beyond the plan (an execution is a function run or a step: a run of 5 steps is 6)',
+    source:
+      'https://www.inngest.com/pricing (executions per run: https://www.inngest.com/docs/durable-execution/limits)',
+  },
   qstashPerHundredThousand: {
     usd: 1,
     what: 'Upstash QStash pay as you go, per 100,000 messages',

@@ -7,6 +7,7 @@ import { TARGETS, type BenchSettings } from './settings';
 import type { ThroughputResult } from './throughput';
 import type { UnitsComparison, UnitsRow } from './units-compare';
 import type { UnitsCheckResult } from './units-check';
+import { renderWorkflow, workflowTarget, type WorkflowResult } from './workflow-bench';
 
 export interface BenchResults {
   meta: {
@@ -27,6 +28,7 @@ export interface BenchResults {
   throughput: ThroughputResult;
   delayed: DelayedStartResult;
   fairness: FairnessResult;
+  workflow: WorkflowResult;
 }
 
 export interface TargetCheck {
@@ -53,6 +55,7 @@ export function targetsOf(results: BenchResults): TargetCheck[] {
       value: `$${results.cost.usdPerMillion.total}`,
       met: results.cost.usdPerMillion.total <= TARGETS.usdPerMillion,
     },
+    workflowTarget(results.workflow),
     {
       target: 'no delayed task starts before its run_at',
       value: `${results.delayed.startedEarly} of ${results.delayed.tasks} early`,
@@ -368,6 +371,7 @@ ${table(
 
 ${coldStartSection(results)}
 ${costSection(results)}
+${renderWorkflow(results.workflow)}
 ## DynamoDB write units: model against engine
 
 ${renderUnits(results.units)}

@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: bundles and cold start, AWS requests and dollars per task, the DynamoDB write-unit
+ * `npm run bench`: bundles and cold start, AWS requests and dollars per task and per 5-step workflow run (with
+ * durable steps' resume latency), the DynamoDB write-unit
  * model against DynamoDB Local, local throughput, latency and memory, the start lag of delayed tasks, fairness
  * between two tenants.
  * Writes bench/results/latest.json and latest.md (with `BENCH_QUICK=1`: quick.json and quick.md, from small
@@ -19,6 +20,7 @@ import { configuration, renderMarkdown, targetsOf, type BenchResults } from './r
 import { QUICK, SETTINGS } from './settings';
 import { measureThroughput } from './throughput';
 import { checkUnits } from './units-check';
+import { measureWorkflow } from './workflow-bench';
 
 // Read when the stack's loggers and SDK clients are built, not at import.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -47,6 +49,8 @@ const coldStart = compareWithReferences(
 
 const cost = await measureAwsCost(SETTINGS.costTasks, SETTINGS.costTimedTasks);
 progress(`aws cost: $${cost.usdPerMillion.total} per million tasks`);
+
+const workflow = await measureWorkflow();
 
 const units = await checkUnits(SETTINGS.unitsCheckTasks);
 
@@ -86,6 +90,7 @@ const results: BenchResults = {
   throughput,
   delayed,
   fairness,
+  workflow,
 };
 const name = QUICK ? 'quick' : 'latest';
 const dir = projectPath('bench/results');

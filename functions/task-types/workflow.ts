@@ -12,7 +12,7 @@ import { defineTaskType } from '../core/task-type';
 export const workflow = defineTaskType({
   name: 'workflow',
   description:
-    'Durable steps: prepare, optional `children` (generic tasks, waited for), process (fails its first `fail_attempts` tries), optional sleep and token, finish.',
+    'Durable steps: prepare, optional `children` (generic tasks, waited for), process (fails its first `fail_attempts` tries), `extra_steps` more steps, optional sleep and token, finish.',
   payloadSchema: z
     .object({
       fail_attempts: z.number().int().min(0).max(2).default(0),
@@ -25,6 +25,8 @@ export const workflow = defineTaskType({
       /** The first this many children fail every attempt (their failure shows in the outcomes). */
       failing_children: z.number().int().min(0).max(50).default(0),
       children_timeout_seconds: z.number().int().min(1).max(STEP_LIMITS.maxSuspendSeconds).default(3600),
+      /** This many more steps (`step-1`, …) between process and finish: `extra_steps: 2` makes the bench's 5-step run. */
+      extra_steps: z.number().int().min(0).max(20).default(0),
     })
     .strict(),
   // ctx.spawn creates tasks: its worker may send to the children's queue.
@@ -52,6 +54,7 @@ export const workflow = defineTaskType({
       return { processed_on_attempt: ctx.attempt };
     });
     await ctx.progress(50, 'processed');
+    for (let i = 1; i <= ctx.payload.extra_steps; i++) await ctx.step(`step-${i}`, async () => ({ step: i }));
     const outcomes =
       children > 0
         ? await ctx.waitForChildren('all', { timeoutSeconds: ctx.payload.children_timeout_seconds })

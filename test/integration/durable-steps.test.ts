@@ -67,6 +67,22 @@ describe('durable steps (local stack)', () => {
     expect(step(task, 'prepare')!.result_bytes).toBeGreaterThan(0);
   });
 
+  it('runs extra_steps more steps, in order between process and finish, in one attempt', async () => {
+    // Act
+    const created = await create({ extra_steps: 2 });
+    const { task } = await api.waitFor(created.body.task_id, (t) => t.status === 'completed', 20_000);
+
+    // Assess: the bench's 5-step run (bench/workflow-cost.ts).
+    expect(task.steps?.map((s) => [s.name, s.kind, s.status])).toEqual([
+      ['prepare', 'step', 'completed'],
+      ['process', 'step', 'completed'],
+      ['step-1', 'step', 'completed'],
+      ['step-2', 'step', 'completed'],
+      ['finish', 'step', 'completed'],
+    ]);
+    expect(task.attempts).toBe(1);
+  });
+
   it('sleeps 2 s without a worker, then resumes the same attempt without running earlier steps again', async () => {
     // Act
     const created = await create({ sleep_seconds: 2 });

@@ -59,6 +59,10 @@ export const ENV = {
   filesBucket: 'TASKLANE_FILES_BUCKET',
   downloadUrlExpirySeconds: 'TASKLANE_DOWNLOAD_URL_EXPIRY_SECONDS',
   maxSchedulesPerTenant: 'TASKLANE_MAX_SCHEDULES_PER_TENANT',
+  /** The API function: the stream's base URL (StreamUrl), which the dashboard page opens its streams at. */
+  streamUrl: 'TASKLANE_STREAM_URL',
+  /** The stream function: the dashboard's origin (the HTTP API's), allowed to read streams across origins. */
+  dashboardOrigin: 'TASKLANE_DASHBOARD_ORIGIN',
 } as const;
 
 /** Environment variable holding the queue URL of one task type, e.g. `TASKLANE_QUEUE_URL_GENERIC`. */

@@ -16,6 +16,11 @@ export interface DashboardOptions {
    * Asked for once, on the first request.
    */
   clientScript?: () => Promise<string> | string;
+  /**
+   * Where the page opens task streams when not at its own origin: in AWS the stream is on a REST
+   * API of its own (StreamUrl), which the page may then connect to as well.
+   */
+  streamUrl?: string;
 }
 
 /**
@@ -27,6 +32,8 @@ const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 /** Where the page looks for a preset key. */
 export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
+/** Where the page looks for the streams' base URL (empty: its own). */
+export const STREAM_URL_PLACEHOLDER = '<meta name="tasklane-stream-url" content="">';
 
 /**
  * GET /: the dashboard, one static page without a key of its own: it calls the API with the key
@@ -34,7 +41,14 @@ export const KEY_PLACEHOLDER = '<meta name="tasklane-api-key" content="">';
  */
 export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions): void {
   if (!options.html.includes(KEY_PLACEHOLDER)) throw new Error(`The dashboard page lacks ${KEY_PLACEHOLDER}.`);
-  const keyless = options.html;
+  const { streamUrl } = options;
+  const streamOrigin = streamUrl ? new URL(streamUrl).origin : undefined;
+  const keyless = streamUrl
+    ? options.html.replace(
+        STREAM_URL_PLACEHOLDER,
+        `<meta name="tasklane-stream-url" content="${escapeAttribute(streamUrl)}">`,
+      )
+    : options.html;
   const withKey = options.apiKey
     ? keyless.replace(KEY_PLACEHOLDER, `<meta name="tasklane-api-key" content="${escapeAttribute(options.apiKey)}">`)
     : keyless;
@@ -44,7 +58,7 @@ export function registerDashboard(app: Hono<AppEnv>, options: DashboardOptions):
     // is the client module the page imports (GET /client.js).
     `script-src 'self' ${inlineHashes(keyless, 'script')}`,
     `style-src ${inlineHashes(keyless, 'style')}`,
-    "connect-src 'self'",
+    streamOrigin ? `connect-src 'self' ${streamOrigin}` : "connect-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",

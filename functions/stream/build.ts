@@ -23,5 +23,6 @@ export function buildStreamFromEnv(env: NodeJS.ProcessEnv = process.env, setting
     resolveTenant: tenantFromAuthorizer,
     log: createLogger('tasklane-stream'),
     stream: { reader, recheckTenant, settings },
+    dashboardOrigin: env[ENV.dashboardOrigin] || undefined,
   });
 }

@@ -15,6 +15,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { browserBundleCommand } from '../../client/browser-bundle';
+import { ENV } from '../../functions/config';
 import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
 import { CLIENT_SCRIPT_FILE } from '../../functions/dashboard/client-script';
 import type { TasklaneConfig } from '../config';
@@ -198,7 +199,11 @@ export class TasklaneApi extends Construct {
       config,
       streamFunction: this.streamFunction.fn,
       authorizerFunction: this.authorizerFunction.fn,
+      dashboardOrigin: this.httpApi.apiEndpoint,
     });
+    // The deployed dashboard (GET / on the HTTP API) opens its streams at StreamUrl, across origins.
+    this.handler.fn.addEnvironment(ENV.streamUrl, this.streamApi.restApi.url);
+    this.streamFunction.fn.addEnvironment(ENV.dashboardOrigin, this.httpApi.apiEndpoint);
     this.addAlarms(alarmAction);
   }
 

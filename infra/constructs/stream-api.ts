@@ -25,6 +25,8 @@ export interface TasklaneStreamApiProps {
   streamFunction: IFunction;
   /** The same key check the HTTP API uses; it answers the REST request-authorizer event too. */
   authorizerFunction: IFunction;
+  /** The dashboard's origin (the HTTP API's endpoint): it may read streams from another origin. */
+  dashboardOrigin: string;
 }
 
 /** One line of JSON per request, with the tenant the authorizer resolved (the HTTP API logs the same fields). */
@@ -125,15 +127,25 @@ export class TasklaneStreamApi extends Construct {
       responseTransferMode: ResponseTransferMode.STREAM,
       timeout: Duration.minutes(15),
     });
-    this.restApi.root
+    const stream = this.restApi.root
       .addResource('tasks')
       .addResource('{id}')
-      .addResource('stream')
-      .addMethod('GET', streaming, {
-        authorizer,
-        authorizationType: AuthorizationType.CUSTOM,
-        requestValidator: validator,
-        requestParameters: { 'method.request.path.id': true },
+      .addResource('stream', {
+        // The deployed dashboard is on the HTTP API, another origin: API Gateway answers its preflight
+        // (an OPTIONS mock, no authorizer: browsers send no key with it), the stream function adds
+        // Access-Control-Allow-Origin to the answers (functions/stream/app.ts).
+        defaultCorsPreflightOptions: {
+          allowOrigins: [props.dashboardOrigin],
+          allowMethods: ['GET'],
+          allowHeaders: ['Authorization', 'x-api-key', 'Last-Event-ID'],
+          maxAge: Duration.hours(1),
+        },
       });
+    stream.addMethod('GET', streaming, {
+      authorizer,
+      authorizationType: AuthorizationType.CUSTOM,
+      requestValidator: validator,
+      requestParameters: { 'method.request.path.id': true },
+    });
   }
 }

@@ -169,3 +169,30 @@ describe('GET /client.js', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('GET / with the streams at another origin (AWS: StreamUrl)', () => {
+  it('tells the page the stream URL and lets it connect there, and nowhere else', async () => {
+    // Act
+    const page = await appWith({
+      html,
+      streamUrl: 'https://rest123.execute-api.us-east-1.amazonaws.com/prod/',
+    }).request('/');
+
+    // Assess
+    expect(await page.text()).toContain(
+      '<meta name="tasklane-stream-url" content="https://rest123.execute-api.us-east-1.amazonaws.com/prod/">',
+    );
+    expect(page.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' https://rest123.execute-api.us-east-1.amazonaws.com;",
+    );
+  });
+
+  it("leaves the stream URL empty (the page's own origin) without one", async () => {
+    // Act
+    const page = await appWith({ html }).request('/');
+
+    // Assess
+    expect(await page.text()).toContain('<meta name="tasklane-stream-url" content="">');
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self';");
+  });
+});

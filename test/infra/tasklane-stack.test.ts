@@ -268,9 +268,13 @@ describe('TasklaneStack', () => {
         .filter((r) => r.method !== 'ALL')
         .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
       const httpRoutes = [...httpRoutesOf(synth.template).keys()];
+      // The REST API's methods but the CORS preflight, which API Gateway answers itself (a mock).
+      const restRoutes = [...routesOf(synth.template)]
+        .filter(([, method]) => method.Properties.Integration?.Type !== 'MOCK')
+        .map(([route]) => route);
 
-      expect([...httpRoutes, ...routesOf(synth.template).keys()].sort()).toEqual([...new Set(served)].sort());
-      expect([...routesOf(synth.template).keys()]).toEqual([STREAM_ROUTE]);
+      expect([...httpRoutes, ...restRoutes].sort()).toEqual([...new Set(served)].sort());
+      expect(restRoutes).toEqual([STREAM_ROUTE]);
       expect(httpRoutes).not.toContain(STREAM_ROUTE);
       expect(httpRoutes).not.toContain('$default');
     });
@@ -562,7 +566,29 @@ describe('TasklaneStack', () => {
       expect(dataStatements).toEqual([
         expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } }),
       ]);
-      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(['NODE_OPTIONS', ENV.tableName]);
+      expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
+        ['NODE_OPTIONS', ENV.dashboardOrigin, ENV.tableName].sort(),
+      );
+    });
+
+    it("lets the deployed dashboard, at the HTTP API's origin, read streams across origins", () => {
+      const [httpApiId] = Object.keys(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Api'));
+      const [, fn] = streamFunction();
+      const [, apiFunction] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
+      )!;
+      const preflight = routesOf(synth.template).get(`OPTIONS ${STREAM_ROUTE.slice('GET '.length)}`)!;
+      const headers = preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters;
+
+      // The stream function names the origin it answers with Access-Control-Allow-Origin; the page is told StreamUrl.
+      expect(JSON.stringify(fn.Properties.Environment.Variables[ENV.dashboardOrigin])).toContain(httpApiId);
+      expect(JSON.stringify(apiFunction.Properties.Environment.Variables[ENV.streamUrl])).toContain('StreamApi');
+      // API Gateway answers the preflight without the authorizer (browsers send no key with it), for that origin only.
+      expect(preflight.Properties).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+      expect(JSON.stringify(headers['method.response.header.Access-Control-Allow-Origin'])).toContain(httpApiId);
+      expect(headers['method.response.header.Access-Control-Allow-Headers']).toBe(
+        "'Authorization,x-api-key,Last-Event-ID'",
+      );
     });
 
     it('may be invoked by this API only', () => {

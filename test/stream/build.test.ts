@@ -68,3 +68,40 @@ describe('buildStreamFromEnv', () => {
     expect(keyReads[0]!.args[0].input.TableName).toBe('tasklane-tasks');
   });
 });
+
+describe('the stream across origins (the deployed dashboard)', () => {
+  const DASHBOARD = 'https://abc123.execute-api.us-east-1.amazonaws.com';
+
+  it("answers the dashboard's origin with Access-Control-Allow-Origin, also when the key is refused", async () => {
+    // Prepare: no key item, so the stream's own key check refuses it.
+    ddb.on(GetCommand).resolves({});
+    const app = buildStreamFromEnv({ ...ENV, TASKLANE_DASHBOARD_ORIGIN: DASHBOARD }, SETTINGS);
+
+    // Act
+    const response = await app.request(
+      `/tasks/${ID}/stream`,
+      { headers: { authorization: `Bearer ${KEY}`, origin: DASHBOARD } },
+      { event: apiGatewayEvent({ path: `/tasks/${ID}/stream`, headers: { Authorization: `Bearer ${KEY}` } }) },
+    );
+
+    // Assess: the browser may read the 401 and show it, instead of a bare network error.
+    expect(response.status).toBe(401);
+    expect(response.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
+  });
+
+  it('names no origin unless one is configured, so other pages cannot read streams', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    const app = buildStreamFromEnv(ENV, SETTINGS);
+
+    // Act
+    const response = await app.request(
+      `/tasks/${ID}/stream`,
+      { headers: { authorization: `Bearer ${KEY}`, origin: 'https://evil.example' } },
+      { event: apiGatewayEvent({ path: `/tasks/${ID}/stream`, headers: { Authorization: `Bearer ${KEY}` } }) },
+    );
+
+    // Assess
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -5,6 +5,8 @@ import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';
 import { systemClock, type Clock, type Log } from '../core/ports';
 import { toDetailView, toView } from '../core/task';
+import type { ResultStore } from '../core/result-store';
+import { resultLink } from '../core/task-result';
 import type { TaskService } from '../core/task-service';
 import type { TaskTypes } from '../core/task-types';
 import type { AppEnv, TenantResolver } from './context';
@@ -49,6 +51,8 @@ export interface ApiDeps {
   dashboard?: DashboardOptions;
   /** POST /uploads (files for `import`); absent without a files bucket. */
   uploads?: UploadLinks;
+  /** Results too large for the record: GET /tasks/{id} links to them. */
+  results?: ResultStore;
   /** Cron schedules (POST/GET /schedules, GET/PATCH/DELETE /schedules/{id}); absent without it. */
   schedules?: ScheduleService;
   /** POST /tokens/{token}/complete and /fail (durable steps); absent without it. */
@@ -114,7 +118,14 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     return c.json({ items: page.items.map(toView), next_cursor: page.nextCursor ?? null });
   });
 
-  app.get('/tasks/:id', async (c) => c.json(toDetailView(await deps.tasks.get(c.get('tenant'), c.req.param('id')))));
+  app.get('/tasks/:id', async (c) => {
+    const task = await deps.tasks.get(c.get('tenant'), c.req.param('id'));
+    // A result kept in the result store is shown as a link (and its size) instead.
+    return c.json({
+      ...toDetailView(task),
+      ...(await resultLink(task, deps.results, (deps.clock ?? systemClock).now())),
+    });
+  });
 
   app.post('/tasks/:id/rerun', async (c) => {
     const { payload } = parseOrThrow(rerunBody, await readOptionalJson(c.req.raw), 'request body');

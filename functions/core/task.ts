@@ -1,3 +1,4 @@
+import type { ResultRef } from './result-store';
 import { stepViews, type StepEntry, type StepView } from './task-steps';
 
 /** The task model shared by the API, the workers and the store. */
@@ -37,6 +38,8 @@ export interface Task {
   progress_message?: string;
   payload: unknown;
   result?: unknown;
+  /** Where a result too large for the record is stored instead of `result` (core/result-store.ts). */
+  result_ref?: ResultRef;
   error?: TaskError;
   /** Attempts started so far (1 while the first attempt runs). */
   attempts: number;
@@ -135,6 +138,11 @@ export interface TaskView {
   progress_message?: string;
   payload: unknown;
   result?: unknown;
+  /** A result stored in a file (too large for the record): its size as JSON; GET /tasks/{id} adds `result_url`. */
+  result_bytes?: number;
+  /** A presigned GET link to such a result, and when it expires (GET /tasks/{id} only). */
+  result_url?: string;
+  result_url_expires_at?: string;
   error?: TaskError;
   attempts: number;
   max_attempts: number;
@@ -179,6 +187,7 @@ export function toView(task: Task): TaskView {
     progress_message: task.progress_message,
     payload: task.payload,
     result: task.result,
+    result_bytes: task.result_ref?.bytes,
     error: task.error,
     attempts: task.attempts,
     max_attempts: task.max_attempts,

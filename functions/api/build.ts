@@ -7,6 +7,7 @@ import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-stor
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { s3UploadLinks } from '../adapters/s3-upload-links';
 import { lazyS3ResultStore } from '../adapters/lazy-s3-result-store';
+import { lazyS3UploadReader } from '../adapters/lazy-s3-upload-reader';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
@@ -120,6 +121,7 @@ export function buildApi(
     webhookSecrets,
     uploads,
     results: lazyS3ResultStore(config),
+    payloadUploads: config.filesBucket ? lazyS3UploadReader(config, config.filesBucket) : undefined,
     schedules,
     tokens,
     queueDepths: new SqsQueueDepths(clients.sqs, config.queueUrls),

@@ -21,6 +21,11 @@ export interface ResultRef {
   bytes: number;
 }
 
+/** What a task record keeps of a payload given by reference (core/payload-upload.ts): its copy, and the upload it came from. */
+export interface PayloadRef extends ResultRef {
+  upload_id: string;
+}
+
 export const RESULT_FILES = {
   /** Key prefix in the files bucket; the CDK stack grants it alone and expires objects under it. */
   prefix: 'results/',
@@ -31,8 +36,8 @@ export const RESULT_FILES = {
   maxBytes: 10 * 1024 * 1024,
 } as const;
 
-/** A new key for one result of a task: tenant- and task-scoped, unique per write (a lost write leaves no clash). */
-export function resultKey(tenant: string, taskId: string, what: 'result' | 'step'): string {
+/** A new key for one result (or a payload by reference) of a task: tenant- and task-scoped, unique per write (a lost write leaves no clash). */
+export function resultKey(tenant: string, taskId: string, what: 'result' | 'step' | 'payload'): string {
   return `${RESULT_FILES.prefix}${tenant}/${taskId}/${what}-${newSortableId()}.json`;
 }
 

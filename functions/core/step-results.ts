@@ -36,7 +36,7 @@ export async function completedStep(
   return offloaded;
 }
 
-/** A stored result (a step's, or a child task's), read back whole from the result store if it went there. */
+/** A stored value (a step's result, a child task's result, a payload by reference), read back whole from the result store if it went there. */
 export async function storedStepResult(
   stored: { result?: unknown; result_ref?: ResultRef },
   results: ResultStore | undefined,

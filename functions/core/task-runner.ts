@@ -8,6 +8,7 @@ import type { Clock, Log, TaskMessage, TaskLifecycle, TaskReader } from './ports
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
 import type { ResultStore } from './result-store';
+import { storedStepResult } from './step-results';
 import { recordableResult } from './task-result';
 import { toTaskError } from './task-storage';
 import { sweepAtForRetry } from './sweep-policy';
@@ -85,7 +86,14 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
   const startedAt = deps.clock.now().getTime();
   if (task.cancel_requested) return cancel(deps, task, attempt, now());
 
-  const parsed = type.payloadSchema.safeParse(task.payload);
+  // A payload by reference is read from its task-owned copy first (a failed read fails the attempt as any error would).
+  let payload: unknown;
+  try {
+    payload = await storedStepResult({ result: task.payload, result_ref: task.payload_ref }, deps.results);
+  } catch (error) {
+    return fail(deps, type, task, attempt, error, error instanceof PermanentTaskError, now());
+  }
+  const parsed = type.payloadSchema.safeParse(payload);
   if (!parsed.success) {
     return fail(
       deps,

@@ -35,6 +35,11 @@ export const workflow = defineTaskType({
       step_kb: z.number().int().min(0).max(MAX_KB).default(0),
       /** The result carries this much filler (over 128 KiB it goes to a file and GET links to it). */
       result_kb: z.number().int().min(0).max(MAX_KB).default(0),
+      /** Data to carry (over 256 KiB: by `payload_upload_id`); the result has its size and hash. */
+      data: z
+        .string()
+        .max(MAX_KB * 1024)
+        .optional(),
     })
     .strict(),
   // ctx.spawn creates tasks: its worker may send to the children's queue.
@@ -91,6 +96,9 @@ export const workflow = defineTaskType({
       ...(outcomes === undefined ? {} : { children: outcomes }),
       ...(generated === undefined ? {} : { generated_sha256: sha256(JSON.stringify(generated)) }),
       ...(ctx.payload.result_kb > 0 ? { filler: 'f'.repeat(ctx.payload.result_kb * 1024) } : {}),
+      ...(ctx.payload.data === undefined
+        ? {}
+        : { data_bytes: Buffer.byteLength(ctx.payload.data), data_sha256: sha256(ctx.payload.data) }),
     };
   },
 });

@@ -52,7 +52,12 @@ export const task = z.object({
   status,
   progress: z.int().min(0).max(100),
   progress_message: z.string().optional(),
-  payload: z.unknown(),
+  payload: z.unknown().meta({ description: 'The payload; null for one given by `payload_upload_id`.' }),
+  payload_upload_id: z.string().optional().meta({ description: 'The upload a payload by reference came from.' }),
+  payload_bytes: z
+    .int()
+    .optional()
+    .meta({ description: 'A payload by reference: the size of its task-owned copy as JSON (at most 10 MiB).' }),
   result: z.unknown().optional().meta({
     description:
       'The result, when it fits the record (128 KiB as stored); a larger one is in a file: see `result_url`.',

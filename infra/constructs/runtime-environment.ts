@@ -52,17 +52,17 @@ export class RuntimeEnvironment {
     );
     fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
     fn.addEnvironment(ENV.maxSchedulesPerTenant, String(this.props.config.maxSchedulesPerTenant));
-    // POST /uploads presigns PUT URLs, which carry the signer's permission: PutObject under uploads/ only.
+    // POST /uploads presigns PUT URLs, which carry the signer's permission; POST /tasks reads a payload by reference.
     this.grantFilesPrefix(
       fn,
       UPLOADS_PREFIX,
-      ['s3:PutObject'],
-      'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; PutObject on that prefix only.',
+      ['s3:PutObject', 's3:GetObject'],
+      'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, and POST /tasks reads one as a payload by reference; those keys cannot be named in advance; object actions on that prefix only.',
     );
     this.grantResults(
       fn,
-      ['s3:GetObject'],
-      'GET /tasks/{id} presigns a GET link to a task result kept under results/<tenant>/<task id>/, which cannot be named in advance; GetObject on that prefix only.',
+      ['s3:GetObject', 's3:PutObject'],
+      'GET /tasks/{id} presigns a GET link to a task result under results/<tenant>/<task id>/, and POST /tasks copies a payload by reference there; those keys cannot be named in advance; object actions on that prefix only.',
     );
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));

@@ -85,7 +85,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(grantsOf(withSender, 'bulk').some((g) => g.actions.some((a) => a.startsWith('s3:')))).toBe(false);
   });
 
-  it('lets the API sign upload URLs: PutObject under uploads/ only, with the files bucket set', () => {
+  it('lets the API sign upload URLs and read uploads as payloads: PutObject and GetObject under uploads/ only, with the files bucket set', () => {
     // Act
     const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(
       ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
@@ -96,7 +96,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
 
     // Assess
     expect(s3.map((s) => ({ actions: asArray(s.Action), resources: JSON.stringify(s.Resource) }))).toEqual([
-      { actions: ['s3:PutObject'], resources: expect.stringContaining('/uploads/*') },
+      { actions: ['s3:PutObject', 's3:GetObject'], resources: expect.stringContaining('/uploads/*') },
     ]);
     expect(api.Properties.Environment.Variables[ENV.filesBucket]).toBeDefined();
   });
@@ -126,7 +126,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
     },
   );
 
-  it('lets the API get objects under results/ only (the presigned result_url carries it), with the bucket set', () => {
+  it('lets the API get (the presigned result_url carries it) and put (payload copies) objects under results/ only, with the bucket set', () => {
     // Act
     const api = apiFunction(withSender);
     const results = statementsOfFunction(withSender.template, api).filter((s) =>
@@ -134,7 +134,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
     );
 
     // Assess
-    expect(results.map((s) => asArray(s.Action))).toEqual([['s3:GetObject']]);
+    expect(results.map((s) => asArray(s.Action))).toEqual([['s3:GetObject', 's3:PutObject']]);
     expect(api.Properties.Environment.Variables[ENV.resultsBucket]).toBeDefined();
     expect(api.Properties.Environment.Variables[ENV.downloadUrlExpirySeconds]).toBe('900');
   });

@@ -38,7 +38,12 @@ export interface RuntimeConfig {
   emailFrom?: string;
   /** Bucket of task files: `export` results under exports/ (workers that use files only). */
   filesBucket?: string;
-  /** Lifetime of the presigned download URL of an export. */
+  /**
+   * Bucket of results too large for the task record (under results/: workers write and read them, the
+   * API links to them); the files bucket in the CDK stack and locally. Without it such results fail the task.
+   */
+  resultsBucket?: string;
+  /** Lifetime of the presigned download URL of an export or of a result in the results bucket. */
   downloadUrlExpirySeconds: number;
   /** Cron schedules one tenant may hold (POST /schedules answers 409 `schedule_limit` beyond it). */
   maxSchedulesPerTenant: number;
@@ -57,6 +62,7 @@ export const ENV = {
   webhookSchemes: 'TASKLANE_WEBHOOK_SCHEMES',
   emailFrom: 'TASKLANE_EMAIL_FROM',
   filesBucket: 'TASKLANE_FILES_BUCKET',
+  resultsBucket: 'TASKLANE_RESULTS_BUCKET',
   downloadUrlExpirySeconds: 'TASKLANE_DOWNLOAD_URL_EXPIRY_SECONDS',
   maxSchedulesPerTenant: 'TASKLANE_MAX_SCHEDULES_PER_TENANT',
   /** The API function: the stream's base URL (StreamUrl), which the dashboard page opens its streams at. */
@@ -118,6 +124,7 @@ export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv 
     webhookPolicy: { allowedSchemes: vars[ENV.webhookSchemes] ?? ['https'], allowLoopback: false },
     emailFrom: vars[ENV.emailFrom],
     filesBucket: vars[ENV.filesBucket],
+    resultsBucket: vars[ENV.resultsBucket],
     downloadUrlExpirySeconds: vars[ENV.downloadUrlExpirySeconds] ?? DEFAULTS.downloadUrlExpirySeconds,
     maxSchedulesPerTenant: vars[ENV.maxSchedulesPerTenant] ?? DEFAULTS.maxSchedulesPerTenant,
   };
@@ -147,6 +154,7 @@ function settings() {
       .describe('must list http and/or https'),
     [ENV.emailFrom]: z.string().optional(),
     [ENV.filesBucket]: z.string().optional(),
+    [ENV.resultsBucket]: z.string().optional(),
     [ENV.downloadUrlExpirySeconds]: number(1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
     // The tenant's schedule ids share one item: SCHEDULING.maxPerTenantLimit keeps it far below 400 KB.
     [ENV.maxSchedulesPerTenant]: z.coerce

@@ -53,7 +53,7 @@ export class TasklaneStack extends Stack {
       logRetention: config.logRetentionDays,
       alarmAction: alarms.action,
     });
-    const files = filesBucket(this, 'Files');
+    const files = filesBucket(this, 'Files', config.finishedTaskTtlDays);
     const runtime = new RuntimeEnvironment({
       tasks,
       queues: new Map(queues.map((q) => [q.typeName, q.queue])),
@@ -122,7 +122,7 @@ export class TasklaneStack extends Stack {
     });
     new CfnOutput(this, 'FilesBucketName', {
       value: files.bucket.bucketName,
-      description: 'S3 bucket of task files (exports/, uploads/)',
+      description: 'S3 bucket of task files (exports/, uploads/, results/)',
     });
     new CfnOutput(this, 'EventsBucketName', {
       value: eventsBucket.bucket.bucketName,

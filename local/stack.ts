@@ -133,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookPolicy: { allowedSchemes: ['http', 'https'], allowLoopback: options.allowLoopbackWebhooks ?? true },
       emailFrom: options.emailFrom ?? DEFAULT_EMAIL_FROM,
       filesBucket: FILES_BUCKET,
+      resultsBucket: FILES_BUCKET,
       downloadUrlExpirySeconds: DEFAULTS.downloadUrlExpirySeconds,
       maxSchedulesPerTenant: options.maxSchedulesPerTenant ?? DEFAULTS.maxSchedulesPerTenant,
     };

@@ -96,7 +96,7 @@ console.log(`Tasklane local stack ready in ${Date.now() - started} ms
   Dashboard    ${stack.apiUrl}/   (opens with the key below)
   API key      ${stack.apiKey}   (tenant "${LOCAL_TENANT}")
   DynamoDB     ${stack.endpoints.dynamodb}   (${dynamoDescription()})
-  SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET}, exports and uploads in ${FILES_BUCKET})
+  SQS / S3     ${stack.endpoints.sqs}   (fauxqs; event batches in bucket ${EVENTS_BUCKET}, exports, uploads and large results in ${FILES_BUCKET})
   SES          ${stack.endpoints.ses}   (aws-ses-v2-local; open it to read the e-mails sent, from ${stack.config.emailFrom})
   Task types   ${TASK_TYPES.map((t) => t.name).join(', ')}
 ${stack.queues.map((q) => `  Queue        ${q.queueUrl}\n  DLQ          ${q.dlqUrl}`).join('\n')}

@@ -1,3 +1,4 @@
+import type { ResultRef } from '../core/result-store';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -146,10 +147,23 @@ export class DynamoTaskStore implements TaskCatalog, TaskLifecycle, WebhookRecor
     });
   }
 
-  complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
+  complete(
+    tenant: string,
+    id: string,
+    attempt: number,
+    result: unknown,
+    now: string,
+    resultRef?: ResultRef,
+  ): Promise<WriteResult> {
     return transition(this.table, tenant, id, 'complete', now, {
       attempt,
-      set: { progress: 100, result: result ?? null, ended_at: now, expires_at: this.expiry(now) },
+      set: {
+        progress: 100,
+        // A result in the result store: the record keeps its key and size only.
+        ...(resultRef ? { result_ref: resultRef } : { result: result ?? null }),
+        ended_at: now,
+        expires_at: this.expiry(now),
+      },
       remove: ['error', 'next_attempt_at', 'progress_message'],
       // A cancellation requested after the last checkpoint still wins: the caller asked for it.
       condition: 'attempts = :attempt AND (attribute_not_exists(cancel_requested) OR cancel_requested = :false)',

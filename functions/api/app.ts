@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { PayloadTooLargeError } from '../core/errors';
+import { PayloadTooLargeError, ValidationError } from '../core/errors';
 import type { EventService } from '../batching/event-service';
 import type { EventStore } from '../batching/ports';
 import { systemClock, type Clock, type Log } from '../core/ports';
 import { toDetailView, toView } from '../core/task';
+import type { ResultStore } from '../core/result-store';
+import { createWithPayloadUpload, type UploadReader } from '../core/payload-upload';
+import { resultLink } from '../core/task-result';
 import type { TaskService } from '../core/task-service';
 import type { TaskTypes } from '../core/task-types';
 import type { AppEnv, TenantResolver } from './context';
@@ -27,7 +30,7 @@ import type { WebhookSecretStore } from '../webhooks/secret-store';
 import { readJson, readOptionalJson } from './json-body';
 import { registerStreamRoute, type StreamRouteDeps } from './stream-route';
 import { requireTenant } from './tenant';
-import { LIMITS, createTaskBody, listTasksQuery, parseIdempotencyKey, parseOrThrow, rerunBody } from './validation';
+import { LIMITS, createTaskRequest, listTasksQuery, parseIdempotencyKey, parseOrThrow, rerunBody } from './validation';
 
 export interface ApiDeps {
   tasks: TaskService;
@@ -49,6 +52,10 @@ export interface ApiDeps {
   dashboard?: DashboardOptions;
   /** POST /uploads (files for `import`); absent without a files bucket. */
   uploads?: UploadLinks;
+  /** Results too large for the record: GET /tasks/{id} links to them; payloads by reference are copied there. */
+  results?: ResultStore;
+  /** Uploads read as payloads by reference (POST /tasks `payload_upload_id`); absent without a files bucket. */
+  payloadUploads?: UploadReader;
   /** Cron schedules (POST/GET /schedules, GET/PATCH/DELETE /schedules/{id}); absent without it. */
   schedules?: ScheduleService;
   /** POST /tokens/{token}/complete and /fail (durable steps); absent without it. */
@@ -100,9 +107,12 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (deps.tokens) registerTokenRoutes(app, deps.tokens);
 
   app.post('/tasks', async (c) => {
-    const body = parseOrThrow(createTaskBody, await readJson(c.req.raw), 'request body');
+    const { payload_upload_id, ...body } = parseOrThrow(createTaskRequest, await readJson(c.req.raw), 'request body');
     const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'));
-    const { task, replayed } = await deps.tasks.create({ tenant: c.get('tenant'), ...body, idempotencyKey });
+    const input = { tenant: c.get('tenant'), ...body, idempotencyKey };
+    const { task, replayed } = payload_upload_id
+      ? await createWithPayloadUpload(payloadUploads(deps), { ...input, payload_upload_id })
+      : await deps.tasks.create(input);
     c.header('Location', `/tasks/${encodeURIComponent(task.id)}`);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(toView(task), 202);
@@ -114,7 +124,14 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     return c.json({ items: page.items.map(toView), next_cursor: page.nextCursor ?? null });
   });
 
-  app.get('/tasks/:id', async (c) => c.json(toDetailView(await deps.tasks.get(c.get('tenant'), c.req.param('id')))));
+  app.get('/tasks/:id', async (c) => {
+    const task = await deps.tasks.get(c.get('tenant'), c.req.param('id'));
+    // A result kept in the result store is shown as a link (and its size) instead.
+    return c.json({
+      ...toDetailView(task),
+      ...(await resultLink(task, deps.results, (deps.clock ?? systemClock).now())),
+    });
+  });
 
   app.post('/tasks/:id/rerun', async (c) => {
     const { payload } = parseOrThrow(rerunBody, await readOptionalJson(c.req.raw), 'request body');
@@ -137,4 +154,14 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** What a payload by reference needs; without a files bucket, `payload_upload_id` is refused naming the field. */
+function payloadUploads(deps: ApiDeps) {
+  if (!deps.payloadUploads || !deps.results) {
+    throw new ValidationError('Payloads by reference need a files bucket, and none is configured.', [
+      { field: 'payload_upload_id', rule: 'not accepted without a files bucket' },
+    ]);
+  }
+  return { tasks: deps.tasks, types: deps.types, uploads: deps.payloadUploads, results: deps.results };
 }

@@ -6,6 +6,8 @@ import { createTaskStore } from '../shared/task-store';
 import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { s3UploadLinks } from '../adapters/s3-upload-links';
+import { lazyS3ResultStore } from '../adapters/lazy-s3-result-store';
+import { lazyS3UploadReader } from '../adapters/lazy-s3-upload-reader';
 import { loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
@@ -118,6 +120,8 @@ export function buildApi(
     dashboard: options.dashboard,
     webhookSecrets,
     uploads,
+    results: lazyS3ResultStore(config),
+    payloadUploads: config.filesBucket ? lazyS3UploadReader(config, config.filesBucket) : undefined,
     schedules,
     tokens,
     queueDepths: new SqsQueueDepths(clients.sqs, config.queueUrls),

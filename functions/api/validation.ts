@@ -4,6 +4,7 @@ import { TASK_STATUSES } from '../core/task';
 import { TIMING } from '../core/task-timing';
 import { CONCURRENCY } from '../core/concurrency';
 import { issuesToDetails } from '../core/validation';
+import { UPLOAD_ID_PATTERN } from '../task-types/uploads';
 
 /** Request limits, explicit and documented in the README. */
 export const LIMITS = {
@@ -47,6 +48,11 @@ export const createTaskBody = z
   .object({
     type: z.string({ error: 'required, a string naming a task type' }).min(1),
     payload: z.unknown().optional(),
+    /** A payload of up to 10 MiB by reference to an upload (core/payload-upload.ts), instead of `payload`. */
+    payload_upload_id: z
+      .string({ error: 'must be an upload_id from POST /uploads' })
+      .regex(UPLOAD_ID_PATTERN, 'must be an upload_id from POST /uploads')
+      .optional(),
     webhook_url: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(LIMITS.maxWebhookUrlLength)
@@ -55,6 +61,15 @@ export const createTaskBody = z
     concurrency_key: concurrencyKey.optional(),
   })
   .strict();
+
+/** POST /tasks as the route parses it: the body, with at most one of payload and payload_upload_id. */
+export const createTaskRequest = createTaskBody.refine(
+  (body) => body.payload === undefined || body.payload_upload_id === undefined,
+  {
+    path: ['payload_upload_id'],
+    message: 'not together with payload: give exactly one of payload and payload_upload_id',
+  },
+);
 
 /** POST /tasks/{id}/rerun: an optional payload in place of the original's. */
 export const rerunBody = z.object({ payload: z.unknown().optional() }).strict();

@@ -2,7 +2,7 @@ import { allChildrenEnded, nextChildCheck } from './child-fan-in';
 import { ChildrenTimeoutError, PermanentTaskError } from './errors';
 import { childTaskId } from './ids';
 import type { Suspension } from './ports';
-import { jsonBytes, unstorableStep, STEP_LIMITS } from './step-limits';
+import { STEP_LIMITS } from './step-limits';
 import { sweepAtForPending } from './sweep-policy';
 import type { Task } from './task';
 import type { ChildTasks } from './task-services';
@@ -17,6 +17,10 @@ export interface ChildJournal {
   /** The entries known to this run, by name. */
   entries(): Readonly<Record<string, StepEntry>>;
   save(name: string, entry: StepEntry): Promise<void>;
+  /** Stores a completed step with its result (on the record or, too large for it, in the result store). */
+  saveCompleted(name: string, entry: StepEntry, result: unknown, what: string): Promise<void>;
+  /** A stored result (of a step, or a child's record), read back whole if it is in the result store. */
+  storedResult(stored: Pick<StepEntry, 'result' | 'result_ref'>): Promise<unknown>;
   /** Suspends the run; `wakeNow`, given the task as the suspend left it, may make it due at once. */
   suspend(name: string, suspension: Suspension, wakeNow?: (task: Task) => Promise<boolean>): Promise<StepEntry>;
   nextIndex(): number;
@@ -88,7 +92,7 @@ export async function waitForChildren(
       `${where}: timeoutSeconds must be 1 to ${STEP_LIMITS.maxSuspendSeconds}; got ${timeoutSeconds}.`,
     );
   }
-  if (stored?.status === 'completed') return stored.result as ChildOutcome[];
+  if (stored?.status === 'completed') return (await journal.storedResult(stored)) as ChildOutcome[];
   if (stored?.status === 'timed_out') throw new ChildrenTimeoutError(name);
   const waitedFor = stored?.children ?? childNames(journal, names, where);
   const now = journal.now();
@@ -112,20 +116,12 @@ export async function waitForChildren(
     );
   }
   const outcomes = await Promise.all(waitedFor.map((child) => outcomeOf(journal, children, child)));
-  const completed: StepEntry = {
-    ...entry,
-    status: 'completed',
-    ended_at: journal.now(),
-    result: outcomes,
-    result_bytes: jsonBytes(outcomes),
-  };
-  const unstorable = unstorableStep({ payload: journal.task.payload, steps: journal.entries() }, name, completed);
-  if (unstorable) {
-    throw new PermanentTaskError(
-      `${where}: the children's outcomes cannot be stored: ${unstorable.field} must be ${unstorable.rule} (children can keep large results in files).`,
-    );
-  }
-  await journal.save(name, completed);
+  await journal.saveCompleted(
+    name,
+    { ...entry, status: 'completed', ended_at: journal.now() },
+    outcomes,
+    `${where}: the children's outcomes cannot be stored`,
+  );
   return outcomes;
 }
 
@@ -139,7 +135,7 @@ async function outcomeOf(journal: ChildJournal, children: ChildTasks, name: stri
     name,
     task_id: entry.task_id!,
     status,
-    ...(status === 'completed' ? { result: child?.result ?? null } : {}),
+    ...(status === 'completed' ? { result: (child && (await journal.storedResult(child))) ?? null } : {}),
     ...(status !== 'completed' && error ? { error: { name: error.name, message: error.message } } : {}),
   };
 }

@@ -8,7 +8,9 @@ import {
 } from './errors';
 import { spawnChild, waitForChildren, type ChildJournal } from './child-steps';
 import type { Clock, TaskLifecycle, WriteResult } from './ports';
-import { jsonBytes, STEP_LIMITS, unstorableStep } from './step-limits';
+import type { ResultStore } from './result-store';
+import { STEP_LIMITS } from './step-limits';
+import { completedStep, storedStepResult } from './step-results';
 import { newToken } from './step-tokens';
 import { STORABLE } from './storable-json';
 import { sweepAtForScheduled } from './sweep-policy';
@@ -39,7 +41,13 @@ export class StepJournal implements DurableContext, ChildJournal {
   suspended?: SuspendedRun;
 
   constructor(
-    private readonly deps: { store: TaskLifecycle; clock: Clock; services?: Pick<TaskServices, 'children'> },
+    private readonly deps: {
+      store: TaskLifecycle;
+      clock: Clock;
+      services?: Pick<TaskServices, 'children'>;
+      /** Where results too large for the record go; without it they fail the task. */
+      results?: ResultStore;
+    },
     readonly task: Task,
     private readonly attempt: number,
     private readonly signal: AbortSignal,
@@ -53,7 +61,7 @@ export class StepJournal implements DurableContext, ChildJournal {
 
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const stored = this.begin(name, 'step', 'step');
-    if (stored?.status === 'completed') return stored.result as T;
+    if (stored?.status === 'completed') return (await this.storedResult(stored)) as T;
     const startedAt = this.now();
     const attempts = (stored?.attempts ?? 0) + 1;
     const index = stored?.index ?? this.nextIndex();
@@ -83,17 +91,23 @@ export class StepJournal implements DurableContext, ChildJournal {
       attempts,
       started_at: startedAt,
       ended_at: this.now(),
-      result,
-      result_bytes: jsonBytes(result),
     };
-    const unstorable = unstorableStep(this.task, name, entry);
-    if (unstorable) {
-      throw new PermanentTaskError(
-        `Step "${name}" returned a result that cannot be stored: ${unstorable.field} must be ${unstorable.rule}.`,
-      );
-    }
-    await this.save(name, entry);
+    await this.saveCompleted(name, entry, result, `Step "${name}" returned a result that cannot be stored`);
     return result;
+  }
+
+  /**
+   * Stores a completed step with its result: on the record, or in the result store when the record
+   * cannot hold it (core/step-results.ts); a result that cannot be stored at all fails the task.
+   */
+  async saveCompleted(name: string, entry: StepEntry, result: unknown, what: string): Promise<void> {
+    const { results } = this.deps;
+    await this.save(name, await completedStep(this.task, this.steps, name, entry, result, results, what));
+  }
+
+  /** A completed step's result as stored, read back whole from the result store if it went there. */
+  storedResult(stored: Pick<StepEntry, 'result' | 'result_ref'>): Promise<unknown> {
+    return storedStepResult(stored, this.deps.results);
   }
 
   async sleep(name: string, seconds: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type { PayloadRef } from './result-store';
 import { sweepAtForPending, sweepAtForScheduled, untilStartBy } from './sweep-policy';
 import type { Task, TaskSource } from './task';
 import type { TaskTypeSettings } from './task-type-settings';
@@ -12,6 +13,8 @@ export function newPendingTask(input: {
   type: { name: string; settings: Pick<TaskTypeSettings, 'maxAttempts'> };
   /** Already validated against the type's schema. */
   payload: unknown;
+  /** A payload by reference (`payload` null). */
+  payload_ref?: PayloadRef;
   now: string;
   webhook_url?: string;
   idempotency_key?: string;
@@ -34,6 +37,7 @@ export function newPendingTask(input: {
     status: scheduled ? 'scheduled' : 'pending',
     progress: 0,
     payload: input.payload,
+    ...(input.payload_ref ? { payload_ref: input.payload_ref } : {}),
     attempts: 0,
     max_attempts: input.type.settings.maxAttempts,
     created_at: input.now,

@@ -1,3 +1,4 @@
+import type { ResultRef } from './result-store';
 import type { Task, TaskStatus, WebhookDeliveryState } from './task';
 import type { StepEntry } from './task-steps';
 
@@ -59,7 +60,15 @@ export interface TaskLifecycle {
     message: string | undefined,
     now: string,
   ): Promise<WriteResult>;
-  complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult>;
+  /** Ends the attempt `completed` with its result, or with `resultRef` to a result kept in the result store. */
+  complete(
+    tenant: string,
+    id: string,
+    attempt: number,
+    result: unknown,
+    now: string,
+    resultRef?: ResultRef,
+  ): Promise<WriteResult>;
   retry(
     tenant: string,
     id: string,

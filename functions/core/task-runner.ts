@@ -7,7 +7,10 @@ import { noMetrics, type TaskMetrics } from './metrics';
 import type { Clock, Log, TaskMessage, TaskLifecycle, TaskReader } from './ports';
 import { ProgressReporter } from './progress-reporter';
 import { decideAfterFailure } from './retry-policy';
-import { toTaskError, unstorableResult } from './task-storage';
+import type { ResultStore } from './result-store';
+import { storedStepResult } from './step-results';
+import { recordableResult } from './task-result';
+import { toTaskError } from './task-storage';
 import { sweepAtForRetry } from './sweep-policy';
 import { isTerminal, type Task } from './task';
 import { queueDelay } from './task-timing';
@@ -21,6 +24,8 @@ export interface RunnerDeps {
   log: Log;
   /** Handed to task code as `ctx.services`. */
   services: TaskServices;
+  /** Where step and task results too large for the record go; without it they fail the task. */
+  results?: ResultStore;
   metrics?: TaskMetrics;
   progressIntervalMs?: number;
   random?: () => number;
@@ -81,7 +86,14 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
   const startedAt = deps.clock.now().getTime();
   if (task.cancel_requested) return cancel(deps, task, attempt, now());
 
-  const parsed = type.payloadSchema.safeParse(task.payload);
+  // A payload by reference is read from its task-owned copy first (a failed read fails the attempt as any error would).
+  let payload: unknown;
+  try {
+    payload = await storedStepResult({ result: task.payload, result_ref: task.payload_ref }, deps.results);
+  } catch (error) {
+    return fail(deps, type, task, attempt, error, error instanceof PermanentTaskError, now());
+  }
+  const parsed = type.payloadSchema.safeParse(payload);
   if (!parsed.success) {
     return fail(
       deps,
@@ -128,10 +140,11 @@ async function attempt(deps: RunnerDeps, type: TaskTypeDefinition, input: Attemp
     });
     // Task code that caught RunSuspended and went on still ends its invocation here.
     if (journal.suspended) return suspendedOutcome(deps, journal.suspended);
-    // A result DynamoDB cannot store would fail the write of every attempt: the task fails now, saying why.
-    const unstorable = unstorableResult(result);
-    if (unstorable) return fail(deps, type, task, attempt, unstorable, true, now());
-    const completed = await deps.store.complete(tenant, id, attempt, result, now());
+    // A result DynamoDB cannot store would fail the write of every attempt: one too large goes to the
+    // result store (core/task-result.ts); one that cannot be stored at all fails the task now, saying why.
+    const stored = await recordableResult(result, task, deps.results);
+    if (stored instanceof PermanentTaskError) return fail(deps, type, task, attempt, stored, true, now());
+    const completed = await deps.store.complete(tenant, id, attempt, stored.result, now(), stored.ref);
     metrics.attemptDuration(type.name, deps.clock.now().getTime() - startedAt);
     if (completed.ok) {
       metrics.count('completed', type.name);

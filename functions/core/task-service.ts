@@ -5,9 +5,9 @@ import { noMetrics, type TaskMetrics } from './metrics';
 import { newPendingTask } from './new-task';
 import type { Clock, ListQuery, Log, Page, TaskCatalog, TaskQueue } from './ports';
 import type { RateLimiter } from './rate-limiter';
-import { assertStorable } from './storable-json';
+import { checkedPayload } from './payload-check';
+import type { PayloadRef } from './result-store';
 import { isTerminal, type Task } from './task';
-import { TASK_STORAGE } from './task-storage';
 import type { TaskTypes } from './task-types';
 import { queueDelay, resolveTiming, type TimingInput } from './task-timing';
 import { issuesToDetails } from './validation';
@@ -23,6 +23,10 @@ export interface CreateTaskInput extends TimingInput {
   rerun_of?: string;
   /** Only for a type with concurrencyPerKey: tasks sharing it run at most that many at once. */
   concurrency_key?: string;
+  /** A payload by reference, checked and copied already (core/payload-upload.ts), in place of `payload`. */
+  payload_ref?: PayloadRef;
+  /** The id to use, for a caller that needed it first (the copy of a payload by reference is under it). */
+  id?: string;
 }
 
 export interface RerunInput {
@@ -83,15 +87,8 @@ export class TaskService {
 
   async create(input: CreateTaskInput): Promise<CreateTaskOutcome> {
     const type = this.deps.types.require(input.type);
-    // Before the schema, which copies what it accepts: a `__proto__` key would vanish in the copy.
-    assertStorable(input.payload, 'payload', TASK_STORAGE.payloadBytes);
-    const parsed = type.payloadSchema.safeParse(input.payload ?? {});
-    if (!parsed.success) {
-      throw new ValidationError(
-        `The payload is not valid for task type "${type.name}".`,
-        issuesToDetails(parsed.error.issues, 'payload'),
-      );
-    }
+    // A payload by reference was checked before its copy was written (core/payload-upload.ts).
+    const payload = input.payload_ref ? null : checkedPayload(type, input.payload);
     if (input.webhook_url) this.deps.checkWebhookUrl(input.webhook_url);
     if (input.concurrency_key !== undefined && type.settings.concurrencyPerKey === undefined) {
       throw new ValidationError(`Task type "${type.name}" has no per-key concurrency limit.`, [
@@ -106,7 +103,7 @@ export class TaskService {
     const fingerprint = input.idempotencyKey
       ? requestFingerprint({
           type: input.type,
-          payload: input.payload ?? {},
+          payload: input.payload_ref ? { upload_id: input.payload_ref.upload_id } : (input.payload ?? {}),
           webhook_url: input.webhook_url,
           run_at: input.run_at,
           delay_seconds: input.delay_seconds,
@@ -117,10 +114,11 @@ export class TaskService {
         })
       : undefined;
     const task = newPendingTask({
-      id: input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newSortableId(),
+      id: input.id ?? (input.idempotencyKey ? idempotentTaskId(input.tenant, input.idempotencyKey) : newSortableId()),
       tenant: input.tenant,
       type,
-      payload: parsed.data,
+      payload,
+      payload_ref: input.payload_ref,
       now,
       webhook_url: input.webhook_url,
       idempotency_key: input.idempotencyKey,
@@ -154,6 +152,8 @@ export class TaskService {
       tenant: input.tenant,
       type: original.type,
       payload: input.payload === undefined ? original.payload : input.payload,
+      // The original's copy of a payload by reference is shared: it is never written again.
+      payload_ref: input.payload === undefined ? original.payload_ref : undefined,
       webhook_url: original.webhook_url,
       idempotencyKey: input.idempotencyKey,
       rerun_of: original.id,

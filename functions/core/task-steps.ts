@@ -1,3 +1,4 @@
+import type { ResultRef } from './result-store';
 /** An error as a step stores it (the shape of the task's own `error`). */
 export interface StepError {
   name: string;
@@ -44,6 +45,8 @@ export interface StepEntry {
   result?: unknown;
   /** Size of `result` as JSON text, in bytes. */
   result_bytes?: number;
+  /** Where a result too large for the record is stored instead of `result` (core/result-store.ts). */
+  result_ref?: ResultRef;
   /** A failed step's last error, or the error a token was failed with. */
   error?: StepError;
   /** A sleep's wake time. */

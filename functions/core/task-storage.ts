@@ -1,4 +1,3 @@
-import { PermanentTaskError } from './errors';
 import { findUnstorable } from './storable-json';
 import type { TaskError } from './task';
 
@@ -30,10 +29,9 @@ export function toTaskError(error: unknown): TaskError {
 }
 
 /**
- * A result task code returned that cannot be stored, as the permanent failure it is (another
- * attempt would return the same), or undefined for a storable one.
+ * Why a result task code returned cannot be stored on the record (too large, or no storable JSON),
+ * or undefined for a storable one.
  */
-export function unstorableResult(result: unknown): PermanentTaskError | undefined {
-  const found = findUnstorable(result, 'result', TASK_STORAGE.resultBytes);
-  return found && new PermanentTaskError(`The task's result cannot be stored: ${found.field} must be ${found.rule}.`);
+export function unstorableResult(result: unknown) {
+  return findUnstorable(result, 'result', TASK_STORAGE.resultBytes);
 }

@@ -1,3 +1,4 @@
+import type { PayloadRef, ResultRef } from './result-store';
 import { stepViews, type StepEntry, type StepView } from './task-steps';
 
 /** The task model shared by the API, the workers and the store. */
@@ -35,8 +36,13 @@ export interface Task {
   /** 0–100; never decreases within an attempt. */
   progress: number;
   progress_message?: string;
+  /** null for a payload by reference (`payload_ref`). */
   payload: unknown;
+  /** A payload given by reference to an upload (POST /tasks `payload_upload_id`): its task-owned copy. */
+  payload_ref?: PayloadRef;
   result?: unknown;
+  /** Where a result too large for the record is stored instead of `result` (core/result-store.ts). */
+  result_ref?: ResultRef;
   error?: TaskError;
   /** Attempts started so far (1 while the first attempt runs). */
   attempts: number;
@@ -134,7 +140,15 @@ export interface TaskView {
   progress: number;
   progress_message?: string;
   payload: unknown;
+  /** A payload given by reference (`payload` is null then): the upload it came from, and its size as JSON. */
+  payload_upload_id?: string;
+  payload_bytes?: number;
   result?: unknown;
+  /** A result stored in a file (too large for the record): its size as JSON; GET /tasks/{id} adds `result_url`. */
+  result_bytes?: number;
+  /** A presigned GET link to such a result, and when it expires (GET /tasks/{id} only). */
+  result_url?: string;
+  result_url_expires_at?: string;
   error?: TaskError;
   attempts: number;
   max_attempts: number;
@@ -178,7 +192,10 @@ export function toView(task: Task): TaskView {
     progress: task.progress,
     progress_message: task.progress_message,
     payload: task.payload,
+    payload_upload_id: task.payload_ref?.upload_id,
+    payload_bytes: task.payload_ref?.bytes,
     result: task.result,
+    result_bytes: task.result_ref?.bytes,
     error: task.error,
     attempts: task.attempts,
     max_attempts: task.max_attempts,

@@ -1,7 +1,13 @@
+import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { RetryableTaskError } from '../core/errors';
 import { STEP_LIMITS } from '../core/step-limits';
 import { defineTaskType } from '../core/task-type';
+
+/** The largest `step_kb` and `result_kb`: results up to 8 MiB, within the 10 MiB a result file may hold. */
+const MAX_KB = 8192;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The durable-steps walk-through (README: "Durable steps"): a step, optional `generic` children, a
@@ -12,7 +18,7 @@ import { defineTaskType } from '../core/task-type';
 export const workflow = defineTaskType({
   name: 'workflow',
   description:
-    'Durable steps: prepare, optional `children` (generic tasks, waited for), process (fails its first `fail_attempts` tries), `extra_steps` more steps, optional sleep and token, finish.',
+    'Durable steps: prepare, optional `children` (generic tasks, waited for), an optional large `generate` step, process (fails its first `fail_attempts` tries), `extra_steps` more steps, optional sleep and token, finish; optional large result.',
   payloadSchema: z
     .object({
       fail_attempts: z.number().int().min(0).max(2).default(0),
@@ -27,6 +33,15 @@ export const workflow = defineTaskType({
       children_timeout_seconds: z.number().int().min(1).max(STEP_LIMITS.maxSuspendSeconds).default(3600),
       /** This many more steps (`step-1`, …) between process and finish: `extra_steps: 2` makes the bench's 5-step run. */
       extra_steps: z.number().int().min(0).max(20).default(0),
+      /** A `generate` step returns this many KiB of random hex (over 64 KiB it goes to a file); the result has its hash. */
+      step_kb: z.number().int().min(0).max(MAX_KB).default(0),
+      /** The result carries this much filler (over 128 KiB it goes to a file and GET links to it). */
+      result_kb: z.number().int().min(0).max(MAX_KB).default(0),
+      /** Data to carry (over 256 KiB: by `payload_upload_id`); the result has its size and hash. */
+      data: z
+        .string()
+        .max(MAX_KB * 1024)
+        .optional(),
     })
     .strict(),
   // ctx.spawn creates tasks: its worker may send to the children's queue.
@@ -48,6 +63,11 @@ export const workflow = defineTaskType({
       const failing = i < failing_children;
       await ctx.spawn(`child-${i + 1}`, 'generic', { steps: 1, step_ms: child_ms, fail_attempts: failing ? 100 : 0 });
     }
+    // Random, so only the stored copy can give a replay the same text: its hash proves what came back.
+    const generated =
+      ctx.payload.step_kb > 0
+        ? await ctx.step('generate', async () => ({ data: randomBytes(ctx.payload.step_kb * 512).toString('hex') }))
+        : undefined;
     const processed = await ctx.step('process', async () => {
       if (ctx.attempt <= fail_attempts)
         throw new RetryableTaskError(`process fails on attempt ${ctx.attempt} on purpose`);
@@ -77,6 +97,11 @@ export const workflow = defineTaskType({
       ...finished,
       ...(approval === undefined ? {} : { approval }),
       ...(outcomes === undefined ? {} : { children: outcomes }),
+      ...(generated === undefined ? {} : { generated_sha256: sha256(JSON.stringify(generated)) }),
+      ...(ctx.payload.result_kb > 0 ? { filler: 'f'.repeat(ctx.payload.result_kb * 1024) } : {}),
+      ...(ctx.payload.data === undefined
+        ? {}
+        : { data_bytes: Buffer.byteLength(ctx.payload.data), data_sha256: sha256(ctx.payload.data) }),
     };
   },
 });

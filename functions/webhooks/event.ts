@@ -22,6 +22,8 @@ export function webhookPayload(task: Task, event: WebhookEventType, timestamp: D
       type: task.type,
       status: task.status,
       ...(task.result === undefined ? {} : { result: task.result }),
+      // A result in the result store: its size; GET /tasks/{id} gives a link to it.
+      ...(task.result_ref ? { result_bytes: task.result_ref.bytes } : {}),
       ...(task.error === undefined ? {} : { error: task.error }),
       attempts: task.attempts,
       created_at: task.created_at,

@@ -1,3 +1,4 @@
+import type { ResultRef } from '../core/result-store';
 import type {
   ListQuery,
   Log,
@@ -32,8 +33,15 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     private readonly childEnded?: (child: Task, now: string) => Promise<void>,
   ) {}
 
-  async complete(tenant: string, id: string, attempt: number, result: unknown, now: string): Promise<WriteResult> {
-    return this.ended(await this.store.complete(tenant, id, attempt, result, now), now);
+  async complete(
+    tenant: string,
+    id: string,
+    attempt: number,
+    result: unknown,
+    now: string,
+    resultRef?: ResultRef,
+  ): Promise<WriteResult> {
+    return this.ended(await this.store.complete(tenant, id, attempt, result, now, resultRef), now);
   }
 
   async fail(

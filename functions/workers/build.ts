@@ -16,6 +16,7 @@ import { TaskService } from '../core/task-service';
 import { checkWebhookUrl } from '../webhooks/target-guard';
 import { ChildTaskCreator } from '../core/child-tasks';
 import { DynamoChildRecords } from '../adapters/dynamo-child-records';
+import { lazyS3ResultStore } from '../adapters/lazy-s3-result-store';
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -75,6 +76,7 @@ export function buildWorker(
     type,
     store,
     services: createTaskServices(config, store, clients, metrics, actions, children),
+    results: lazyS3ResultStore(config),
     sqs: clients.sqs,
     queueUrl,
     clock: systemClock,

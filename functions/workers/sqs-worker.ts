@@ -18,6 +18,8 @@ export interface SqsWorkerDeps {
   logger: Logger;
   metrics: TaskMetrics;
   services: TaskServices;
+  /** Where results too large for the record go (RunnerDeps.results). */
+  results?: RunnerDeps['results'];
   progressIntervalMs?: number;
   /** Concurrency slots, for types with concurrencyPerKey or concurrencyPerTenant. */
   concurrency?: RunnerDeps['concurrency'];
@@ -89,6 +91,7 @@ export function createSqsWorker(
           clock: deps.clock,
           log,
           services: deps.services,
+          results: deps.results,
           metrics: deps.metrics,
           progressIntervalMs: deps.progressIntervalMs,
           concurrency: deps.concurrency,

@@ -5,6 +5,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { dlqUrlEnvName, ENV, queueUrlEnvName } from '../../functions/config';
 import { UPLOADS_PREFIX } from '../../functions/task-types/uploads';
+import { RESULT_FILES } from '../../functions/core/result-store';
 import type { TaskServiceUse, TaskTypeDefinition } from '../../functions/core/task-type';
 import type { TasklaneConfig } from '../config';
 import type { TasksTable } from './tasks-table';
@@ -51,12 +52,17 @@ export class RuntimeEnvironment {
     );
     fn.addEnvironment(ENV.flushFunctionName, flush.functionName);
     fn.addEnvironment(ENV.maxSchedulesPerTenant, String(this.props.config.maxSchedulesPerTenant));
-    // POST /uploads presigns PUT URLs, which carry the signer's permission: PutObject under uploads/ only.
+    // POST /uploads presigns PUT URLs, which carry the signer's permission; POST /tasks reads a payload by reference.
     this.grantFilesPrefix(
       fn,
       UPLOADS_PREFIX,
-      ['s3:PutObject'],
-      'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, which cannot be named in advance; PutObject on that prefix only.',
+      ['s3:PutObject', 's3:GetObject'],
+      'POST /uploads signs one PUT URL per upload, uploads/<tenant>/<upload id>.csv, and POST /tasks reads one as a payload by reference; those keys cannot be named in advance; object actions on that prefix only.',
+    );
+    this.grantResults(
+      fn,
+      ['s3:GetObject', 's3:PutObject'],
+      'GET /tasks/{id} presigns a GET link to a task result under results/<tenant>/<task id>/, and POST /tasks copies a payload by reference there; those keys cannot be named in advance; object actions on that prefix only.',
     );
     // The unqualified function only (grantInvoke would add every version and alias, `<arn>:*`).
     fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [flush.functionArn] }));
@@ -129,6 +135,12 @@ export class RuntimeEnvironment {
     this.props.webhookQueue.grantSendMessages(fn);
     // A delivery that comes early (a delayed task) or over a concurrency limit is sent again, delayed, to its own queue.
     this.props.queues.get(type.name)?.grantSendMessages(fn);
+    // Any type's step or task result may be too large for the record: written once, read back on a replay.
+    this.grantResults(
+      fn,
+      ['s3:PutObject', 's3:GetObject'],
+      'A worker writes each result too large for the task record to a new object, results/<tenant>/<task id>/<kind>-<id>.json, which cannot be named in advance, and reads it back; object actions on that prefix only.',
+    );
     const grants: Record<TaskServiceUse, (fn: LambdaFunction) => void> = {
       email: (f) => this.grantEmail(f),
       files: (f) => this.grantFiles(f),
@@ -186,10 +198,25 @@ export class RuntimeEnvironment {
     );
   }
 
-  /** Object actions on one prefix of the files bucket, with the bucket's name in the environment. */
-  private grantFilesPrefix(fn: LambdaFunction, prefix: string, actions: string[], reason: string): void {
+  /**
+   * Results too large for the task record (core/result-store.ts), under results/ of the files bucket:
+   * a worker writes and reads them back, the API presigns GET links to them (which carry its GetObject).
+   */
+  private grantResults(fn: LambdaFunction, actions: string[], reason: string): void {
+    fn.addEnvironment(ENV.downloadUrlExpirySeconds, String(this.props.config.downloadUrlExpirySeconds));
+    this.grantFilesPrefix(fn, RESULT_FILES.prefix, actions, reason, ENV.resultsBucket);
+  }
+
+  /** Object actions on one prefix of the files bucket, with the bucket's name in the environment (`envName`). */
+  private grantFilesPrefix(
+    fn: LambdaFunction,
+    prefix: string,
+    actions: string[],
+    reason: string,
+    envName: string = ENV.filesBucket,
+  ): void {
     const { files } = this.props;
-    fn.addEnvironment(ENV.filesBucket, files.bucketName);
+    fn.addEnvironment(envName, files.bucketName);
     fn.addToRolePolicy(new PolicyStatement({ actions, resources: [files.arnForObjects(`${prefix}*`)] }));
     Validations.of(fn.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(files).getLogicalId(files.node.defaultChild as CfnElement)}.Arn>/${prefix}*]`,

@@ -14,6 +14,8 @@ import type { StepEntry } from '../../functions/core/task-steps';
 import { defineTaskType, type TaskContext } from '../../functions/core/task-type';
 import { runAttempt } from '../../functions/core/task-runner';
 import { FIXED_NOW, taskItem, taskServices } from '../helpers/factories';
+import { MemoryResultStore } from '../helpers/memory-result-store';
+import { RESULT_FILES, type ResultRef, type ResultStore } from '../../functions/core/result-store';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -55,10 +57,10 @@ class FakeLifecycle implements TaskLifecycle {
   progress() {
     return this.write(true);
   }
-  complete(_t: string, _id: string, attempt: number, result: unknown) {
+  complete(_t: string, _id: string, attempt: number, result: unknown, _now: string, resultRef?: ResultRef) {
     return this.write(this.task.status === 'running' && this.task.attempts === attempt, {
       status: 'completed',
-      result,
+      ...(resultRef ? { result_ref: resultRef } : { result }),
     });
   }
   retry(_t: string, _id: string, attempt: number, error: Task['error']) {
@@ -78,7 +80,11 @@ class FakeLifecycle implements TaskLifecycle {
   }
 }
 
-function setup(run: (ctx: TaskContext<unknown>) => Promise<unknown>, overrides: Partial<Task> = {}) {
+function setup(
+  run: (ctx: TaskContext<unknown>) => Promise<unknown>,
+  overrides: Partial<Task> = {},
+  results?: ResultStore,
+) {
   const store = new FakeLifecycle(taskItem({ id: 'T1', type: 'flow', payload: {}, max_attempts: 3, ...overrides }));
   let now = FIXED_NOW.getTime();
   const clock = { now: () => new Date(now) };
@@ -97,7 +103,7 @@ function setup(run: (ctx: TaskContext<unknown>) => Promise<unknown>, overrides: 
     run,
   });
   const deliver = (attempt: number) =>
-    runAttempt({ store, clock, log: silent, services: taskServices(), progressIntervalMs: 0 }, type, {
+    runAttempt({ store, clock, log: silent, services: taskServices(), results, progressIntervalMs: 0 }, type, {
       message: { tenant: 'acme', task_id: 'T1' },
       attempt,
     });
@@ -145,7 +151,7 @@ describe('ctx.step', () => {
     expect(store.task.error?.message).toMatch(/"a" is already used in this run/);
   });
 
-  it('fails the task permanently when a step result is too large to store, naming the step and the limit', async () => {
+  it('fails the task permanently when a step result is too large for the record and there is no result store', async () => {
     // Prepare
     const { store, deliver } = setup(async (ctx) => ctx.step('big', async () => 'x'.repeat(70_000)));
 
@@ -155,6 +161,78 @@ describe('ctx.step', () => {
     // Assess
     expect(outcome).toEqual({ kind: 'ack', reason: 'failed' });
     expect(store.task.error?.message).toMatch(/Step "big".*at most 65536 bytes/);
+  });
+
+  it('keeps a step result over the record limit in the result store and reads it back whole on a retry', async () => {
+    // Prepare: a 200 KB step result, then a step that fails the first attempt.
+    const results = new MemoryResultStore();
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ i, text: `row ${i} `.padEnd(90, '.') }));
+    const load = vi.fn(async () => rows);
+    const seen: unknown[] = [];
+    const { store, deliver } = setup(
+      async (ctx) => {
+        const loaded = await ctx.step('load', load);
+        seen.push(loaded);
+        await ctx.step('flaky', async () => {
+          if (ctx.attempt === 1) throw new Error('try again');
+          return 'ok';
+        });
+        return { count: (loaded as unknown[]).length };
+      },
+      {},
+      results,
+    );
+
+    // Act
+    await deliver(1);
+    const second = await deliver(2);
+
+    // Assess
+    expect(second).toEqual({ kind: 'ack', reason: 'completed' });
+    expect(load).toHaveBeenCalledTimes(1);
+    const entry = store.task.steps?.load;
+    expect(entry?.result).toBeUndefined();
+    expect(entry?.result_ref?.key).toMatch(/^results\/acme\/T1\/step-/);
+    expect(entry?.result_bytes).toBe(JSON.stringify(rows).length);
+    expect(results.objects.has(entry!.result_ref!.key)).toBe(true);
+    expect(seen).toEqual([rows, rows]);
+  });
+
+  it('keeps a task result over the record limit in the result store, the record holding its key and size', async () => {
+    // Prepare
+    const results = new MemoryResultStore();
+    const report = { lines: 'z'.repeat(300_000) };
+    const { store, deliver } = setup(async () => report, {}, results);
+
+    // Act
+    const outcome = await deliver(1);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'ack', reason: 'completed' });
+    expect(store.task.result).toBeUndefined();
+    expect(store.task.result_ref).toEqual({
+      key: expect.stringMatching(/^results\/acme\/T1\/result-/),
+      bytes: 300_012,
+    });
+    expect(JSON.parse(results.objects.get(store.task.result_ref!.key)!)).toEqual(report);
+  });
+
+  it('fails the task permanently for a step result over the file limit, naming the step and the limit', async () => {
+    // Prepare
+    const results = new MemoryResultStore();
+    const { store, deliver } = setup(
+      async (ctx) => ctx.step('huge', async () => 'x'.repeat(RESULT_FILES.maxBytes)),
+      {},
+      results,
+    );
+
+    // Act
+    const outcome = await deliver(1);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'ack', reason: 'failed' });
+    expect(store.task.error?.message).toMatch(/Step "huge".*at most 10485760 bytes of JSON/);
+    expect(results.objects.size).toBe(0);
   });
 });
 

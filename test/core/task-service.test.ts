@@ -120,3 +120,34 @@ describe('TaskService.create', () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 });
+
+describe('TaskService.rerun', () => {
+  it('shares the task-owned copy of a payload that came by reference, writing no payload of its own', async () => {
+    // Prepare
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'c0ffee00-0000-4000-8000-000000000002' });
+    const ref = { key: 'results/acme/T0/payload-01JA.json', bytes: 3_000_000, upload_id: '01JAAAAAAAAAAAAAAAAAAAAAAA' };
+    ddb.on(GetCommand).resolves({
+      Item: {
+        pk: 'TASK#acme#T0',
+        id: 'T0',
+        tenant: 'acme',
+        type: 'generic',
+        status: 'completed',
+        progress: 100,
+        payload: null,
+        payload_ref: ref,
+        attempts: 1,
+        max_attempts: 5,
+        created_at: FIXED_NOW.toISOString(),
+        updated_at: FIXED_NOW.toISOString(),
+      },
+    });
+
+    // Act
+    const { task } = await service().rerun({ tenant: 'acme', id: 'T0' });
+
+    // Assess
+    expect(task).toMatchObject({ rerun_of: 'T0', payload: null, payload_ref: ref });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ payload: null, payload_ref: ref });
+  });
+});

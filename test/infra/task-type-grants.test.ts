@@ -5,11 +5,18 @@ import { type SynthesizedStack, synthTasklane } from './helpers/synth';
 import { asArray, resourcesOf, statementsOfFunction, taskTypeResources } from './helpers/template';
 
 /** What a statement grants, with CloudFormation functions flattened to text for matching. */
-const grantsOf = (synth: SynthesizedStack, typeName: string) =>
+const allGrantsOf = (synth: SynthesizedStack, typeName: string) =>
   statementsOfFunction(synth.template, taskTypeResources(synth.template, typeName).worker).map((s) => ({
     actions: asArray(s.Action),
     resources: JSON.stringify(s.Resource),
   }));
+/** The grants besides results/ (every function that runs tasks or shows them has that one: see below). */
+const grantsOf = (synth: SynthesizedStack, typeName: string) =>
+  allGrantsOf(synth, typeName).filter((g) => !g.resources.includes('/results/*'));
+const apiFunction = (synth: SynthesizedStack) =>
+  Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(
+    (f) => f.Properties.Description === 'Tasklane HTTP API',
+  )!;
 const envOf = (synth: SynthesizedStack, typeName: string): Record<string, unknown> =>
   taskTypeResources(synth.template, typeName).worker.Properties.Environment.Variables;
 
@@ -78,23 +85,23 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(grantsOf(withSender, 'bulk').some((g) => g.actions.some((a) => a.startsWith('s3:')))).toBe(false);
   });
 
-  it('lets the API sign upload URLs: PutObject under uploads/ only, with the files bucket set', () => {
+  it('lets the API sign upload URLs and read uploads as payloads: PutObject and GetObject under uploads/ only, with the files bucket set', () => {
     // Act
     const [, api] = Object.entries(resourcesOf(withSender.template, 'AWS::Lambda::Function')).find(
       ([, f]) => f.Properties.Description === 'Tasklane HTTP API',
     )!;
-    const s3 = statementsOfFunction(withSender.template, api).filter((s) =>
-      asArray(s.Action).some((a) => a.startsWith('s3:')),
+    const s3 = statementsOfFunction(withSender.template, api).filter(
+      (s) => asArray(s.Action).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/results/*'),
     );
 
     // Assess
     expect(s3.map((s) => ({ actions: asArray(s.Action), resources: JSON.stringify(s.Resource) }))).toEqual([
-      { actions: ['s3:PutObject'], resources: expect.stringContaining('/uploads/*') },
+      { actions: ['s3:PutObject', 's3:GetObject'], resources: expect.stringContaining('/uploads/*') },
     ]);
     expect(api.Properties.Environment.Variables[ENV.filesBucket]).toBeDefined();
   });
 
-  it.each(['generic', 'email'])('gives the %s worker no S3 access and no files bucket', (typeName) => {
+  it.each(['generic', 'email'])('gives the %s worker no S3 access beyond results/ and no files bucket', (typeName) => {
     // Act
     const s3 = grantsOf(withSender, typeName).filter((g) => g.actions.some((a) => a.startsWith('s3:')));
 
@@ -103,7 +110,36 @@ describe('TasklaneStack: grants of the types that use services', () => {
     expect(envOf(withSender, typeName)[ENV.filesBucket]).toBeUndefined();
   });
 
-  it('expires exports after a week, uploads and abandoned multipart uploads after a day', () => {
+  it.each(TASK_TYPES.map((t) => t.name))(
+    'lets the %s worker put and get objects under results/ of the files bucket only, with the bucket and link expiry set',
+    (typeName) => {
+      // Act
+      const results = allGrantsOf(withSender, typeName).filter((g) => g.resources.includes('/results/*'));
+      const env = envOf(withSender, typeName);
+
+      // Assess
+      expect(results).toHaveLength(1);
+      expect([...results[0]!.actions].sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+      expect(results[0]!.resources).toContain('FilesBucket');
+      expect(env[ENV.resultsBucket]).toBeDefined();
+      expect(env[ENV.downloadUrlExpirySeconds]).toBe('900');
+    },
+  );
+
+  it('lets the API get (the presigned result_url carries it) and put (payload copies) objects under results/ only, with the bucket set', () => {
+    // Act
+    const api = apiFunction(withSender);
+    const results = statementsOfFunction(withSender.template, api).filter((s) =>
+      JSON.stringify(s.Resource).includes('/results/*'),
+    );
+
+    // Assess
+    expect(results.map((s) => asArray(s.Action))).toEqual([['s3:GetObject', 's3:PutObject']]);
+    expect(api.Properties.Environment.Variables[ENV.resultsBucket]).toBeDefined();
+    expect(api.Properties.Environment.Variables[ENV.downloadUrlExpirySeconds]).toBe('900');
+  });
+
+  it('expires exports after a week, uploads and abandoned multipart uploads after a day, results a year after the record TTL', () => {
     // Act
     const buckets = Object.values(resourcesOf(withSender.template, 'AWS::S3::Bucket'));
     const rules = buckets.flatMap((b) => b.Properties.LifecycleConfiguration?.Rules ?? []);
@@ -113,6 +149,7 @@ describe('TasklaneStack: grants of the types that use services', () => {
       expect.arrayContaining([
         expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7, Status: 'Enabled' }),
         expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'results/', ExpirationInDays: 365 + 30, Status: 'Enabled' }),
         expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
       ]),
     );

@@ -131,7 +131,7 @@ const ERROR_RESPONSES: Record<string, Json> = {
     new ConflictError('idempotency_key_reused', 'Idempotency-Key "order-42" was used with a different request.'),
   ),
   PayloadTooLarge: errorResponseOf(
-    `\`payload_too_large\`: a body over ${LIMITS.maxBodyBytes} bytes, an event over ${BATCHING.maxEventBytes} bytes, or a payload too large as stored; nothing was written.`,
+    `\`payload_too_large\`: a body over ${LIMITS.maxBodyBytes} bytes, an event over ${BATCHING.maxEventBytes} bytes, a payload too large as stored, or an upload over 10 MiB given as \`payload_upload_id\`; nothing was written.`,
     new PayloadTooLargeError(`The request body exceeds ${LIMITS.maxBodyBytes} bytes.`, [
       { field: 'body', rule: `at most ${LIMITS.maxBodyBytes} bytes` },
     ]),

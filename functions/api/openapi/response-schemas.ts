@@ -52,8 +52,25 @@ export const task = z.object({
   status,
   progress: z.int().min(0).max(100),
   progress_message: z.string().optional(),
-  payload: z.unknown(),
-  result: z.unknown().optional(),
+  payload: z.unknown().meta({ description: 'The payload; null for one given by `payload_upload_id`.' }),
+  payload_upload_id: z.string().optional().meta({ description: 'The upload a payload by reference came from.' }),
+  payload_bytes: z
+    .int()
+    .optional()
+    .meta({ description: 'A payload by reference: the size of its task-owned copy as JSON (at most 10 MiB).' }),
+  result: z.unknown().optional().meta({
+    description:
+      'The result, when it fits the record (128 KiB as stored); a larger one is in a file: see `result_url`.',
+  }),
+  result_bytes: z.int().optional().meta({
+    description: 'A result kept in a file instead of `result` (over 128 KiB, up to 10 MiB): its size as JSON.',
+  }),
+  result_url: z.string().optional().meta({
+    description: 'GET /tasks/{id} only, for a result kept in a file: a presigned GET link to its JSON.',
+  }),
+  result_url_expires_at: instant
+    .optional()
+    .meta({ description: 'When `result_url` stops working; GET again for a new one.' }),
   error: taskError.optional(),
   attempts: z.int(),
   max_attempts: z.int(),

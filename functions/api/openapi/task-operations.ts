@@ -47,7 +47,7 @@ export function taskOperations(): Record<string, Json> {
       tags: ['tasks'],
       summary: 'Create a task',
       description:
-        'Validates the body and the payload against the type’s schema, stores the task and queues it. Delayed with `run_at` or `delay_seconds`, expiring with `start_by` or `ttl_seconds`; `concurrency_key` shares the type’s per-key concurrency.',
+        'Validates the body and the payload against the type’s schema, stores the task and queues it. Delayed with `run_at` or `delay_seconds`, expiring with `start_by` or `ttl_seconds`; `concurrency_key` shares the type’s per-key concurrency. A payload up to 10 MiB may be given by `payload_upload_id` (an upload from POST /uploads holding one JSON document) instead of `payload`, never both: 400 names `payload_upload_id` for a missing or non-JSON upload, 413 for one over 10 MiB, 400 names `payload.<field>` for one failing the schema.',
       parameters: [IDEMPOTENCY_KEY],
       requestBody: jsonBody(schemaRef('CreateTaskRequest'), {
         type: 'generic',

@@ -5,7 +5,7 @@ import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
-import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
+import { countWebhookDelivery, PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames, taskTypes } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
@@ -29,6 +29,10 @@ export function buildWorker(
     backoff?: BackoffSettings;
     /** A per-tenant limit in place of the type's (the local stack's bench and tests set it). */
     concurrencyPerTenant?: number;
+    /** The webhook backoff in place of WEBHOOK_DELIVERY's, for the worker's first webhook attempt. */
+    webhookBackoff?: BackoffSettings;
+    /** Counts the outcome of each first webhook attempt (the webhook worker's metric). */
+    countWebhookOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void;
   } = {},
 ) {
   const registered = requireTaskType(typeName);
@@ -45,6 +49,12 @@ export function buildWorker(
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);
+  // The attempt's own end delivers its webhook at once (a try, queued if it fails); the tasks a type acts
+  // on (cancels, children) queue theirs, so a bulk cancel never waits on receivers.
+  const runnerStore = createTaskStore(config, clients, logger, systemClock, {
+    backoff: options.webhookBackoff,
+    countOutcome: options.countWebhookOutcome,
+  });
   const metrics = options.metrics ?? noMetrics;
   // A type that acts on other tasks cancels and reruns them by the API's rules (and webhooks); no
   // creation rate limit: the request that created the acting task was counted.
@@ -73,7 +83,7 @@ export function buildWorker(
     : undefined;
   return createSqsWorker({
     type,
-    store,
+    store: runnerStore,
     services: createTaskServices(config, store, clients, metrics, actions, children),
     sqs: clients.sqs,
     queueUrl,
@@ -92,5 +102,6 @@ export function buildWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
   return buildWorker(config, typeName, createAwsClients(config), createLogger(`tasklane-worker-${typeName}`), {
     metrics: new PowertoolsTaskMetrics(),
+    countWebhookOutcome: countWebhookDelivery,
   });
 }

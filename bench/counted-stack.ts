@@ -9,6 +9,10 @@ import { SdkCallLog, timeHandlers, type CallRecord, type Invocation } from './in
 
 /** The task priced: 10 steps, no work, every progress update written (as if they came ≥ 1 s apart). */
 export const COST_PAYLOAD = { steps: 10, step_ms: 0 };
+/** The second workload priced: as little progress as generic allows (one step, so one update). */
+export const LOW_PROGRESS_PAYLOAD = { steps: 1, step_ms: 0 };
+
+export type CostPayload = typeof COST_PAYLOAD;
 /** The pollers delete messages after the handler returns (as the event source mapping does): wait for the last deletes. */
 const SETTLE_MS = 1500;
 
@@ -35,10 +39,13 @@ export interface CountedStack {
   webhookUrl: string | undefined;
   notes: string[];
   /**
-   * Runs generic tasks one at a time; with `count` false the calls pass uncounted (and faster).
-   * `onTask` hears of each completed task (for progress lines).
+   * Runs generic tasks one at a time (with COST_PAYLOAD unless `payload` is given); with `count` false
+   * the calls pass uncounted (and faster). `onTask` hears of each completed task (for progress lines).
    */
-  run(tasks: number, options?: { count?: boolean; onTask?: (done: number) => void }): Promise<Pass>;
+  run(
+    tasks: number,
+    options?: { count?: boolean; payload?: CostPayload; onTask?: (done: number) => void },
+  ): Promise<Pass>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +86,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 async function createTask(
   stack: LocalStack,
   webhookUrl: string | undefined,
+  payload: CostPayload = COST_PAYLOAD,
 ): Promise<{ status: number; id?: string; ms: number; error?: string }> {
   const t0 = performance.now();
   const res = await fetch(`${stack.apiUrl}/tasks`, {
@@ -86,7 +94,7 @@ async function createTask(
     headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       type: 'generic',
-      payload: COST_PAYLOAD,
+      payload,
       ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
     }),
   });
@@ -164,7 +172,7 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
     await sleep(SETTLE_MS);
 
     /** Tasks run one at a time, so each invocation has one record and its duration is not shared with others, as in Lambda. */
-    const run: CountedStack['run'] = async (tasks, { count = true, onTask } = {}) => {
+    const run: CountedStack['run'] = async (tasks, { count = true, payload, onTask } = {}) => {
       log.enabled = count;
       log.reset();
       handlers.invocations.length = 0;
@@ -172,7 +180,7 @@ export async function startCountedStack(options: { dynamodbEndpoint?: string } =
       const postMs: number[] = [];
       for (let i = 0; i < tasks; i++) {
         const webhooks = receiver.received();
-        const out = await createTask(stack, webhookUrl);
+        const out = await createTask(stack, webhookUrl, payload);
         if (out.status !== 202 || !out.id) throw new Error(`POST /tasks answered ${out.status}: ${out.error}`);
         postMs.push(out.ms);
         await until(

@@ -6,7 +6,6 @@ import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { recordChildEnd } from '../core/child-fan-in';
 import { SqsWebhookQueue } from '../adapters/sqs-webhook-queue';
 import type { RuntimeConfig } from '../config';
-import type { BackoffSettings } from '../core/retry-policy';
 import {
   systemClock,
   type Clock,
@@ -15,24 +14,15 @@ import {
   type TaskCatalog,
   type TaskLifecycle,
 } from '../core/ports';
-import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
-import { DirectWebhookSender, queuedWebhooks, type WebhookSender } from '../webhooks/direct-delivery';
-import { webhookSweepAt } from '../webhooks/deliver';
-import { postWebhook } from '../webhooks/http-delivery';
+import type { WebhookQueue } from '../core/webhook-message';
 import { NotifyingTaskStore } from '../webhooks/notifying-task-store';
-import { resolveCheckedTarget } from '../webhooks/target-guard';
-import { invocationTimeLeftMs } from './invocation-deadline';
+import { queuedWebhooks, type WebhookSender } from '../webhooks/webhook-sender';
 
 /**
- * A task worker's webhooks: its first attempt made at once, queued only when that fails
- * (webhooks/direct-delivery.ts). The API and the sweeper queue theirs for the webhook worker.
+ * Builds how a store sends its webhooks in place of queueing them (a task worker: workers/build.ts),
+ * from the table store it wraps and the webhook queue.
  */
-export interface DirectWebhooks {
-  /** The webhook backoff in place of WEBHOOK_DELIVERY's (the local stack's tests shorten it). */
-  backoff?: BackoffSettings;
-  /** Counts each attempt's outcome, as the webhook worker counts its own. */
-  countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void;
-}
+export type WebhookSenderFactory = (parts: { store: DynamoTaskStore; queue: WebhookQueue }) => WebhookSender;
 
 /**
  * The task store the API, the workers and the sweeper write through: DynamoDB and, when a webhook
@@ -44,8 +34,8 @@ export function createTaskStore(
   clients: AwsClients,
   log: Log,
   clock: Clock = systemClock,
-  /** Set for a task worker: see DirectWebhooks. */
-  direct?: DirectWebhooks,
+  /** Default: webhooks queued for the webhook worker. */
+  webhooks: WebhookSenderFactory = ({ queue }) => queuedWebhooks(queue),
 ): TaskCatalog & TaskLifecycle {
   const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays, clock);
   const fanIn = {
@@ -54,28 +44,8 @@ export function createTaskStore(
     log,
   };
   if (!config.webhookQueueUrl) return store;
-  const queue = new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl);
-  const webhooks: WebhookSender = direct
-    ? new DirectWebhookSender({
-        queue,
-        delivery: {
-          recordAttempt: async (task, state, next) => {
-            const now = clock.now().toISOString();
-            await store.recordWebhook(task.tenant, task.id, state, next && webhookSweepAt(now, next), now);
-            direct.countOutcome?.(state.status === 'pending' ? 'retried' : state.status);
-          },
-          secrets: new DynamoWebhookSecretStore(clients.dynamo, config.tableName),
-          resolveTarget: resolveCheckedTarget,
-          post: postWebhook,
-          policy: config.webhookPolicy,
-          clock,
-          log,
-          backoff: direct.backoff,
-        },
-        timeLeftMs: invocationTimeLeftMs,
-      })
-    : queuedWebhooks(queue);
-  return new NotifyingTaskStore(store, webhooks, log, (child, now) => recordChildEnd(fanIn, child, now));
+  const sender = webhooks({ store, queue: new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) });
+  return new NotifyingTaskStore(store, sender, log, (child, now) => recordChildEnd(fanIn, child, now));
 }
 
 /** The sweeper's store: the sweep indexes, failing lost final attempts through the task store above (so their webhook is queued too). */

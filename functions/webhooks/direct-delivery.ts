@@ -1,22 +1,8 @@
 import type { Task } from '../core/task';
-import type { WebhookEventType, WebhookMessage, WebhookQueue } from '../core/webhook-message';
+import type { WebhookEventType, WebhookQueue } from '../core/webhook-message';
 import { deliverWebhook, type WebhookDeliveryDeps, type WebhookOutcome } from './deliver';
 import { WEBHOOK_DELIVERY } from './settings';
-
-/** How the webhook owed by a write that just ended a task is sent on its way. */
-export interface WebhookSender {
-  /** Sends the webhook of a task that ended with `event`; throws only when it could not even be queued. */
-  send(task: Task, event: WebhookEventType): Promise<void>;
-}
-
-function messageOf(task: Task, event: WebhookEventType): WebhookMessage {
-  return { tenant: task.tenant, task_id: task.id, event };
-}
-
-/** Straight onto the webhook queue: the API and the sweeper, which should not wait on a receiver. */
-export function queuedWebhooks(queue: WebhookQueue): WebhookSender {
-  return { send: (task, event) => queue.send(messageOf(task, event)) };
-}
+import { messageOf, type WebhookSender } from './webhook-sender';
 
 export interface DirectDeliveryDeps {
   queue: WebhookQueue;

@@ -13,7 +13,7 @@ import type {
 import type { Task } from '../core/task';
 import type { StepEntry } from '../core/task-steps';
 import { webhookEventOf } from '../core/webhook-message';
-import type { WebhookSender } from './direct-delivery';
+import type { WebhookSender } from './webhook-sender';
 
 /**
  * The task store with the webhook step: after each write that may end a task (complete, fail,

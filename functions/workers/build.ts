@@ -1,6 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
-import { createTaskStore } from '../shared/task-store';
+import { createTaskStore, type WebhookSenderFactory } from '../shared/task-store';
+import { invocationTimeLeftMs } from '../shared/invocation-deadline';
+import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
+import { webhookSweepAt } from '../webhooks/deliver';
+import { DirectWebhookSender } from '../webhooks/direct-delivery';
+import { postWebhook } from '../webhooks/http-delivery';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
@@ -13,9 +18,41 @@ import { createTaskServices } from '../adapters/task-services';
 import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { TaskService } from '../core/task-service';
-import { checkWebhookUrl } from '../webhooks/target-guard';
+import { checkWebhookUrl, resolveCheckedTarget } from '../webhooks/target-guard';
 import { ChildTaskCreator } from '../core/child-tasks';
 import { DynamoChildRecords } from '../adapters/dynamo-child-records';
+
+/**
+ * A task worker's webhooks: the first attempt made at once, with the webhook worker's delivery and
+ * record writes, queued only to retry (webhooks/direct-delivery.ts).
+ */
+function directWebhooks(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  log: Logger,
+  backoff?: BackoffSettings,
+  countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void,
+): WebhookSenderFactory {
+  return ({ store, queue }) =>
+    new DirectWebhookSender({
+      queue,
+      delivery: {
+        recordAttempt: async (task, state, next) => {
+          const now = systemClock.now().toISOString();
+          await store.recordWebhook(task.tenant, task.id, state, next && webhookSweepAt(now, next), now);
+          countOutcome?.(state.status === 'pending' ? 'retried' : state.status);
+        },
+        secrets: new DynamoWebhookSecretStore(clients.dynamo, config.tableName),
+        resolveTarget: resolveCheckedTarget,
+        post: postWebhook,
+        policy: config.webhookPolicy,
+        clock: systemClock,
+        log,
+        backoff,
+      },
+      timeLeftMs: invocationTimeLeftMs,
+    });
+}
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -51,10 +88,13 @@ export function buildWorker(
   const store = createTaskStore(config, clients, logger);
   // The attempt's own end delivers its webhook at once (a try, queued if it fails); the tasks a type acts
   // on (cancels, children) queue theirs, so a bulk cancel never waits on receivers.
-  const runnerStore = createTaskStore(config, clients, logger, systemClock, {
-    backoff: options.webhookBackoff,
-    countOutcome: options.countWebhookOutcome,
-  });
+  const runnerStore = createTaskStore(
+    config,
+    clients,
+    logger,
+    systemClock,
+    directWebhooks(config, clients, logger, options.webhookBackoff, options.countWebhookOutcome),
+  );
   const metrics = options.metrics ?? noMetrics;
   // A type that acts on other tasks cancels and reruns them by the API's rules (and webhooks); no
   // creation rate limit: the request that created the acting task was counted.

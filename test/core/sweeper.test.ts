@@ -5,7 +5,7 @@ import { isTerminal, type Task } from '../../functions/core/task';
 import { generic } from '../../functions/task-types/generic';
 import type { WebhookMessage } from '../../functions/webhooks/event';
 import { NotifyingTaskStore } from '../../functions/webhooks/notifying-task-store';
-import { queuedWebhooks } from '../../functions/webhooks/direct-delivery';
+import { queuedWebhooks } from '../../functions/webhooks/webhook-sender';
 import { FIXED_NOW, taskItem } from '../helpers/factories';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

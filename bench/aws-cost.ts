@@ -1,8 +1,9 @@
 import { API_ORIGIN, type CallRecord, type Invocation } from './instrument';
-import { COST_PAYLOAD, startCountedStack } from './counted-stack';
+import { costFloor, type CostFloor } from './cost-floor';
+import { COST_PAYLOAD, LOW_PROGRESS_PAYLOAD, startCountedStack, type CostPayload } from './counted-stack';
 import { PRICES, STEP_FUNCTIONS_TRANSITIONS_PER_TASK } from './prices';
 import { progress } from './progress';
-import { TARGETS } from './settings';
+import { SETTINGS } from './settings';
 import { round, summarize, type Summary } from './stats';
 
 /** The API function's memory (infra/constructs/api.ts); workers report theirs in the Lambda context. */
@@ -17,9 +18,10 @@ export interface LambdaUsage {
   gbSeconds: number;
 }
 
-export interface CostResult {
+/** The bill of one workload: generic tasks with one payload. */
+export interface WorkloadCost {
   tasks: number;
-  payload: typeof COST_PAYLOAD;
+  payload: CostPayload;
   webhook: { included: boolean; delivered: number; note: string };
   notes: string[];
   perTask: {
@@ -42,7 +44,15 @@ export interface CostResult {
     totalWithKeysOnlyIndexes: number;
   };
   comparison: { stepFunctionsStandardTransitions: number; qstashMessages: number };
-  targetMet: boolean;
+  /** The least these tasks can cost (cost-floor.ts), from the same prices and this run's durations. */
+  floor: CostFloor;
+  /** Measured total ÷ floor. */
+  vsFloor: number;
+}
+
+/** The reference workload (COST_PAYLOAD), and the same tasks with as little progress as generic allows. */
+export interface CostResult extends WorkloadCost {
+  lowProgress: WorkloadCost;
 }
 
 /**
@@ -50,7 +60,11 @@ export interface CostResult {
  * every call with its DynamoDB units (reading each item before and after a write, which slows the
  * calls), a second, uncounted pass times the handlers.
  */
-export async function measureAwsCost(tasks: number, timedTasks: number): Promise<CostResult> {
+export async function measureAwsCost(
+  tasks: number,
+  timedTasks: number,
+  lowProgressTasks = SETTINGS.costLowProgressTasks,
+): Promise<CostResult> {
   const counted = await startCountedStack();
   try {
     progress(
@@ -66,13 +80,29 @@ export async function measureAwsCost(tasks: number, timedTasks: number): Promise
     };
     progress(`aws cost: timing ${timedTasks} more tasks uncounted`);
     const timed = await counted.run(timedTasks, { count: false });
-    return price(
+    const reference = price(
       tasks,
       counting.records,
       { postMs: timed.postMs, invocations: timed.invocations, tasks: timedTasks },
       webhook,
       counted.notes,
     );
+
+    const payload = LOW_PROGRESS_PAYLOAD;
+    progress(
+      `aws cost: counting ${lowProgressTasks} generic tasks with ${payload.steps} progress update, then timing as many`,
+    );
+    const low = await counted.run(lowProgressTasks, { task: { type: 'generic', payload } });
+    const lowTimed = await counted.run(lowProgressTasks, { count: false, task: { type: 'generic', payload } });
+    const lowProgress = price(
+      lowProgressTasks,
+      low.records,
+      { postMs: lowTimed.postMs, invocations: lowTimed.invocations, tasks: lowProgressTasks },
+      { ...webhook, delivered: low.delivered, note: `${low.delivered} of ${lowProgressTasks} webhooks delivered` },
+      [],
+      payload,
+    );
+    return { ...reference, lowProgress };
   } finally {
     await counted.stop();
   }
@@ -123,11 +153,12 @@ export function price(
   tasks: number,
   records: CallRecord[],
   timing: Timing,
-  webhook: CostResult['webhook'],
+  webhook: WorkloadCost['webhook'],
   notes: string[],
-): CostResult {
+  payload: CostPayload = COST_PAYLOAD,
+): WorkloadCost {
   const billed = records.filter((r) => !r.empty);
-  const calls: CostResult['perTask']['calls'] = {};
+  const calls: WorkloadCost['perTask']['calls'] = {};
   for (const r of billed) {
     const key = `${r.service}.${r.operation}`;
     calls[key] ??= { calls: 0, wru: 0, rru: 0 };
@@ -231,9 +262,15 @@ export function price(
   add(API_ORIGIN, perTask.apiGatewayRequests * PRICES.apiGatewayHttpPerMillion.usd);
   for (const who of Object.keys(byFunction)) byFunction[who] = round(byFunction[who]!, 2);
   const keysOnlyDelta = (dynamo.wruKeysOnly - dynamo.wru) * PRICES.dynamoWritePerMillion.usd;
+  // The floor's two invocations at the durations measured here: the API's and the task worker's, one each.
+  const perInvocation = (l: LambdaUsage | undefined) => (l && l.invocations > 0 ? l.gbSeconds / l.invocations : 0);
+  const floor = costFloor(payload.steps, {
+    api: perInvocation(lambda.find((l) => l.function === API_ORIGIN)),
+    worker: perInvocation(lambda.find((l) => l.function.endsWith('-generic'))),
+  });
   return {
     tasks,
-    payload: COST_PAYLOAD,
+    payload,
     webhook,
     notes,
     perTask,
@@ -246,6 +283,7 @@ export function price(
       ),
       qstashMessages: round((PRICES.qstashPerHundredThousand.usd / 100_000) * million, 2),
     },
-    targetMet: total <= TARGETS.usdPerMillion,
+    floor,
+    vsFloor: round(total / floor.usdPerMillion, 2),
   };
 }

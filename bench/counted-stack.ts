@@ -15,6 +15,11 @@ export interface TaskBody {
   payload: unknown;
 }
 const GENERIC: TaskBody = { type: 'generic', payload: COST_PAYLOAD };
+
+/** The second workload priced: as little progress as generic allows (one step, so one update). */
+export const LOW_PROGRESS_PAYLOAD = { steps: 1, step_ms: 0 };
+
+export type CostPayload = typeof COST_PAYLOAD;
 /** The pollers delete messages after the handler returns (as the event source mapping does): wait for the last deletes. */
 const SETTLE_MS = 1500;
 

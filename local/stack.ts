@@ -178,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handler: buildWorker(config, queue.type.name, clients, createLogger(`tasklane-worker-${queue.type.name}`), {
           progressIntervalMs: options.progressIntervalMs,
           backoff: options.retryBackoff,
+          webhookBackoff: options.retryBackoff,
           concurrencyPerTenant: options.concurrencyPerTenant,
         }),
       })),

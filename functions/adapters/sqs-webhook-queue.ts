@@ -8,7 +8,13 @@ export class SqsWebhookQueue implements WebhookQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async send(message: WebhookMessage): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+  async send(message: WebhookMessage, delaySeconds?: number): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+      }),
+    );
   }
 }

@@ -7,11 +7,17 @@ export interface WebhookMessage {
   tenant: string;
   task_id: string;
   event: WebhookEventType;
+  /**
+   * Attempts made before this message existed (1 when the task worker's own first try failed): the
+   * message still gets its full set of receives before its DLQ (see deliverWebhook).
+   */
+  attempt_base?: number;
 }
 
 /** Puts webhook deliveries on the webhook queue. */
 export interface WebhookQueue {
-  send(message: WebhookMessage): Promise<void>;
+  /** `delaySeconds`: hidden that long first (at most SQS's 900). */
+  send(message: WebhookMessage, delaySeconds?: number): Promise<void>;
 }
 
 /** The event of a task's terminal status, or undefined for a status that sends none. */

@@ -14,7 +14,15 @@ import {
   type TaskCatalog,
   type TaskLifecycle,
 } from '../core/ports';
+import type { WebhookQueue } from '../core/webhook-message';
 import { NotifyingTaskStore } from '../webhooks/notifying-task-store';
+import { queuedWebhooks, type WebhookSender } from '../webhooks/webhook-sender';
+
+/**
+ * Builds how a store sends its webhooks in place of queueing them (a task worker: workers/build.ts),
+ * from the table store it wraps and the webhook queue.
+ */
+export type WebhookSenderFactory = (parts: { store: DynamoTaskStore; queue: WebhookQueue }) => WebhookSender;
 
 /**
  * The task store the API, the workers and the sweeper write through: DynamoDB and, when a webhook
@@ -26,6 +34,8 @@ export function createTaskStore(
   clients: AwsClients,
   log: Log,
   clock: Clock = systemClock,
+  /** Default: webhooks queued for the webhook worker. */
+  webhooks: WebhookSenderFactory = ({ queue }) => queuedWebhooks(queue),
 ): TaskCatalog & TaskLifecycle {
   const store = new DynamoTaskStore(clients.dynamo, config.tableName, config.finishedTaskTtlDays, clock);
   const fanIn = {
@@ -33,11 +43,9 @@ export function createTaskStore(
     queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
     log,
   };
-  return config.webhookQueueUrl
-    ? new NotifyingTaskStore(store, new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl), log, (child, now) =>
-        recordChildEnd(fanIn, child, now),
-      )
-    : store;
+  if (!config.webhookQueueUrl) return store;
+  const sender = webhooks({ store, queue: new SqsWebhookQueue(clients.sqs, config.webhookQueueUrl) });
+  return new NotifyingTaskStore(store, sender, log, (child, now) => recordChildEnd(fanIn, child, now));
 }
 
 /** The sweeper's store: the sweep indexes, failing lost final attempts through the task store above (so their webhook is queued too). */

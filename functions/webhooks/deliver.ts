@@ -1,14 +1,24 @@
 import type { Clock, Log } from '../core/ports';
 import { maxRetryDelaySeconds, type BackoffSettings } from '../core/retry-policy';
+import { sweepAtForWebhook } from '../core/sweep-policy';
 import type { Task, WebhookDeliveryState } from '../core/task';
 import { classifyStatus, deliveryDelaySeconds } from './delivery-policy';
-import { webhookEventOf, webhookId, webhookPayload, type WebhookMessage } from './event';
+import { webhookEventOf, webhookId, webhookPayload, type WebhookEventType, type WebhookMessage } from './event';
 import { BlockedTargetError, DeliveryNetworkError } from './errors';
 import type { DeliveryResponse } from './http-delivery';
 import type { WebhookSecretStore } from './secret-store';
 import { WEBHOOK_DELIVERY } from './settings';
 import { signWebhook } from './signer';
 import type { CheckedTarget, TargetPolicy } from './target-guard';
+
+/**
+ * When the sweeper should send the webhook: a grace period after a kept message should have come
+ * back (it sends only if that message was lost), or, with no message left, the moment it is due.
+ */
+export function webhookSweepAt(now: string, next: NextAttempt): string {
+  if (next.by === 'queue') return sweepAtForWebhook(now, next.inSeconds);
+  return new Date(Date.parse(now) + next.inSeconds * 1000).toISOString();
+}
 
 /** The delivery state shown on the task record. */
 export type WebhookState = WebhookDeliveryState;
@@ -40,6 +50,13 @@ export interface WebhookDeliveryDeps {
   random?: () => number;
   /** Backoff between attempts; default WEBHOOK_DELIVERY's (the local stack's tests shorten it). */
   backoff?: BackoffSettings;
+  /** How long the request may wait; default WEBHOOK_DELIVERY's (a task worker's first try waits less). */
+  requestTimeoutMs?: number;
+  /**
+   * The longest retry delay the queue can hold the message for; longer ones are the sweeper's. Default:
+   * what a received message's visibility can be set to; a message yet to be sent can be delayed 900 s.
+   */
+  maxQueueDelaySeconds?: number;
 }
 
 export type WebhookOutcome =
@@ -47,6 +64,28 @@ export type WebhookOutcome =
   | { kind: 'ack'; reason: 'delivered' | 'gave_up' | 'duplicate' | 'not_found' | 'deferred' }
   | { kind: 'retry'; delaySeconds: number }
   | { kind: 'dead_letter' };
+
+/** What one signed POST of a task's event needs: the tenant's secrets, the SSRF guard and the network. */
+export type SignedPostDeps = Pick<WebhookDeliveryDeps, 'secrets' | 'resolveTarget' | 'post' | 'policy' | 'clock'>;
+
+/**
+ * Signs the task's event (Standard Webhooks, its stable webhook-id) and POSTs it to the checked
+ * target. Throws BlockedTargetError when the guard refuses the target, DeliveryNetworkError when no
+ * response came. The webhook worker and a task worker's first try (direct-delivery.ts) both send this way.
+ */
+export async function postSigned(
+  deps: SignedPostDeps,
+  task: Task,
+  url: string,
+  event: WebhookEventType,
+  timeoutMs: number,
+): Promise<DeliveryResponse> {
+  const now = deps.clock.now();
+  const body = JSON.stringify(webhookPayload(task, event, now));
+  const headers = signWebhook(await deps.secrets.get(task.tenant, now), webhookId(task.id, event), now, body);
+  const target = await deps.resolveTarget(url, deps.policy);
+  return deps.post(target, headers, body, timeoutMs);
+}
 
 /**
  * One delivery attempt of a task's terminal event. The record says whether the event is still owed,
@@ -61,17 +100,14 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
   if (current && current.status !== 'pending') return { kind: 'ack', reason: 'duplicate' };
   const attempt = (current?.attempts ?? 0) + 1;
 
-  const now = deps.clock.now();
-  const body = JSON.stringify(webhookPayload(task, event, now));
-  const headers = signWebhook(await deps.secrets.get(task.tenant, now), webhookId(task.id, event), now, body);
   const { maxAttempts } = WEBHOOK_DELIVERY.settings;
   const backoff = deps.backoff ?? WEBHOOK_DELIVERY.settings.backoff;
 
   let response: DeliveryResponse | undefined;
   let error: string | undefined;
   try {
-    const target = await deps.resolveTarget(task.webhook_url, deps.policy);
-    response = await deps.post(target, headers, body, WEBHOOK_DELIVERY.requestTimeoutMs);
+    const timeoutMs = deps.requestTimeoutMs ?? WEBHOOK_DELIVERY.requestTimeoutMs;
+    response = await postSigned(deps, task, task.webhook_url, event, timeoutMs);
   } catch (caught) {
     if (caught instanceof BlockedTargetError) {
       await deps.recordAttempt(task, { status: 'failed', attempts: attempt, last_error: caught.message });
@@ -96,7 +132,9 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
     await deps.recordAttempt(task, { ...state, status: 'failed' });
     return { kind: 'ack', reason: 'gave_up' };
   }
-  if (attempt >= maxAttempts) {
+  // The message's own receives decide its DLQ (maxReceiveCount = maxAttempts): attempts made before it
+  // (the task worker's first try) do not use them up.
+  if (attempt - (message.attempt_base ?? 0) >= maxAttempts) {
     await deps.recordAttempt(task, { ...state, status: 'failed' });
     return { kind: 'dead_letter' };
   }
@@ -109,7 +147,7 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, message: Webhook
   );
   // SQS keeps a message hidden at most 12 h from its receive: a longer wait is kept on the record,
   // whose sweep time brings the sweeper to send a new message when it is due.
-  if (delaySeconds > maxRetryDelaySeconds(WEBHOOK_DELIVERY.settings.timeoutSeconds)) {
+  if (delaySeconds > (deps.maxQueueDelaySeconds ?? maxRetryDelaySeconds(WEBHOOK_DELIVERY.settings.timeoutSeconds))) {
     await deps.recordAttempt(task, { ...state, status: 'pending' }, { inSeconds: delaySeconds, by: 'sweeper' });
     return { kind: 'ack', reason: 'deferred' };
   }

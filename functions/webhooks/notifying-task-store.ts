@@ -13,22 +13,24 @@ import type {
 } from '../core/ports';
 import type { Task } from '../core/task';
 import type { StepEntry } from '../core/task-steps';
-import { webhookEventOf, type WebhookQueue } from '../core/webhook-message';
+import { webhookEventOf } from '../core/webhook-message';
+import type { WebhookSender } from './webhook-sender';
 
 /**
  * The task store with the webhook step: after each write that may end a task (complete, fail,
- * cancelRunning, cancelWaiting, expire) and did, a task with a webhook_url has its webhook queued,
- * and a child task (ctx.spawn) has its end recorded on its parent (`childEnded`, core/child-fan-in.ts,
- * whose lost calls the sweeper's look at the waiting parent makes up for). Whoever
- * wins the conditional terminal write sends it, so one delivery is owed per task. Should the send
- * fail or the process die first, nothing is lost: the same write put the task in the webhook sweep
- * (`webhook_sweep_at`, a grace period ahead), and the sweeper sends it. Every other write is the
- * wrapped store's own.
+ * cancelRunning, cancelWaiting, expire) and did, a task with a webhook_url has its webhook sent on
+ * its way by `webhooks` (a task worker tries it at once and queues it only if that fails; the API and
+ * the sweeper queue it: direct-delivery.ts), and a child task (ctx.spawn) has its end recorded on its
+ * parent (`childEnded`, core/child-fan-in.ts, whose lost calls the sweeper's look at the waiting
+ * parent makes up for). Whoever wins the conditional terminal write sends it, so one delivery is owed
+ * per task. Should the send fail or the process die first, nothing is lost: the same write put the
+ * task in the webhook sweep (`webhook_sweep_at`, a grace period ahead), and the sweeper sends it.
+ * Every other write is the wrapped store's own.
  */
 export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
   constructor(
     private readonly store: TaskCatalog & TaskLifecycle,
-    private readonly webhooks: WebhookQueue,
+    private readonly webhooks: WebhookSender,
     private readonly log: Log,
     private readonly childEnded?: (child: Task, now: string) => Promise<void>,
   ) {}
@@ -134,7 +136,7 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
 
   /** What follows a write that may have ended a task: its webhook, and its parent's record of it. */
   private async ended(result: WriteResult, now: string): Promise<WriteResult> {
-    await this.queueWebhook(result);
+    await this.sendWebhook(result);
     if (result.ok && result.task.parent_id && this.childEnded) {
       await this.childEnded(result.task, now).catch((error: unknown) =>
         this.log.warn('recording the end on the parent failed; the sweeper will', {
@@ -147,11 +149,11 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     return result;
   }
 
-  /** Queues the webhook of a task this write ended; a failed send is left to the sweeper. */
-  private async queueWebhook(result: WriteResult): Promise<WriteResult> {
+  /** Sends the webhook of a task this write ended; one that could not even be queued is left to the sweeper. */
+  private async sendWebhook(result: WriteResult): Promise<WriteResult> {
     const event = result.ok ? webhookEventOf(result.task) : undefined;
     if (result.ok && event && result.task.webhook_url) {
-      await this.webhooks.send({ tenant: result.task.tenant, task_id: result.task.id, event }).catch((error: unknown) =>
+      await this.webhooks.send(result.task, event).catch((error: unknown) =>
         this.log.warn('queueing the webhook failed; the sweeper will send it', {
           task_id: result.task.id,
           error: String(error),

@@ -43,7 +43,9 @@ export async function redriveWebhooks(
         report.skipped++;
         continue;
       }
-      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: message.Body! }));
+      // Attempts start over, so no attempt_base: the message gets its full set of receives again.
+      const resent: WebhookMessage = { tenant: body.tenant!, task_id: body.task_id!, event: body.event! };
+      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: JSON.stringify(resent) }));
       await deps.sqs.send(new DeleteMessageCommand({ QueueUrl: deps.dlqUrl, ReceiptHandle: message.ReceiptHandle! }));
       report.moved++;
     }

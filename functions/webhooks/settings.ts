@@ -5,6 +5,17 @@
 export const WEBHOOK_DELIVERY = {
   /** How long one delivery may wait for the receiver. */
   requestTimeoutMs: 15_000,
+  /**
+   * The task worker's own first try, right after the task ends (direct-delivery.ts): a short wait, as
+   * it holds the worker; a slower receiver gets the webhook worker's full timeout on the retry.
+   */
+  direct: {
+    timeoutMs: 3_000,
+    /** Kept back from the invocation's time left, for the write or the queue send that follows the try. */
+    reserveMs: 1_000,
+    /** Below this much time for the request, no first try: the webhook goes straight to the queue. */
+    minTimeoutMs: 500,
+  },
   settings: {
     // Room for the request timeout plus DNS and the record update.
     timeoutSeconds: 30,

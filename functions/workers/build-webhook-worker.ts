@@ -5,23 +5,13 @@ import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-stor
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { systemClock, type Clock } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
-import { sweepAtForWebhook } from '../core/sweep-policy';
 import { createLogger } from '../shared/logger';
 import { countWebhookDelivery } from '../adapters/powertools-metrics';
 import { taskTypeNames } from '../task-types/registry';
-import type { NextAttempt } from '../webhooks/deliver';
+import { webhookSweepAt } from '../webhooks/deliver';
 import { postWebhook } from '../webhooks/http-delivery';
 import { resolveCheckedTarget } from '../webhooks/target-guard';
 import { createWebhookWorker } from './webhook-worker';
-
-/**
- * When the sweeper should send the webhook: a grace period after a kept message should have come
- * back (it sends only if that message was lost), or, with no message left, the moment it is due.
- */
-function webhookSweepAt(now: string, next: NextAttempt): string {
-  if (next.by === 'queue') return sweepAtForWebhook(now, next.inSeconds);
-  return new Date(Date.parse(now) + next.inSeconds * 1000).toISOString();
-}
 
 /** Wires the webhook worker to the table, the secrets and the network; the local stack calls this too. */
 export function buildWebhookWorker(

@@ -1,11 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
-import { createTaskStore } from '../shared/task-store';
+import { createTaskStore, type WebhookSenderFactory } from '../shared/task-store';
+import { invocationTimeLeftMs } from '../shared/invocation-deadline';
+import { DynamoWebhookSecretStore } from '../adapters/dynamo-webhook-secret-store';
+import { webhookSweepAt } from '../webhooks/deliver';
+import { DirectWebhookSender } from '../webhooks/direct-delivery';
+import { postWebhook } from '../webhooks/http-delivery';
 import { ENV, loadConfig, type RuntimeConfig } from '../config';
 import { noMetrics, type TaskMetrics } from '../core/metrics';
 import { systemClock } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
-import { PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
+import { countWebhookDelivery, PowertoolsTaskMetrics } from '../adapters/powertools-metrics';
 import { createLogger } from '../shared/logger';
 import { requireTaskType, taskTypeNames, taskTypes } from '../task-types/registry';
 import { createSqsWorker } from './sqs-worker';
@@ -13,10 +18,42 @@ import { createTaskServices } from '../adapters/task-services';
 import { DynamoConcurrencySlots } from '../adapters/dynamo-concurrency-slots';
 import { SqsTaskQueue } from '../adapters/sqs-task-queue';
 import { TaskService } from '../core/task-service';
-import { checkWebhookUrl } from '../webhooks/target-guard';
+import { checkWebhookUrl, resolveCheckedTarget } from '../webhooks/target-guard';
 import { ChildTaskCreator } from '../core/child-tasks';
 import { DynamoChildRecords } from '../adapters/dynamo-child-records';
 import { lazyS3ResultStore } from '../adapters/lazy-s3-result-store';
+
+/**
+ * A task worker's webhooks: the first attempt made at once, with the webhook worker's delivery and
+ * record writes, queued only to retry (webhooks/direct-delivery.ts).
+ */
+function directWebhooks(
+  config: RuntimeConfig,
+  clients: AwsClients,
+  log: Logger,
+  backoff?: BackoffSettings,
+  countOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void,
+): WebhookSenderFactory {
+  return ({ store, queue }) =>
+    new DirectWebhookSender({
+      queue,
+      delivery: {
+        recordAttempt: async (task, state, next) => {
+          const now = systemClock.now().toISOString();
+          await store.recordWebhook(task.tenant, task.id, state, next && webhookSweepAt(now, next), now);
+          countOutcome?.(state.status === 'pending' ? 'retried' : state.status);
+        },
+        secrets: new DynamoWebhookSecretStore(clients.dynamo, config.tableName),
+        resolveTarget: resolveCheckedTarget,
+        post: postWebhook,
+        policy: config.webhookPolicy,
+        clock: systemClock,
+        log,
+        backoff,
+      },
+      timeLeftMs: invocationTimeLeftMs,
+    });
+}
 
 /** Wires the worker of one task type to its store and queue; the local stack calls this too. */
 export function buildWorker(
@@ -30,6 +67,10 @@ export function buildWorker(
     backoff?: BackoffSettings;
     /** A per-tenant limit in place of the type's (the local stack's bench and tests set it). */
     concurrencyPerTenant?: number;
+    /** The webhook backoff in place of WEBHOOK_DELIVERY's, for the worker's first webhook attempt. */
+    webhookBackoff?: BackoffSettings;
+    /** Counts the outcome of each first webhook attempt (the webhook worker's metric). */
+    countWebhookOutcome?: (outcome: 'delivered' | 'retried' | 'failed') => void;
   } = {},
 ) {
   const registered = requireTaskType(typeName);
@@ -46,6 +87,15 @@ export function buildWorker(
   const queueUrl = config.queueUrls[type.name];
   if (!queueUrl) throw new Error(`No queue URL configured for task type "${type.name}".`);
   const store = createTaskStore(config, clients, logger);
+  // The attempt's own end delivers its webhook at once (a try, queued if it fails); the tasks a type acts
+  // on (cancels, children) queue theirs, so a bulk cancel never waits on receivers.
+  const runnerStore = createTaskStore(
+    config,
+    clients,
+    logger,
+    systemClock,
+    directWebhooks(config, clients, logger, options.webhookBackoff, options.countWebhookOutcome),
+  );
   const metrics = options.metrics ?? noMetrics;
   // A type that acts on other tasks cancels and reruns them by the API's rules (and webhooks); no
   // creation rate limit: the request that created the acting task was counted.
@@ -74,7 +124,7 @@ export function buildWorker(
     : undefined;
   return createSqsWorker({
     type,
-    store,
+    store: runnerStore,
     services: createTaskServices(config, store, clients, metrics, actions, children),
     results: lazyS3ResultStore(config),
     sqs: clients.sqs,
@@ -94,5 +144,6 @@ export function buildWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(taskTypeNames(), env);
   return buildWorker(config, typeName, createAwsClients(config), createLogger(`tasklane-worker-${typeName}`), {
     metrics: new PowertoolsTaskMetrics(),
+    countWebhookOutcome: countWebhookDelivery,
   });
 }

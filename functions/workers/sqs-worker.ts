@@ -6,6 +6,7 @@ import type { TaskMetrics } from '../core/metrics';
 import type { Clock, Log, TaskLifecycle, TaskMessage } from '../core/ports';
 import { type RunnerDeps, runAttempt } from '../core/task-runner';
 import { fairnessGroup } from '../adapters/sqs-task-queue';
+import { withInvocationDeadline } from '../shared/invocation-deadline';
 import type { TaskTypeDefinition } from '../core/task-type';
 import type { TaskServices } from '../core/task-services';
 
@@ -85,24 +86,27 @@ export function createSqsWorker(
       });
       deps.metrics.queueWait(deps.type.name, deps.clock.now().getTime() - Number(record.attributes.SentTimestamp));
       const remaining = context?.getRemainingTimeInMillis?.();
-      const outcome = await runAttempt(
-        {
-          store: deps.store,
-          clock: deps.clock,
-          log,
-          services: deps.services,
-          results: deps.results,
-          metrics: deps.metrics,
-          progressIntervalMs: deps.progressIntervalMs,
-          concurrency: deps.concurrency,
-        },
-        deps.type,
-        {
-          message,
-          attempt,
-          timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS),
-          holdDelivery: (seconds) => hideMessage(deps, record, seconds, log),
-        },
+      // The deadline is known to the store's webhook step, so the first try fits the time left.
+      const outcome = await withInvocationDeadline(remaining, () =>
+        runAttempt(
+          {
+            store: deps.store,
+            clock: deps.clock,
+            log,
+            services: deps.services,
+            results: deps.results,
+            metrics: deps.metrics,
+            progressIntervalMs: deps.progressIntervalMs,
+            concurrency: deps.concurrency,
+          },
+          deps.type,
+          {
+            message,
+            attempt,
+            timeBudgetMs: remaining === undefined ? undefined : Math.max(1_000, remaining - DEADLINE_MARGIN_MS),
+            holdDelivery: (seconds) => hideMessage(deps, record, seconds, log),
+          },
+        ),
       );
       log.info('attempt finished', { outcome });
       if (outcome.kind === 'defer') {

@@ -21,7 +21,12 @@ function parseMessage(record: SQSRecord): WebhookMessage {
   } catch {
     // handled below
   }
-  if (typeof body.tenant !== 'string' || typeof body.task_id !== 'string' || !EVENTS.has(String(body.event))) {
+  if (
+    typeof body.tenant !== 'string' ||
+    typeof body.task_id !== 'string' ||
+    !EVENTS.has(String(body.event)) ||
+    (body.attempt_base !== undefined && !Number.isInteger(body.attempt_base))
+  ) {
     throw new KeepMessage(`message ${record.messageId} is not a webhook message; it will reach the DLQ`);
   }
   return body as WebhookMessage;

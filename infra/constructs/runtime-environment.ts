@@ -124,14 +124,16 @@ export class RuntimeEnvironment {
   }
 
   /**
-   * A worker of one type: tasks read/written, plus what the type declares it uses. Consuming its own
-   * queue is granted by its event source.
+   * A worker of one type: tasks read/written, its tasks' webhooks delivered first-hand or queued, plus
+   * what the type declares it uses. Consuming its own queue is granted by its event source.
    */
   configureWorker(fn: LambdaFunction, type: Pick<TaskTypeDefinition, 'name' | 'uses'>): void {
     this.setTaskEnvironment(fn);
     fn.addEnvironment(ENV.taskType, type.name);
+    // The table also holds each tenant's webhook signing secret: a worker that ends a task makes the
+    // webhook's first delivery itself (read, or created on first use, as the webhook worker does) ...
     this.grantTaskTable(fn);
-    // A worker that ends a task queues its webhook.
+    // ... and queues it for the webhook worker when that try fails.
     this.props.webhookQueue.grantSendMessages(fn);
     // A delivery that comes early (a delayed task) or over a concurrency limit is sent again, delayed, to its own queue.
     this.props.queues.get(type.name)?.grantSendMessages(fn);

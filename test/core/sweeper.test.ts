@@ -5,6 +5,7 @@ import { isTerminal, type Task } from '../../functions/core/task';
 import { generic } from '../../functions/task-types/generic';
 import type { WebhookMessage } from '../../functions/webhooks/event';
 import { NotifyingTaskStore } from '../../functions/webhooks/notifying-task-store';
+import { queuedWebhooks } from '../../functions/webhooks/webhook-sender';
 import { FIXED_NOW, taskItem } from '../helpers/factories';
 
 const silent: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -64,7 +65,11 @@ function sweepStore(tasks: Task[], webhookQueue: { send(message: WebhookMessage)
     },
   };
   // As every function wires it (shared/task-store.ts): the sweeper fails a task through the lifecycle with the webhook step.
-  const notifying = new NotifyingTaskStore(lifecycle as TaskCatalog & TaskLifecycle, webhookQueue, silent);
+  const notifying = new NotifyingTaskStore(
+    lifecycle as TaskCatalog & TaskLifecycle,
+    queuedWebhooks(webhookQueue),
+    silent,
+  );
   const store: SweepStore = {
     fail: (...args) => notifying.fail(...args),
     expire: (...args) => notifying.expire(...args),

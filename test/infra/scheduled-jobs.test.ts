@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, ENV, queueUrlEnvName } from '../../functions/config';
 import { TASK_TYPES } from '../../functions/task-types/registry';
 import { type SynthesizedStack, synthTasklane } from './helpers/synth';
-import { asArray, referencedId, resourcesOf, statementsOfFunction } from './helpers/template';
+import { asArray, referencedId, resourcesOf, statementsOfFunction, taskTypeResources } from './helpers/template';
 
 let synth: SynthesizedStack;
 
@@ -171,6 +171,32 @@ describe('webhook delivery', () => {
       expect(referencedId(variables[ENV.webhookQueueUrl])).toEqual(expect.any(String));
     }
   });
+
+  it.each(TASK_TYPES.map((t) => t.name))(
+    'lets the %s worker make the first delivery itself: the signing secret read (or created) as the webhook worker does, the webhook queue for a retry',
+    (typeName) => {
+      // Prepare
+      const [tableId] = Object.keys(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
+      const onTable = (fn: Parameters<typeof statementsOfFunction>[1]) =>
+        statementsOfFunction(synth.template, fn)
+          .filter((s) => referencedId(s.Resource) === tableId)
+          .flatMap((s) => asArray(s.Action));
+      const [, webhooks] = webhookWorker();
+      const { worker } = taskTypeResources(synth.template, typeName);
+      const webhookQueueId = referencedId(webhooks.Properties.Environment.Variables[ENV.webhookQueueUrl]);
+
+      // Act
+      const sends = statementsOfFunction(synth.template, worker).filter((s) =>
+        asArray(s.Action).includes('sqs:SendMessage'),
+      );
+
+      // Assess
+      expect(onTable(webhooks)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem']));
+      expect(onTable(worker)).toEqual(expect.arrayContaining(onTable(webhooks)));
+      expect(sends.some((s) => JSON.stringify(s.Resource).includes(`"${webhookQueueId}"`))).toBe(true);
+      expect(worker.Properties.Environment.Variables[ENV.webhookSchemes]).toBe('https');
+    },
+  );
 
   it('alarms when deliveries reach the webhook DLQ', () => {
     const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'));

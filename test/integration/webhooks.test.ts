@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoTaskStore } from '../../functions/adapters/dynamo-task-store';
 import { DynamoWebhookSecretStore } from '../../functions/adapters/dynamo-webhook-secret-store';
 import { SWEEP } from '../../functions/core/sweep-policy';
@@ -10,102 +8,10 @@ import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
 import { redriveWebhooks } from '../../functions/webhooks/redrive';
 import { issueApiKey } from '../../functions/core/api-keys';
-import type { TaskView } from '../../functions/core/task';
 import { webhookId } from '../../functions/webhooks/event';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
-import { apiClient, ONE_SECOND_RETRIES, untilQueueEmpty } from '../helpers/local-api';
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A receiver on loopback whose answers a test scripts: a queue of status codes, then 200. */
-function receiver() {
-  const received: Received[] = [];
-  let script: number[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const status = script.shift() ?? 200;
-      if (status === 429) res.setHeader('retry-after', '1');
-      res.writeHead(status).end();
-    });
-  });
-  return {
-    received,
-    script: (codes: number[]) => (script = [...codes]),
-    reset: () => {
-      received.length = 0;
-      script = [];
-    },
-    listen: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`)),
-      ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/**
- * Polls a task until its webhook record matches `expected`; when time runs out the test fails with
- * the record as last read, against what it should have become.
- */
-function untilWebhook(
-  api: ReturnType<typeof apiClient>,
-  taskId: string,
-  expected: Record<string, unknown>,
-  timeoutMs = 30_000,
-): Promise<TaskView> {
-  return vi.waitFor(
-    async () => {
-      const { body } = await api.get(taskId);
-      expect(body.webhook, `webhook of task ${taskId} after ${timeoutMs} ms`).toMatchObject(expected);
-      return body;
-    },
-    { timeout: timeoutMs, interval: 50 },
-  );
-}
-
-/** A local stack and a receiver on loopback, set up and torn down around one describe block. */
-function webhookStack(options: LocalStackOptions = {}) {
-  const env = {
-    hook: receiver(),
-    url: '',
-    stack: undefined as unknown as LocalStack,
-    api: undefined as unknown as ReturnType<typeof apiClient>,
-    /**
-     * Waits until the task queue and then the webhook queue hold nothing: every task message was
-     * handled (so no webhook is still to be queued) and every queued delivery was sent and deleted (so
-     * none is in flight or waiting to retry). What the receiver got by then is all it will get.
-     */
-    async settled() {
-      const generic = env.stack.queues.find((q) => q.type.name === 'generic')!;
-      await untilQueueEmpty(env.stack.clients.sqs, generic.queueUrl, 'the generic task queue');
-      await untilQueueEmpty(env.stack.clients.sqs, env.stack.webhookQueue.queueUrl, 'the webhook queue');
-    },
-  };
-  beforeAll(async () => {
-    env.url = await env.hook.listen();
-    env.stack = await startLocalStack({
-      port: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 50,
-      pollWaitSeconds: 1,
-      scheduleIntervalMs: 0,
-      ...options,
-    });
-    env.api = apiClient(env.stack.apiUrl, env.stack.apiKey);
-  });
-  beforeEach(() => env.hook.reset());
-  afterAll(async () => {
-    await env.stack?.stop();
-    await env.hook.close();
-  });
-  return env;
-}
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { apiClient, ONE_SECOND_RETRIES } from '../helpers/local-api';
+import { untilWebhook, webhookStack } from '../helpers/webhooks';
 
 describe('webhooks (local stack)', () => {
   // Real retries, a second apart instead of the webhook backoff's 10 s and more.

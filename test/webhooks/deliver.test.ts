@@ -69,6 +69,18 @@ describe('deliverWebhook', () => {
     ]);
   });
 
+  it('gives a message sent after the task worker’s first attempt its full set of receives before the DLQ', async () => {
+    const { deps, recorded } = setup(
+      ended({ status: 'pending', attempts: WEBHOOK_DELIVERY.settings.maxAttempts - 1 }),
+      async () => ({ statusCode: 502 }),
+    );
+
+    const outcome = await deliverWebhook(deps, { ...message, attempt_base: 1 });
+
+    expect(outcome).toEqual({ kind: 'retry', delaySeconds: expect.any(Number) });
+    expect(recorded[0]!.state).toMatchObject({ status: 'pending', attempts: WEBHOOK_DELIVERY.settings.maxAttempts });
+  });
+
   it('retries a network error with backoff, counting the attempt', async () => {
     const { deps, recorded } = setup(ended({ status: 'pending', attempts: 2 }), async () => {
       throw new DeliveryNetworkError('no response within 15000 ms');

@@ -1,6 +1,8 @@
 import type { Task } from './task';
 
-export type WebhookEventType = 'task.completed' | 'task.failed' | 'task.canceled' | 'task.expired';
+/** Every webhook event: one per terminal status. */
+export const WEBHOOK_EVENT_TYPES = ['task.completed', 'task.failed', 'task.canceled', 'task.expired'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The message on the webhook queue: the record is the source of truth, so only keys travel. */
 export interface WebhookMessage {

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { WEBHOOK_EVENT_TYPES } from '../core/webhook-message';
 import { deliverWebhook, type WebhookDeliveryDeps } from '../webhooks/deliver';
 import type { WebhookMessage } from '../webhooks/event';
 import { KeepMessage, createPartialBatchHandler, receiveCount } from './partial-batch';
@@ -12,7 +13,8 @@ export interface WebhookWorkerDeps {
   logger: Logger;
 }
 
-const EVENTS = new Set(['task.completed', 'task.failed', 'task.canceled']);
+// Every event the core sends (an expired task's too: it was missing here, so those went to the DLQ).
+const EVENTS: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
 
 function parseMessage(record: SQSRecord): WebhookMessage {
   let body: Partial<WebhookMessage> = {};

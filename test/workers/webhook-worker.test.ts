@@ -16,12 +16,12 @@ const task = taskItem({
 const body = JSON.stringify({ tenant: task.tenant, task_id: task.id, event: 'task.completed' });
 
 /** A webhook worker whose receiver answers 503 with the given Retry-After. */
-function setup(retryAfterSeconds: number) {
+function setup(retryAfterSeconds: number, ended = task) {
   const recorded: (NextAttempt | undefined)[] = [];
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   const worker = createWebhookWorker({
     delivery: {
-      getTask: async () => task,
+      getTask: async () => ended,
       recordAttempt: async (_task, _state, next) => {
         recorded.push(next);
       },
@@ -57,6 +57,20 @@ describe('createWebhookWorker', () => {
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout)).toEqual([
       3_600,
     ]);
+    expect(recorded).toEqual([{ inSeconds: 3_600, by: 'queue' }]);
+  });
+
+  it.each(['failed', 'canceled', 'expired'] as const)('attempts the delivery of a task.%s message', async (status) => {
+    // Prepare
+    const { worker, recorded } = setup(3_600, { ...task, status });
+    const record = sqsRecord({
+      body: JSON.stringify({ tenant: task.tenant, task_id: task.id, event: `task.${status}` }),
+    });
+
+    // Act
+    await worker(sqsEvent([record]), lambdaContext({ functionName: 'tasklane-webhooks' }));
+
+    // Assess: an attempt was made and recorded, not the message kept as unreadable for the DLQ.
     expect(recorded).toEqual([{ inSeconds: 3_600, by: 'queue' }]);
   });
 

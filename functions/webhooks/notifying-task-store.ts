@@ -134,9 +134,12 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
     return this.store.resume(tenant, id, resume);
   }
 
-  /** What follows a write that may have ended a task: its webhook, and its parent's record of it. */
+  /**
+   * What follows a write that may have ended a task: its parent's record of it, then its webhook. The
+   * parent first: one DynamoDB write that may resume it, which should not wait on a receiver's answer
+   * (the first delivery attempt can take seconds).
+   */
   private async ended(result: WriteResult, now: string): Promise<WriteResult> {
-    await this.sendWebhook(result);
     if (result.ok && result.task.parent_id && this.childEnded) {
       await this.childEnded(result.task, now).catch((error: unknown) =>
         this.log.warn('recording the end on the parent failed; the sweeper will', {
@@ -146,6 +149,7 @@ export class NotifyingTaskStore implements TaskCatalog, TaskLifecycle {
         }),
       );
     }
+    await this.sendWebhook(result);
     return result;
   }
 

@@ -118,6 +118,28 @@ describe('TasklaneStack', () => {
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
     });
 
+    it('bundles the worker for this type: the other types only if it creates or manages tasks, SES only if it uses email', () => {
+      // Prepare: a type's code is known by the start of its description, the SES client by its service id.
+      const { worker } = taskTypeResources(synth.template, name);
+      const assetDir = join(synth.app.outdir, `asset.${String(worker.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      const uses = type.uses ?? [];
+      const everyType = uses.includes('create_tasks') || uses.includes('manage_tasks');
+      // (Its printable ASCII start: esbuild escapes other characters.)
+      const marker = (t: { description: string }) => /^[\x20-\x7e]{1,24}/.exec(t.description)![0];
+
+      // Act
+      const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+
+      // Assess
+      expect(code).toContain(marker(type));
+      for (const other of TASK_TYPES.filter((t) => t !== type)) {
+        if (everyType) expect(code).toContain(marker(other));
+        else expect(code).not.toContain(marker(other));
+      }
+      if (uses.includes('email')) expect(code).toContain('com.amazonaws.sesv2');
+      else expect(code).not.toContain('com.amazonaws.sesv2');
+    });
+
     it('lets the worker consume its own queue only, and send to it (deferrals), to the webhook queue, to the queues of types that spawn children (a child’s end wakes its parent) and, if it creates tasks, every other type’s queue, only', () => {
       const { worker, queueId } = taskTypeResources(synth.template, name);
       const webhookQueueId = referencedId(worker.Properties.Environment.Variables[ENV.webhookQueueUrl]);

@@ -8,7 +8,6 @@ import type { BackoffSettings } from '../core/retry-policy';
 import { sweepAtForWebhook } from '../core/sweep-policy';
 import { createLogger } from '../shared/logger';
 import { countWebhookDelivery } from '../adapters/powertools-metrics';
-import { taskTypeNames } from '../task-types/registry';
 import type { NextAttempt } from '../webhooks/deliver';
 import { postWebhook } from '../webhooks/http-delivery';
 import { resolveCheckedTarget } from '../webhooks/target-guard';
@@ -61,7 +60,8 @@ export function buildWebhookWorker(
 }
 
 export function buildWebhookWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig(taskTypeNames(), env);
+  // Webhooks go to their own queue only: no type names, so no registry (and its types' code) in its bundle.
+  const config = loadConfig([], env);
   return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'), {
     countOutcome: countWebhookDelivery,
   });

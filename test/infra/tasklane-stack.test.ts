@@ -63,6 +63,25 @@ describe('TasklaneStack', () => {
     expect(script).not.toMatch(/\bimport\s*[{"'*\w]|\brequire\(/);
   });
 
+  it.each([
+    ['Tasklane API key authorizer', { sqs: false, zod: false }],
+    ['Tasklane task event stream (SSE)', { sqs: false, zod: false }],
+    ['Tasklane event flush (buffered events into batches in S3)', { sqs: false, zod: false }],
+    ['Tasklane worker of webhook deliveries', { sqs: true, zod: false }],
+  ])('bundles into "%s" only the SQS client and zod it uses', (description, expected) => {
+    // Prepare: the SQS client is known by its service id, zod by the name of its base schema class.
+    const [fn] = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Description === description,
+    );
+    const assetDir = join(synth.app.outdir, `asset.${String(fn!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+
+    // Act
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+
+    // Assess
+    expect({ sqs: code.includes('com.amazonaws.sqs'), zod: code.includes('"ZodType"') }).toEqual(expected);
+  });
+
   describe.each(TASK_TYPES.map((type) => [type.name, type] as const))('task type %s', (name, type) => {
     const { settings } = type;
 

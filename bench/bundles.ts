@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { ENV } from '../functions/config';
+import type { TaskServiceUse } from '../functions/core/task-type';
+import { TASK_TYPES } from '../functions/task-types/registry';
 import { PROJECT_ROOT, projectPath } from '../infra/paths';
+import { workerBundleDefine } from '../infra/worker-bundle';
 
 /** An AWS SDK client a function calls, as its reference handler constructs it. */
 export type SdkClient = keyof typeof SDK_CLIENTS;
@@ -17,7 +21,17 @@ const SDK_CLIENTS = {
   sqs: { imports: "import { SQSClient } from '@aws-sdk/client-sqs';", construct: 'new SQSClient({})' },
   s3: { imports: "import { S3Client } from '@aws-sdk/client-s3';", construct: 'new S3Client({})' },
   lambda: { imports: "import { LambdaClient } from '@aws-sdk/client-lambda';", construct: 'new LambdaClient({})' },
+  ses: { imports: "import { SESv2Client } from '@aws-sdk/client-sesv2';", construct: 'new SESv2Client({})' },
 } as const;
+
+/** The clients a task type's `uses` calls, besides the table and the queues every worker calls. */
+const USE_CLIENTS: Record<TaskServiceUse, SdkClient[]> = {
+  email: ['ses'],
+  files: ['s3'],
+  uploads: ['s3'],
+  create_tasks: [],
+  manage_tasks: [],
+};
 
 export interface LambdaEntry {
   /** Short name in the report. */
@@ -26,6 +40,24 @@ export interface LambdaEntry {
   entry: string;
   /** The SDK clients the function calls (its reference handler constructs these and nothing else). */
   clients: readonly SdkClient[];
+  /** esbuild `define`s the stack bundles it with (a task type's worker). */
+  define?: Record<string, string>;
+  /** Environment variables of this function beyond those all share (cold-start.ts). */
+  env?: Record<string, string>;
+}
+
+/**
+ * One worker per task type, bundled for that type as the stack bundles it; its reference constructs
+ * DynamoDB and SQS (every worker) and the clients of the services its registry entry `uses`.
+ */
+function workerEntries(): LambdaEntry[] {
+  return TASK_TYPES.map((type) => ({
+    name: `worker:${type.name}`,
+    entry: 'functions/workers/handler.ts',
+    clients: [...new Set<SdkClient>(['dynamodb', 'sqs', ...(type.uses ?? []).flatMap((use) => USE_CLIENTS[use])])],
+    define: workerBundleDefine(type),
+    env: { [ENV.taskType]: type.name },
+  }));
 }
 
 /**
@@ -34,10 +66,11 @@ export interface LambdaEntry {
  */
 export const LAMBDA_ENTRIES: readonly LambdaEntry[] = [
   { name: 'api', entry: 'functions/api/handler.ts', clients: ['dynamodb', 'sqs', 'lambda'] },
-  { name: 'worker', entry: 'functions/workers/handler.ts', clients: ['dynamodb', 'sqs'] },
+  ...workerEntries(),
   { name: 'authorizer', entry: 'functions/auth/authorizer.ts', clients: ['dynamodb'] },
   { name: 'stream', entry: 'functions/stream/handler.ts', clients: ['dynamodb'] },
   { name: 'sweeper', entry: 'functions/scheduled/sweeper.ts', clients: ['dynamodb', 'sqs'] },
+  { name: 'scheduler', entry: 'functions/scheduled/scheduler.ts', clients: ['dynamodb', 'sqs'] },
   { name: 'flush', entry: 'functions/scheduled/flush.ts', clients: ['dynamodb', 's3'] },
   { name: 'webhook', entry: 'functions/workers/webhook-handler.ts', clients: ['dynamodb', 'sqs'] },
 ];
@@ -80,6 +113,10 @@ export interface BuiltBundle {
   sdkPackages: string[];
   /** For a function: the name of its reference bundle. */
   reference?: string;
+  /** For a function: its own environment variables (LambdaEntry.env). */
+  env?: Record<string, string>;
+  /** Bytes of the deployed build by origin: an npm package, or a folder of ours (`functions/core/`). */
+  origins: Record<string, number>;
 }
 
 /** Build output stays out of the repository. */
@@ -132,13 +169,13 @@ const EMPTY_SOURCE = 'export const handler = async () => ({ statusCode: 200 });\
 
 async function buildOne(
   name: string,
-  input: { entry: string } | { source: string },
-): Promise<Pick<BuiltBundle, 'bytes' | 'mapBytes' | 'timingFile' | 'sdkPackages'>> {
-  const dir = path.join(OUT_DIR, name);
+  input: { entry: string; define?: Record<string, string> } | { source: string },
+): Promise<Pick<BuiltBundle, 'bytes' | 'mapBytes' | 'timingFile' | 'sdkPackages' | 'origins'>> {
+  const dir = path.join(OUT_DIR, name.replace(':', '-'));
   mkdirSync(dir, { recursive: true });
   const entry: Partial<BuildOptions> =
     'entry' in input
-      ? { entryPoints: [projectPath(input.entry)] }
+      ? { entryPoints: [projectPath(input.entry)], define: input.define }
       : { stdin: { contents: input.source, resolveDir: PROJECT_ROOT, sourcefile: `${name}.ts`, loader: 'ts' } };
   const deployed = path.join(dir, 'node24', 'index.js');
   const timing = path.join(dir, 'node20', 'index.js');
@@ -149,12 +186,27 @@ async function buildOne(
     const m = /node_modules\/(@aws-sdk\/(client-[^/]+|lib-dynamodb))\//.exec(file);
     if (m) sdkPackages.add(m[1]!);
   }
+  const origins: Record<string, number> = {};
+  for (const output of Object.values(result.metafile!.outputs))
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const origin = originOf(file);
+      origins[origin] = (origins[origin] ?? 0) + bytesInOutput;
+    }
   return {
     bytes: statSync(deployed).size,
     mapBytes: statSync(`${deployed}.map`).size,
     timingFile: timing,
     sdkPackages: [...sdkPackages].sort(),
+    origins,
   };
+}
+
+/** Where a bundled file comes from: its npm package (the innermost node_modules), or our folder (`functions/core/`). */
+function originOf(file: string): string {
+  const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  if (m) return m[1]!;
+  const ours = /^(functions\/[^/]+\/)/.exec(file);
+  return ours ? ours[1]! : file;
 }
 
 /** Bundles every function and its baselines; references are shared between functions that call the same services. */
@@ -178,7 +230,8 @@ export async function buildBundles(entries: readonly LambdaEntry[]): Promise<Bui
       name: entry.name,
       kind: 'function',
       reference: references.get(key),
-      ...(await buildOne(entry.name, { entry: entry.entry })),
+      env: entry.env,
+      ...(await buildOne(entry.name, { entry: entry.entry, define: entry.define })),
     });
   }
   return bundles;

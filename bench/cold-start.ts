@@ -34,7 +34,7 @@ export function lambdaEnvironment(): NodeJS.ProcessEnv {
     NODE_OPTIONS: '--enable-source-maps',
     POWERTOOLS_LOG_LEVEL: 'WARN',
     [ENV.tableName]: 'tasklane-bench',
-    // The worker of the generic type (one bundle serves every type; TASKLANE_TASK_TYPE picks it).
+    // A task type's worker has its own type here (LambdaEntry.env); other functions ignore it.
     [ENV.taskType]: generic.name,
     [ENV.eventsBucket]: 'tasklane-bench-events',
     [ENV.flushFunctionName]: 'tasklane-bench-flush',
@@ -62,9 +62,10 @@ export interface InitTiming {
 export function measureInit(bundles: readonly BuiltBundle[], runs: number): InitTiming[] {
   const env = lambdaEnvironment();
   const samples = new Map(bundles.map((b) => [b.name, [] as number[]]));
-  for (const b of bundles) loadOnce(b.timingFile, env); // warm the file cache; not counted
+  const envOf = (b: BuiltBundle) => ({ ...env, ...b.env });
+  for (const b of bundles) loadOnce(b.timingFile, envOf(b)); // warm the file cache; not counted
   for (let round = 1; round <= runs; round++) {
-    for (const b of bundles) samples.get(b.name)!.push(loadOnce(b.timingFile, env));
+    for (const b of bundles) samples.get(b.name)!.push(loadOnce(b.timingFile, envOf(b)));
     if (round % 5 === 0 || round === runs) progress(`cold start: round ${round}/${runs}`);
   }
   return bundles.map((b) => ({ name: b.name, ms: summarize(samples.get(b.name)!) }));

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { SCHEDULING } from './core/schedule';
 
 /**
@@ -100,86 +99,86 @@ export const DEFAULTS = {
 /** SigV4 presigned URLs live at most 7 days: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html */
 export const MAX_DOWNLOAD_URL_EXPIRY_SECONDS = 604_800;
 
-/** Reads the configuration for the given task types; fails fast naming the missing or bad variable. */
+/**
+ * Reads the configuration for the given task types; fails fast naming the missing or bad variable
+ * (the queues first, then the table, then the settings in the order below). Parsed by hand, not with
+ * zod: the flush and the webhook worker need no other schema, and zod would be most of their bundle
+ * beyond the SDK clients (bench/results/bundles.md).
+ */
 export function loadConfig(typeNames: readonly string[], env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const queueUrls = read(
-    z.object(Object.fromEntries(typeNames.map((type) => [queueUrlEnvName(type), z.string()]))),
-    env,
-  );
-  const vars = read(settings(), env);
+  const queueUrls = Object.fromEntries(typeNames.map((type) => [type, required(env, queueUrlEnvName(type))]));
+  const tableName = required(env, ENV.tableName);
   return {
-    tableName: vars[ENV.tableName],
-    queueUrls: Object.fromEntries(typeNames.map((type) => [type, queueUrls[queueUrlEnvName(type)]!])),
+    tableName,
+    queueUrls,
     dlqUrls: Object.fromEntries(
       typeNames.flatMap((type) => (env[dlqUrlEnvName(type)] ? [[type, env[dlqUrlEnvName(type)]!]] : [])),
     ),
-    finishedTaskTtlDays: vars[ENV.finishedTaskTtlDays] ?? DEFAULTS.finishedTaskTtlDays,
-    rateLimitPerSecond: vars[ENV.rateLimitPerSecond] ?? DEFAULTS.rateLimitPerSecond,
-    rateLimitBurst: vars[ENV.rateLimitBurst] ?? DEFAULTS.rateLimitBurst,
+    finishedTaskTtlDays: optional(env, ENV.finishedTaskTtlDays, number(1)) ?? DEFAULTS.finishedTaskTtlDays,
+    rateLimitPerSecond: optional(env, ENV.rateLimitPerSecond, number(0)) ?? DEFAULTS.rateLimitPerSecond,
+    rateLimitBurst: optional(env, ENV.rateLimitBurst, number(1)) ?? DEFAULTS.rateLimitBurst,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    eventsBucket: vars[ENV.eventsBucket],
-    flushFunctionName: vars[ENV.flushFunctionName],
-    webhookQueueUrl: vars[ENV.webhookQueueUrl],
+    eventsBucket: optional(env, ENV.eventsBucket, text),
+    flushFunctionName: optional(env, ENV.flushFunctionName, text),
+    webhookQueueUrl: optional(env, ENV.webhookQueueUrl, text),
     // TLS unless the stack allows plain http too. Loopback targets are never allowed in AWS; only the local stack turns them on.
-    webhookPolicy: { allowedSchemes: vars[ENV.webhookSchemes] ?? ['https'], allowLoopback: false },
-    emailFrom: vars[ENV.emailFrom],
-    filesBucket: vars[ENV.filesBucket],
-    resultsBucket: vars[ENV.resultsBucket],
-    downloadUrlExpirySeconds: vars[ENV.downloadUrlExpirySeconds] ?? DEFAULTS.downloadUrlExpirySeconds,
-    maxSchedulesPerTenant: vars[ENV.maxSchedulesPerTenant] ?? DEFAULTS.maxSchedulesPerTenant,
+    webhookPolicy: { allowedSchemes: optional(env, ENV.webhookSchemes, schemes) ?? ['https'], allowLoopback: false },
+    emailFrom: optional(env, ENV.emailFrom, text),
+    filesBucket: optional(env, ENV.filesBucket, text),
+    resultsBucket: optional(env, ENV.resultsBucket, text),
+    downloadUrlExpirySeconds:
+      optional(env, ENV.downloadUrlExpirySeconds, number(1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS)) ??
+      DEFAULTS.downloadUrlExpirySeconds,
+    // The tenant's schedule ids share one item: SCHEDULING.maxPerTenantLimit keeps it far below 400 KB.
+    maxSchedulesPerTenant:
+      optional(env, ENV.maxSchedulesPerTenant, number(1, SCHEDULING.maxPerTenantLimit, { whole: true })) ??
+      DEFAULTS.maxSchedulesPerTenant,
   };
 }
 
-// Schemas are built when loadConfig runs, never at module load: the authorizer and the stream import this
-// module for ENV alone, and a schema built at load would bundle zod into them.
-
-/**
- * The variables besides the queue URLs. A schema's description completes "Environment variable X …"
- * when a value is set but fails it; a bare `z.string()` is a required variable.
- */
-function settings() {
-  return z.object({
-    [ENV.tableName]: z.string(),
-    [ENV.finishedTaskTtlDays]: number(1),
-    [ENV.rateLimitPerSecond]: number(0),
-    [ENV.rateLimitBurst]: number(1),
-    [ENV.eventsBucket]: z.string().optional(),
-    [ENV.flushFunctionName]: z.string().optional(),
-    [ENV.webhookQueueUrl]: z.string().optional(),
-    [ENV.webhookSchemes]: z
-      .string()
-      .transform((list) => list.split(',').map((scheme) => scheme.trim().toLowerCase()))
-      .pipe(z.array(z.enum(['https', 'http'])))
-      .optional()
-      .describe('must list http and/or https'),
-    [ENV.emailFrom]: z.string().optional(),
-    [ENV.filesBucket]: z.string().optional(),
-    [ENV.resultsBucket]: z.string().optional(),
-    [ENV.downloadUrlExpirySeconds]: number(1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
-    // The tenant's schedule ids share one item: SCHEDULING.maxPerTenantLimit keeps it far below 400 KB.
-    [ENV.maxSchedulesPerTenant]: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(SCHEDULING.maxPerTenantLimit)
-      .optional()
-      .describe(`must be a whole number from 1 to ${SCHEDULING.maxPerTenantLimit}`),
-  });
+/** How one setting is read: its value, or undefined when it breaks `rule` (which completes "Environment variable X …"). */
+interface Setting<T> {
+  parse(value: string): T | undefined;
+  rule: string;
 }
 
-function number(min: number, max = Infinity) {
+const text: Setting<string> = { parse: (value) => value, rule: '' };
+
+const schemes: Setting<Array<'https' | 'http'>> = {
+  parse(value) {
+    const list = value.split(',').map((scheme) => scheme.trim().toLowerCase());
+    return list.every((scheme) => scheme === 'https' || scheme === 'http')
+      ? (list as Array<'https' | 'http'>)
+      : undefined;
+  },
+  rule: 'must list http and/or https',
+};
+
+/** A finite number (as `Number()` reads it) in [min, max]. */
+function number(min: number, max = Infinity, { whole = false } = {}): Setting<number> {
   const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
-  return z.coerce.number().min(min).max(max).optional().describe(`must be a number ${range}`);
+  return {
+    parse(value) {
+      const n = Number(value);
+      return Number.isFinite(n) && n >= min && n <= max && (!whole || Number.isInteger(n)) ? n : undefined;
+    },
+    rule: `must be a ${whole ? 'whole ' : ''}number ${range}`,
+  };
 }
 
-/** Parses the environment with `schema`; throws a ConfigError naming the first bad variable. */
-function read<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
-  // An empty variable counts as unset, so `TASKLANE_X=` means "use the default".
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
-  if (parsed.success) return parsed.data;
-  const name = String(parsed.error.issues[0]!.path[0]);
+// An empty variable counts as unset, so `TASKLANE_X=` means "use the default".
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
-  // An unset variable fails only by being required.
   if (!value) throw new ConfigError(`Environment variable ${name} is required but not set.`);
-  throw new ConfigError(`Environment variable ${name} ${schema.shape[name]?.description}; got "${value}".`);
+  return value;
+}
+
+/** The setting's value, undefined when unset; throws a ConfigError naming the variable and echoing a bad value. */
+function optional<T>(env: NodeJS.ProcessEnv, name: string, setting: Setting<T>): T | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  const parsed = setting.parse(value);
+  if (parsed === undefined) throw new ConfigError(`Environment variable ${name} ${setting.rule}; got "${value}".`);
+  return parsed;
 }

@@ -30,12 +30,27 @@ const noChildren: ChildTasks = {
   wakeWaiting: async () => notCreating(),
 };
 
+/** A worker bundled without SES: only a type that declares `email` may send (and has the grant to). */
+const noEmail: EmailSender = {
+  send: () =>
+    Promise.reject(new PermanentTaskError('This task type does not declare `email`: it may not send e-mail.')),
+};
+
+/** SES behind the EmailSender port, loaded on the first e-mail, not at the cold start. */
+function sesEmailSender(config: RuntimeConfig): EmailSender {
+  let sender: Promise<SesEmailSender> | undefined;
+  const loadSender = () =>
+    (sender ??= import('./ses-email-sender').then(
+      ({ SesEmailSender, createSesClient }) => new SesEmailSender(createSesClient(config), config.emailFrom),
+    ));
+  return { send: async (message) => (await loadSender()).send(message) };
+}
+
 /**
  * The services task code reaches through `ctx.services`, built once per worker (clients are reused
- * across invocations). One worker bundle serves every type, so the SES and S3 clients load on a
- * type's first use of them, not at every worker's cold start. `actions` (a TaskService, which
- * needs the registry) comes from the composition root, for types that use `manage_tasks`; so do
- * `children` (ctx.spawn), for types that use `create_tasks`.
+ * across invocations). The SES and S3 clients load on a type's first use of them, not at the cold
+ * start. `actions` (a TaskService, which needs the registry) comes from the composition root, for types
+ * that use `manage_tasks`; so do `children` (ctx.spawn), for types that use `create_tasks`.
  */
 export function createTaskServices(
   config: RuntimeConfig,
@@ -46,12 +61,9 @@ export function createTaskServices(
   children?: ChildTasks,
 ): TaskServices {
   const bulk = { store, queue: new SqsTaskQueue(clients.sqs, config.queueUrls), clock: systemClock, metrics };
-  let sender: Promise<SesEmailSender> | undefined;
-  const loadSender = () =>
-    (sender ??= import('./ses-email-sender').then(
-      ({ SesEmailSender, createSesClient }) => new SesEmailSender(createSesClient(config), config.emailFrom),
-    ));
-  const email: EmailSender = { send: async (message) => (await loadSender()).send(message) };
+  // A worker bundled for a type that does not use `email` has no SES client in it (infra/worker-bundle.ts
+  // defines the variable, and esbuild drops the import); unbundled, every worker can send.
+  const email: EmailSender = process.env.TASKLANE_BUNDLED_EMAIL === 'no' ? noEmail : sesEmailSender(config);
   const fileStore = config.filesBucket ? lazyS3FileStore(config, config.filesBucket) : undefined;
   const files: FileStore = fileStore
     ? {

@@ -5,7 +5,7 @@ import type {
   APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { createAwsClients } from '../adapters/aws-clients';
+import { createDynamoClient } from '../adapters/aws-clients';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { ENV } from '../config';
 import { authenticate, extractApiKey, type ApiKeyStore } from '../core/api-keys';
@@ -67,9 +67,9 @@ export function createAuthorizer(store: ApiKeyStore): Authorizer {
 export function buildAuthorizerFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new Error(`Environment variable ${ENV.tableName} is required but not set.`);
-  const clients = createAwsClients({ region: env.AWS_REGION ?? 'us-east-1' });
+  const dynamo = createDynamoClient({ region: env.AWS_REGION ?? 'us-east-1' });
   const logger = createLogger('tasklane-authorizer');
-  const authorize = createAuthorizer(new DynamoApiKeyStore(clients.dynamo, tableName));
+  const authorize = createAuthorizer(new DynamoApiKeyStore(dynamo, tableName));
   return async (event: AuthorizerEvent) => {
     const request = isHttpApiEvent(event)
       ? { path: event.rawPath, method: event.requestContext.http.method }

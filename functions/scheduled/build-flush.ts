@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ScheduledEvent } from 'aws-lambda';
-import { createAwsClients, type AwsClients } from '../adapters/aws-clients';
+import { createDynamoClient, type AwsClients } from '../adapters/aws-clients';
 import { DynamoEventStore } from '../adapters/dynamo-event-store';
 import { reportOldestWaitingEventAge } from '../adapters/powertools-metrics';
 import { S3BatchSink } from '../adapters/s3-batch-sink';
@@ -9,7 +9,6 @@ import { flush, type FlushDeps } from '../batching/flush';
 import { loadConfig, ENV, type RuntimeConfig } from '../config';
 import { systemClock, type Clock } from '../core/ports';
 import { createLogger } from '../shared/logger';
-import { taskTypeNames } from '../task-types/registry';
 
 /** A scheduled run (every tenant) or an early flush asked for by the API (`{tenant}`). */
 export type FlushEvent = Partial<ScheduledEvent> | { tenant: string };
@@ -17,7 +16,7 @@ export type FlushEvent = Partial<ScheduledEvent> | { tenant: string };
 /** Wires the flush to the table and the bucket; the local stack calls this on a timer and on trigger. */
 export function buildFlush(
   config: RuntimeConfig,
-  clients: AwsClients,
+  clients: Pick<AwsClients, 'dynamo'>,
   logger: Logger,
   options: { clock?: Clock; afterStep?: FlushDeps['afterStep']; reportOldestAge?: (seconds: number) => void } = {},
 ) {
@@ -37,8 +36,9 @@ export function buildFlush(
 }
 
 export function buildFlushFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig(taskTypeNames(), env);
-  return buildFlush(config, createAwsClients(config), createLogger('tasklane-flush'), {
+  // The flush sends to no task queue: no type names, so no registry (and its types' code) in its bundle.
+  const config = loadConfig([], env);
+  return buildFlush(config, { dynamo: createDynamoClient(config) }, createLogger('tasklane-flush'), {
     reportOldestAge: reportOldestWaitingEventAge,
   });
 }

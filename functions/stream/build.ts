@@ -1,4 +1,4 @@
-import { createAwsClients } from '../adapters/aws-clients';
+import { createDynamoClient } from '../adapters/aws-clients';
 import { DynamoApiKeyStore } from '../adapters/dynamo-api-key-store';
 import { DynamoTaskStore } from '../adapters/dynamo-task-store';
 import { tenantFromApiKey, tenantFromAuthorizer } from '../api/tenant';
@@ -15,10 +15,10 @@ import { createStreamApp } from './app';
 export function buildStreamFromEnv(env: NodeJS.ProcessEnv = process.env, settings?: Partial<WatchSettings>) {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new ConfigError(`Environment variable ${ENV.tableName} is required but not set.`);
-  const clients = createAwsClients({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' });
+  const dynamo = createDynamoClient({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' });
   // The TTL setting only matters to writes, which this function never makes.
-  const reader = new DynamoTaskStore(clients.dynamo, tableName, DEFAULTS.finishedTaskTtlDays);
-  const recheckTenant = tenantFromApiKey(new DynamoApiKeyStore(clients.dynamo, tableName));
+  const reader = new DynamoTaskStore(dynamo, tableName, DEFAULTS.finishedTaskTtlDays);
+  const recheckTenant = tenantFromApiKey(new DynamoApiKeyStore(dynamo, tableName));
   return createStreamApp({
     resolveTenant: tenantFromAuthorizer,
     log: createLogger('tasklane-stream'),

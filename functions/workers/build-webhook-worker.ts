@@ -7,7 +7,6 @@ import { systemClock, type Clock } from '../core/ports';
 import type { BackoffSettings } from '../core/retry-policy';
 import { createLogger } from '../shared/logger';
 import { countWebhookDelivery } from '../adapters/powertools-metrics';
-import { taskTypeNames } from '../task-types/registry';
 import { webhookSweepAt } from '../webhooks/deliver';
 import { postWebhook } from '../webhooks/http-delivery';
 import { resolveCheckedTarget } from '../webhooks/target-guard';
@@ -51,7 +50,8 @@ export function buildWebhookWorker(
 }
 
 export function buildWebhookWorkerFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig(taskTypeNames(), env);
+  // Webhooks go to their own queue only: no type names, so no registry (and its types' code) in its bundle.
+  const config = loadConfig([], env);
   return buildWebhookWorker(config, createAwsClients(config), createLogger('tasklane-webhooks'), {
     countOutcome: countWebhookDelivery,
   });

@@ -97,31 +97,35 @@ export function buildWorker(
     directWebhooks(config, clients, logger, options.webhookBackoff, options.countWebhookOutcome),
   );
   const metrics = options.metrics ?? noMetrics;
+  // A worker bundled for one type (infra/worker-bundle.ts defines TASKLANE_BUNDLED_TYPE) is never one that
+  // creates or manages tasks, so esbuild drops the two wirings below from it, with the webhook URL check.
   // A type that acts on other tasks cancels and reruns them by the API's rules (and webhooks); no
   // creation rate limit: the request that created the acting task was counted.
-  const actions = type.uses?.includes('manage_tasks')
-    ? new TaskService({
-        store,
-        types: taskTypes,
-        queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
-        clock: systemClock,
-        log: logger,
-        metrics,
-        checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
-      })
-    : undefined;
+  const actions =
+    process.env.TASKLANE_BUNDLED_TYPE === undefined && type.uses?.includes('manage_tasks')
+      ? new TaskService({
+          store,
+          types: taskTypes,
+          queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+          clock: systemClock,
+          log: logger,
+          metrics,
+          checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
+        })
+      : undefined;
   // A type that creates tasks may spawn children (ctx.spawn) of any type, with the API's rules.
-  const children = type.uses?.includes('create_tasks')
-    ? new ChildTaskCreator({
-        store,
-        records: new DynamoChildRecords(clients.dynamo, config.tableName, systemClock),
-        types: taskTypes,
-        queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
-        clock: systemClock,
-        metrics,
-        checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
-      })
-    : undefined;
+  const children =
+    process.env.TASKLANE_BUNDLED_TYPE === undefined && type.uses?.includes('create_tasks')
+      ? new ChildTaskCreator({
+          store,
+          records: new DynamoChildRecords(clients.dynamo, config.tableName, systemClock),
+          types: taskTypes,
+          queue: new SqsTaskQueue(clients.sqs, config.queueUrls),
+          clock: systemClock,
+          metrics,
+          checkWebhookUrl: (url) => checkWebhookUrl(url, config.webhookPolicy),
+        })
+      : undefined;
   return createSqsWorker({
     type,
     store: runnerStore,

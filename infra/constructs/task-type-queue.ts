@@ -7,13 +7,14 @@ import { Construct } from 'constructs';
 import type { TaskTypeDefinition } from '../../functions/core/task-type';
 import { queueSettings } from '../../functions/core/queue-settings';
 import { assertDeployable } from '../task-type-limits';
+import { workerBundleDefine } from '../worker-bundle';
 import { ALARM_PERIOD, thresholdAlarm } from './alarm';
 import { TasklaneFunction } from './tasklane-function';
 
 export interface TaskTypeQueueProps {
   /** The registry entry this queue serves (or the webhook delivery queue, which has the same shape). */
-  type: Pick<TaskTypeDefinition, 'name' | 'settings'>;
-  /** The worker's entry file; the task worker unless given. */
+  type: Pick<TaskTypeDefinition, 'name' | 'settings' | 'uses'>;
+  /** The worker's entry file; the task worker, bundled for this type (infra/worker-bundle.ts), unless given. */
   entry?: string;
   /** What the worker's messages are, for descriptions: `"generic" tasks` unless given. */
   what?: string;
@@ -68,6 +69,7 @@ export class TaskTypeQueue extends Construct {
 
     this.worker = new TasklaneFunction(this, 'Worker', {
       entry: props.entry ?? 'functions/workers/handler.ts',
+      define: props.entry ? undefined : workerBundleDefine(type),
       description: `Tasklane worker of ${what}`,
       timeout: Duration.seconds(settings.timeoutSeconds),
       memoryMb: settings.memoryMb,

@@ -20,6 +20,8 @@ export interface TasklaneFunctionProps {
   noDeadLetterQueueBecause: string;
   /** Shell commands that add files to the bundle's folder after esbuild wrote it (the API's client module). */
   afterBundling?: (outputDir: string) => string[];
+  /** esbuild `define`s: expressions replaced at bundle time (a task type's worker, infra/worker-bundle.ts). */
+  define?: Record<string, string>;
 }
 
 /**
@@ -75,6 +77,7 @@ export class TasklaneFunction extends Construct {
         logLevel: LogLevel.WARNING,
         // The dashboard page is imported as a string (functions/api/handler.ts): no file to read at run time.
         loader: { '.html': 'text' },
+        ...(props.define && { define: props.define }),
         ...(props.afterBundling && {
           commandHooks: {
             beforeBundling: () => [],

@@ -63,6 +63,25 @@ describe('TasklaneStack', () => {
     expect(script).not.toMatch(/\bimport\s*[{"'*\w]|\brequire\(/);
   });
 
+  it.each([
+    ['Tasklane API key authorizer', { sqs: false, zod: false }],
+    ['Tasklane task event stream (SSE)', { sqs: false, zod: false }],
+    ['Tasklane event flush (buffered events into batches in S3)', { sqs: false, zod: false }],
+    ['Tasklane worker of webhook deliveries', { sqs: true, zod: false }],
+  ])('bundles into "%s" only the SQS client and zod it uses', (description, expected) => {
+    // Prepare: the SQS client is known by its service id, zod by the name of its base schema class.
+    const [fn] = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Description === description,
+    );
+    const assetDir = join(synth.app.outdir, `asset.${String(fn!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+
+    // Act
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+
+    // Assess
+    expect({ sqs: code.includes('com.amazonaws.sqs'), zod: code.includes('"ZodType"') }).toEqual(expected);
+  });
+
   describe.each(TASK_TYPES.map((type) => [type.name, type] as const))('task type %s', (name, type) => {
     const { settings } = type;
 
@@ -116,6 +135,28 @@ describe('TasklaneStack', () => {
         TracingConfig: { Mode: 'Active' },
       });
       expect(worker.Properties.Environment.Variables[ENV.taskType]).toBe(name);
+    });
+
+    it('bundles the worker for this type: the other types only if it creates or manages tasks, SES only if it uses email', () => {
+      // Prepare: a type's code is known by the start of its description, the SES client by its service id.
+      const { worker } = taskTypeResources(synth.template, name);
+      const assetDir = join(synth.app.outdir, `asset.${String(worker.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      const uses = type.uses ?? [];
+      const everyType = uses.includes('create_tasks') || uses.includes('manage_tasks');
+      // (Its printable ASCII start: esbuild escapes other characters.)
+      const marker = (t: { description: string }) => /^[\x20-\x7e]{1,24}/.exec(t.description)![0];
+
+      // Act
+      const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+
+      // Assess
+      expect(code).toContain(marker(type));
+      for (const other of TASK_TYPES.filter((t) => t !== type)) {
+        if (everyType) expect(code).toContain(marker(other));
+        else expect(code).not.toContain(marker(other));
+      }
+      if (uses.includes('email')) expect(code).toContain('com.amazonaws.sesv2');
+      else expect(code).not.toContain('com.amazonaws.sesv2');
     });
 
     it('lets the worker consume its own queue only, and send to it (deferrals), to the webhook queue, to the queues of types that spawn children (a child’s end wakes its parent) and, if it creates tasks, every other type’s queue, only', () => {

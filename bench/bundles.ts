@@ -181,17 +181,17 @@ async function buildOne(
   const timing = path.join(dir, 'node20', 'index.js');
   const result = await build({ ...esbuildOptions('node24', deployed), ...entry });
   await build({ ...esbuildOptions('node20', timing), ...entry });
-  const sdkPackages = new Set<string>();
-  for (const file of Object.keys(result.metafile!.inputs)) {
-    const m = /node_modules\/(@aws-sdk\/(client-[^/]+|lib-dynamodb))\//.exec(file);
-    if (m) sdkPackages.add(m[1]!);
-  }
   const origins: Record<string, number> = {};
   for (const output of Object.values(result.metafile!.outputs))
     for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
       const origin = originOf(file);
       origins[origin] = (origins[origin] ?? 0) + bytesInOutput;
     }
+  // A client counts as bundled by what it puts into the output, not by being read: esbuild reads a
+  // package whose import it then drops (a type's worker imports the SES adapter that it leaves out).
+  const sdkPackages = Object.entries(origins)
+    .filter(([origin, bytes]) => SDK_CLIENT_PACKAGE.test(origin) && bytes >= MIN_BUNDLED_BYTES)
+    .map(([origin]) => origin);
   return {
     bytes: statSync(deployed).size,
     mapBytes: statSync(`${deployed}.map`).size,
@@ -202,6 +202,10 @@ async function buildOne(
 }
 
 /** Where a bundled file comes from: its npm package (the innermost node_modules), or our folder (`functions/core/`). */
+const SDK_CLIENT_PACKAGE = /^@aws-sdk\/(client-[^/]+|lib-dynamodb)$/;
+/** Below this, what a package left in the output is glue (an import esbuild kept, an enum), not the client. */
+const MIN_BUNDLED_BYTES = 1024;
+
 function originOf(file: string): string {
   const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
   if (m) return m[1]!;

@@ -43,6 +43,11 @@ export interface TasklaneConfig {
   downloadUrlExpirySeconds: number;
   /** Cron schedules one tenant may hold. */
   maxSchedulesPerTenant: number;
+  /**
+   * The origin the dashboard page is served from, allowed to read task streams across origins;
+   * unset: the HTTP API's own endpoint. Set it when a custom domain fronts the API.
+   */
+  dashboardOrigin?: string;
 }
 
 /** The settings, by CDK context key. Each falls back to the environment variable `TASKLANE_<KEY_IN_SNAKE_CASE>`. */
@@ -63,6 +68,7 @@ export const CONFIG_KEYS = [
   'emailFrom',
   'downloadUrlExpirySeconds',
   'maxSchedulesPerTenant',
+  'dashboardOrigin',
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -91,6 +97,8 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 // Standard (not FIFO) topics only: CloudWatch alarms cannot publish to FIFO topics.
 const TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** An https origin: scheme, host and optional port, no path (what a browser sends in `Origin`). */
+const HTTPS_ORIGIN_PATTERN = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
 
 function range(min: number, max: number): string {
   return max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
@@ -150,6 +158,7 @@ const SETTINGS = {
   downloadUrlExpirySeconds: integer(1, MAX_DOWNLOAD_URL_EXPIRY_SECONDS),
   // The tenant's schedule ids share one item: SCHEDULING.maxPerTenantLimit keeps it far below 400 KB.
   maxSchedulesPerTenant: integer(1, SCHEDULING.maxPerTenantLimit),
+  dashboardOrigin: text(HTTPS_ORIGIN_PATTERN, 'an https origin without a path, e.g. https://tasks.example.com'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** An unset or empty value (an empty `-c key=` or env var, a JSON null) means "use the default". */
@@ -204,6 +213,8 @@ export function parseConfig(input: ConfigInput): TasklaneConfig {
     emailFrom: settings.emailFrom,
     downloadUrlExpirySeconds: settings.downloadUrlExpirySeconds ?? DEFAULTS.downloadUrlExpirySeconds,
     maxSchedulesPerTenant: settings.maxSchedulesPerTenant ?? DEFAULTS.maxSchedulesPerTenant,
+    // No default here: the stack uses the HTTP API's endpoint, known only at deploy.
+    dashboardOrigin: settings.dashboardOrigin,
   };
 }
 

@@ -195,15 +195,17 @@ export class TasklaneApi extends Construct {
         'GET / and GET /client.js (the dashboard page, static HTML with no data, and the client module it imports), GET /health (the liveness probe, a constant) and GET /openapi.json and /docs (the API reference, generated from the code) are public; every other route has the Lambda authorizer.',
     });
 
+    // The page's origin: the HTTP API's own endpoint, or the custom domain in front of it.
+    const dashboardOrigin = config.dashboardOrigin ?? this.httpApi.apiEndpoint;
     this.streamApi = new TasklaneStreamApi(this, 'StreamApi', {
       config,
       streamFunction: this.streamFunction.fn,
       authorizerFunction: this.authorizerFunction.fn,
-      dashboardOrigin: this.httpApi.apiEndpoint,
+      dashboardOrigin,
     });
     // The deployed dashboard (GET / on the HTTP API) opens its streams at StreamUrl, across origins.
     this.handler.fn.addEnvironment(ENV.streamUrl, this.streamApi.restApi.url);
-    this.streamFunction.fn.addEnvironment(ENV.dashboardOrigin, this.httpApi.apiEndpoint);
+    this.streamFunction.fn.addEnvironment(ENV.dashboardOrigin, dashboardOrigin);
     this.addAlarms(alarmAction);
   }
 

@@ -128,6 +128,16 @@ describe('parseConfig', () => {
     ],
     ['alarmEmail', 'ops', 'tasklane: context "alarmEmail" must be an e-mail address (got "ops")'],
     [
+      'dashboardOrigin',
+      'https://tasks.example.com/',
+      'tasklane: context "dashboardOrigin" must be an https origin without a path, e.g. https://tasks.example.com (got "https://tasks.example.com/")',
+    ],
+    [
+      'dashboardOrigin',
+      'http://tasks.example.com',
+      'tasklane: context "dashboardOrigin" must be an https origin without a path, e.g. https://tasks.example.com (got "http://tasks.example.com")',
+    ],
+    [
       'apiThrottleRateLimit',
       '0',
       'tasklane: context "apiThrottleRateLimit" must be a number from 1 to 10000 (got "0")',

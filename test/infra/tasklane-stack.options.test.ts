@@ -37,12 +37,29 @@ beforeAll(() => {
       tableRemovalPolicy: 'destroy',
       manageApiGatewayAccount: 'false',
       maxSchedulesPerTenant: '25',
+      dashboardOrigin: 'https://tasks.example.com',
     },
     taskTypes,
   );
 });
 
 describe('TasklaneStack options', () => {
+  it('lets the dashboard behind a custom domain read streams: its origin in the preflight and the stream function', () => {
+    const [, stream] = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function')).find(([, f]) =>
+      f.Properties.Description?.includes('event stream'),
+    )!;
+    const preflight = Object.values(resourcesOf(synth.template, 'AWS::ApiGateway::Method')).find(
+      (m) => m.Properties.HttpMethod === 'OPTIONS',
+    )!;
+
+    expect(stream.Properties.Environment.Variables.TASKLANE_DASHBOARD_ORIGIN).toBe('https://tasks.example.com');
+    expect(
+      preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters[
+        'method.response.header.Access-Control-Allow-Origin'
+      ],
+    ).toBe("'https://tasks.example.com'");
+  });
+
   it("derives each type's queue, mapping and worker from its own registry entry", () => {
     const { queue, mapping, worker } = taskTypeResources(synth.template, 'resize-image');
 

@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { expect, vi } from 'vitest';
 import type { BackoffSettings } from '../../functions/core/retry-policy';
 import type { TaskDetailView, TaskView } from '../../functions/core/task';
+import type { LocalStackOptions } from '../../local/stack';
 
 /** A task as the API returns it, or the API's JSON error. */
 type TaskBody = TaskView & Partial<Pick<TaskDetailView, 'status_history'>> & { error?: any };
@@ -69,6 +70,18 @@ export const isTerminalView = (task: TaskView) => ['completed', 'failed', 'cance
  * a backoff never goes below one, so each retry waits about a second, whatever the type's own backoff.
  */
 export const ONE_SECOND_RETRIES: BackoffSettings = { baseSeconds: 1, capSeconds: 1 };
+
+/**
+ * The embedded stack most integration files start: any free port, no scheduler or rate limit to
+ * interfere, every progress update written, retries a second apart. Spread and override as needed.
+ */
+export const TEST_STACK = {
+  port: 0,
+  scheduleIntervalMs: 0,
+  rateLimitPerSecond: 0,
+  progressIntervalMs: 0,
+  retryBackoff: ONE_SECOND_RETRIES,
+} as const satisfies LocalStackOptions;
 
 /**
  * Waits until a queue holds no message at all, visible, in flight or delayed: whatever it carried has

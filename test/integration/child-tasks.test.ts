@@ -4,7 +4,7 @@ import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
 import { workflow } from '../../functions/task-types/workflow';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient } from '../helpers/local-api';
+import { apiClient, TEST_STACK } from '../helpers/local-api';
 
 /**
  * Child tasks on the embedded stack, with the `workflow` type spawning `generic` children: they fan
@@ -23,13 +23,7 @@ describe('child tasks (local stack)', () => {
       runs.set(ctx.taskId, (runs.get(ctx.taskId) ?? 0) + 1);
       return run(ctx);
     });
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import type { StepView } from '../../functions/core/task-steps';
 import { buildSweeper } from '../../functions/scheduled/build-sweeper';
 import { createLogger } from '../../functions/shared/logger';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient } from '../helpers/local-api';
+import { apiClient, TEST_STACK } from '../helpers/local-api';
 
 /**
  * Durable steps on the embedded stack, with the `workflow` type: stored steps are not run again by a
@@ -18,13 +18,7 @@ describe('durable steps (local stack)', () => {
   let other: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
     other = apiClient(stack.apiUrl, (await issueApiKey(stack.apiKeys, 'other-tenant')).secret);
   });

@@ -8,7 +8,7 @@ import { STEP_LIMITS } from '../../functions/core/step-limits';
 import type { StepView } from '../../functions/core/task-steps';
 import { TASK_STORAGE } from '../../functions/core/task-storage';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient } from '../helpers/local-api';
+import { apiClient, TEST_STACK } from '../helpers/local-api';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -22,13 +22,7 @@ describe('results too large for the record (local stack)', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());

@@ -6,7 +6,7 @@ import { createS3Client } from '../../functions/adapters/s3-client';
 import { TABLE_KEY, taskKey } from '../../functions/adapters/table-schema';
 import { PAYLOAD_UPLOADS } from '../../functions/core/payload-upload';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient } from '../helpers/local-api';
+import { apiClient, TEST_STACK } from '../helpers/local-api';
 
 type Api = ReturnType<typeof apiClient>;
 
@@ -31,13 +31,7 @@ describe('payloads by reference to an upload (local stack)', () => {
   let api: Api;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueApiKey } from '../../functions/core/api-keys';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient } from '../helpers/local-api';
+import { apiClient, TEST_STACK } from '../helpers/local-api';
 
 /**
  * POST /task-types/{type}/redrive on the embedded stack: tasks that failed every attempt reach the
@@ -13,13 +13,7 @@ describe('task DLQ redrive (local stack)', () => {
   let other: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
     other = apiClient(stack.apiUrl, (await issueApiKey(stack.apiKeys, 'other')).secret);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ONE_SECOND_RETRIES, apiClient, isTerminalView } from '../helpers/local-api';
+import { apiClient, isTerminalView, TEST_STACK } from '../helpers/local-api';
 
 /** POST /tasks/{id}/rerun on the embedded stack: a new task, the original untouched, finished tasks only. */
 describe('rerun (local stack)', () => {
@@ -8,13 +8,7 @@ describe('rerun (local stack)', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      scheduleIntervalMs: 0,
-      rateLimitPerSecond: 0,
-      progressIntervalMs: 0,
-      retryBackoff: ONE_SECOND_RETRIES,
-    });
+    stack = await startLocalStack(TEST_STACK);
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(() => stack?.stop());

@@ -1,5 +1,4 @@
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
-import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
@@ -20,6 +19,7 @@ import { WATCH_DEFAULTS } from '../../functions/core/task-watch';
 import { CLIENT_SCRIPT_FILE } from '../../functions/dashboard/client-script';
 import type { TasklaneConfig } from '../config';
 import { PROJECT_ROOT } from '../paths';
+import { accessLogFormat } from './access-log';
 import { thresholdAlarm } from './alarm';
 import { TasklaneStreamApi } from './stream-api';
 import { TasklaneFunction } from './tasklane-function';
@@ -29,29 +29,10 @@ export interface TasklaneApiProps {
   alarmAction: IAlarmAction;
 }
 
-/**
- * One line of JSON per request, with the tenant the authorizer resolved: the fields of the stream
- * API's REST access log that HTTP APIs have (no resource path: the route key; no X-Ray: HTTP APIs do
- * not trace). https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
- */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: AccessLogField.contextRequestId(),
-    requestTime: AccessLogField.contextRequestTime(),
-    ip: AccessLogField.contextIdentitySourceIp(),
-    userAgent: AccessLogField.contextIdentityUserAgent(),
-    httpMethod: AccessLogField.contextHttpMethod(),
-    routeKey: '$context.routeKey',
-    path: AccessLogField.contextPath(),
-    status: AccessLogField.contextStatus(),
-    responseLength: AccessLogField.contextResponseLength(),
-    responseLatency: AccessLogField.contextResponseLatency(),
-    integrationLatency: AccessLogField.contextIntegrationLatency(),
-    tenant: AccessLogField.contextAuthorizer('tenant'),
-    authorizerError: AccessLogField.contextAuthorizerError(),
-    errorType: AccessLogField.contextErrorResponseType(),
-    integrationError: '$context.integrationErrorMessage',
-  }),
+/** The access log line (access-log.ts): the route key names the route; the integration's error message too. */
+const ACCESS_LOG_FORMAT = accessLogFormat(
+  { routeKey: '$context.routeKey' },
+  { integrationError: '$context.integrationErrorMessage' },
 );
 
 /** A route of the HTTP API: method, path, and whether it is open to callers without a key. */

@@ -1,7 +1,6 @@
 import { type CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
-  AccessLogFormat,
   AuthorizationType,
   EndpointType,
   IdentitySource,
@@ -16,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TasklaneConfig } from '../config';
+import { accessLogFormat } from './access-log';
 import { ApiGatewayAccount } from './api-gateway-account';
 import { addJsonGatewayResponses } from './gateway-responses';
 
@@ -29,25 +29,10 @@ export interface TasklaneStreamApiProps {
   dashboardOrigin: string;
 }
 
-/** One line of JSON per request, with the tenant the authorizer resolved (the HTTP API logs the same fields). */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: AccessLogField.contextRequestId(),
-    requestTime: AccessLogField.contextRequestTime(),
-    ip: AccessLogField.contextIdentitySourceIp(),
-    userAgent: AccessLogField.contextIdentityUserAgent(),
-    httpMethod: AccessLogField.contextHttpMethod(),
-    resourcePath: AccessLogField.contextResourcePath(),
-    path: AccessLogField.contextPath(),
-    status: AccessLogField.contextStatus(),
-    responseLength: AccessLogField.contextResponseLength(),
-    responseLatency: AccessLogField.contextResponseLatency(),
-    integrationLatency: AccessLogField.contextIntegrationLatency(),
-    tenant: AccessLogField.contextAuthorizer('tenant'),
-    authorizerError: AccessLogField.contextAuthorizerError(),
-    errorType: AccessLogField.contextErrorResponseType(),
-    xrayTraceId: AccessLogField.contextXrayTraceId(),
-  }),
+/** The access log line (access-log.ts): the resource path names the route; REST APIs trace with X-Ray. */
+const ACCESS_LOG_FORMAT = accessLogFormat(
+  { resourcePath: AccessLogField.contextResourcePath() },
+  { xrayTraceId: AccessLogField.contextXrayTraceId() },
 );
 
 /**

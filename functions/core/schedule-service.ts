@@ -1,14 +1,12 @@
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
+import { checkedPayload } from './payload-check';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from './errors';
 import { newSortableId } from './ids';
 import type { Clock, Log, Page } from './ports';
 import { SCHEDULE_ID_PATTERN, type Schedule } from './schedule';
 import { type CronSpec, isFireTime, nextFireAfter, parseCronSpec } from './schedule-cron';
 import type { FiringTasks, ScheduleStore } from './schedule-ports';
-import { assertStorable } from './storable-json';
 import type { WebhookUrlCheck } from './task-service';
-import { TASK_STORAGE } from './task-storage';
 import type { TaskTypes } from './task-types';
-import { issuesToDetails } from './validation';
 
 export interface CreateScheduleInput {
   tenant: string;
@@ -149,17 +147,7 @@ export class ScheduleService {
 
   /** The payload as the type's schema accepts it, or a 400 naming the field (400 `type` for an unknown type). */
   private validPayload(typeName: string, payload: unknown): unknown {
-    const type = this.deps.types.require(typeName);
-    // Before the schema, which copies what it accepts: a `__proto__` key would vanish in the copy.
-    assertStorable(payload, 'payload', TASK_STORAGE.payloadBytes);
-    const parsed = type.payloadSchema.safeParse(payload ?? {});
-    if (!parsed.success) {
-      throw new ValidationError(
-        `The payload is not valid for task type "${type.name}".`,
-        issuesToDetails(parsed.error.issues, 'payload'),
-      );
-    }
-    return parsed.data;
+    return checkedPayload(this.deps.types.require(typeName), payload);
   }
 
   /**

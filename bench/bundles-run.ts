@@ -11,6 +11,7 @@ import { projectPath } from '../infra/paths';
 import { buildBundles, entriesToMeasure, type BuiltBundle } from './bundles';
 import { compareWithReferences, measureInit } from './cold-start';
 import { progress } from './progress';
+import { coldStartSection } from './report';
 import { round } from './stats';
 
 const runs = Number(process.env.BENCH_RUNS ?? 30);
@@ -24,7 +25,7 @@ const result = compareWithReferences(bundles, measureInit(bundles, runs), entrie
 const loadAtEnd = load();
 
 const kb = (bytes: number) => round(bytes / 1024, 1);
-const ms = (value: number) => value.toFixed(1);
+const _ms = (value: number) => value.toFixed(1);
 const row = (cells: unknown[]) => `| ${cells.join(' | ')} |`;
 
 /** What a function bundles beyond its reference, biggest first: packages the reference lacks or has less of, and our code. */
@@ -38,34 +39,12 @@ function extra(fn: BuiltBundle, reference: BuiltBundle): string {
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: projectPath('.'), encoding: 'utf8' }).trim();
 const bundle = (name: string) => bundles.find((b) => b.name === name)!;
-const markdown = `# Bundles and cold start
+const markdown = `# Bundles, cold start and where the bytes go
 
 ${new Date().toISOString().slice(0, 10)} · commit ${git('rev-parse', '--short', 'HEAD')} · Node ${process.version} · ${os.cpus().length} CPUs ·
 load average ${loadAtStart} → ${loadAtEnd} · \`npm run bench:bundles\` (${runs} fresh processes per bundle)
 
-Every Lambda entry bundled with the stack's esbuild options; a task type's worker is bundled for that
-type. Reference = a handler that only constructs the SDK clients the function calls.
-
-${row(['function', 'bundle KB', 'reference KB', 'size ×', 'init p50 / p90 ms', 'reference p50 / p90 ms', 'init ×'])}
-${row(Array(7).fill('---'))}
-${result.functions
-  .map((f) =>
-    row([
-      f.name,
-      f.kb,
-      f.referenceKb,
-      f.sizeRatio,
-      `${ms(f.initMs.p50)} / ${ms(f.initMs.p90)}`,
-      `${ms(f.referenceInitMs.p50)} / ${ms(f.referenceInitMs.p90)}`,
-      f.initRatio,
-    ]),
-  )
-  .join('\n')}
-
-Baselines: empty handler ${result.emptyKb} KB, init p50 ${ms(result.emptyInitMs.p50)} ms; references ${result.references
-  .map((r) => `${r.name.replace('reference:', '')} ${r.kb} KB, ${ms(r.initMs.p50)} ms`)
-  .join('; ')}.
-
+${coldStartSection({ coldStart: result })}
 ## Where the extra bytes are
 
 KB each function bundles beyond its reference (at least 1 KB), by npm package or folder of ours.
@@ -73,7 +52,7 @@ KB each function bundles beyond its reference (at least 1 KB), by npm package or
 ${row(['function', 'reference', 'beyond the reference, KB'])}
 ${row(Array(3).fill('---'))}
 ${result.functions.map((f) => row([f.name, f.reference.replace('reference:', ''), extra(bundle(f.name), bundle(f.reference))])).join('\n')}
-${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+`;
 
 mkdirSync(projectPath('bench/results'), { recursive: true });
 writeFileSync(projectPath('bench/results/bundles.md'), markdown);

@@ -83,7 +83,8 @@ const mark = (met: boolean) => (met ? 'met' : '**missed**');
 /** A ratio as `n×`, or n/a where its baseline was 0. */
 const times = (r: number | null) => (r === null ? 'n/a' : `${r}×`);
 
-function coldStartSection({ coldStart: c }: BenchResults): string {
+/** The bundles and cold start section, also written alone by `npm run bench:bundles` (bench/bundles-run.ts). */
+export function coldStartSection({ coldStart: c }: Pick<BenchResults, 'coldStart'>): string {
   return `## Bundles and cold start
 
 Every Lambda entry bundled with the stack's esbuild options (infra/constructs/tasklane-function.ts);
